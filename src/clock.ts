@@ -1,0 +1,167 @@
+/**
+ * Time sources. Everything in tapemeasure that reads time takes a {@link Clock}, so
+ * tests can inject a {@link ManualClock} and never sleep.
+ *
+ * @module
+ */
+
+import { InvalidOptionError, show } from './errors.js';
+
+/**
+ * A source of time. Implement it to drive tapemeasure from your own time source;
+ * use {@link ManualClock} in tests and {@link systemClock} (the default) otherwise.
+ */
+export interface Clock {
+  /** Wall-clock time in milliseconds since the Unix epoch (used for report timestamps). */
+  now(): number;
+  /**
+   * Monotonic time in milliseconds, fractional, from an arbitrary origin (used for
+   * durations, rates and windows). It must never go backwards.
+   */
+  monotonicMs(): number;
+}
+
+/**
+ * The length of one coarse tick in milliseconds: meters tick their moving averages
+ * and histograms rotate their window slices on multiples of it.
+ */
+export const TICK_MS = 5_000;
+
+/**
+ * A coarse, process-wide tick counter: `tick` is `floor(clock.monotonicMs() / TICK_MS)`,
+ * kept current without the hot paths reading the clock.
+ */
+export interface CoarseTicker {
+  /** The index of the current 5-second tick. */
+  readonly tick: number;
+}
+
+class MutableTicker implements CoarseTicker {
+  tick: number;
+  constructor(tick: number) {
+    this.tick = tick;
+  }
+}
+
+const nowFromPerformance = performance.now.bind(performance);
+
+/** The system clock: `Date.now()` for wall time, `performance.now()` for monotonic time. */
+export const systemClock: Clock = Object.freeze({
+  now: Date.now,
+  monotonicMs: nowFromPerformance,
+});
+
+/**
+ * A clock that moves only when told. Exported for tests (yours too): inject it into a
+ * `Registry` and move time with {@link ManualClock.advance}.
+ *
+ * @example
+ * ```ts
+ * const clock = new ManualClock();
+ * const registry = new Registry({ clock });
+ * registry.meter('jobs').mark(3);
+ * clock.advance(5_000);
+ * registry.meter('jobs').m1Rate; // 0.6
+ * ```
+ */
+export class ManualClock implements Clock {
+  #wallMs: number;
+  #monotonicMs: number;
+  readonly #ticker: MutableTicker;
+
+  /**
+   * @param options - `nowMs`: the initial wall time (default 0); `monotonicMs`: the
+   *   initial monotonic time (default 0).
+   */
+  constructor(options: { readonly nowMs?: number; readonly monotonicMs?: number } = {}) {
+    this.#wallMs = options.nowMs ?? 0;
+    this.#monotonicMs = options.monotonicMs ?? 0;
+    if (!Number.isFinite(this.#wallMs) || !Number.isFinite(this.#monotonicMs)) {
+      throw new InvalidOptionError(`ManualClock needs finite start times, received ${show(options)}`);
+    }
+    this.#ticker = new MutableTicker(Math.floor(this.#monotonicMs / TICK_MS));
+  }
+
+  /** @inheritDoc */
+  now(): number {
+    return this.#wallMs;
+  }
+
+  /** @inheritDoc */
+  monotonicMs(): number {
+    return this.#monotonicMs;
+  }
+
+  /**
+   * Moves both wall and monotonic time forward.
+   *
+   * @param ms - milliseconds to move, finite and not negative.
+   * @throws {@link InvalidOptionError} if `ms` is negative or not finite.
+   */
+  advance(ms: number): void {
+    if (!(ms >= 0) || !Number.isFinite(ms)) {
+      throw new InvalidOptionError(`ManualClock.advance() needs a finite ms >= 0, received ${show(ms)}`);
+    }
+    this.#wallMs += ms;
+    this.#monotonicMs += ms;
+    this.#ticker.tick = Math.floor(this.#monotonicMs / TICK_MS);
+  }
+
+  /**
+   * Sets the wall time only (monotonic time cannot be set back).
+   *
+   * @param nowMs - milliseconds since the Unix epoch.
+   */
+  setNow(nowMs: number): void {
+    if (!Number.isFinite(nowMs)) {
+      throw new InvalidOptionError(`ManualClock.setNow() needs a finite time, received ${show(nowMs)}`);
+    }
+    this.#wallMs = nowMs;
+  }
+
+  /** @internal The ticker that follows this clock, moved by `advance()`. */
+  get ticker(): CoarseTicker {
+    return this.#ticker;
+  }
+}
+
+const tickers = new WeakMap<Clock, MutableTicker>();
+
+/**
+ * Returns the coarse ticker for a clock. For the system clock (and any custom clock)
+ * one `unref()`ed timer per clock keeps it current, firing just after each tick
+ * boundary; a {@link ManualClock} moves its own ticker when advanced.
+ *
+ * @internal
+ */
+export function tickerFor(clock: Clock): CoarseTicker {
+  if (clock instanceof ManualClock) return clock.ticker;
+  let ticker = tickers.get(clock);
+  if (ticker === undefined) {
+    const t = new MutableTicker(Math.floor(clock.monotonicMs() / TICK_MS));
+    tickers.set(clock, t);
+    // The timer holds the clock strongly, so the WeakMap entry lives as long as the process;
+    // in practice there is one clock (the system clock) per process.
+    const schedule = (): void => {
+      const nowMs = clock.monotonicMs();
+      t.tick = Math.max(t.tick, Math.floor(nowMs / TICK_MS));
+      const untilNext = TICK_MS - (nowMs % TICK_MS) + 1;
+      setTimeout(schedule, untilNext).unref();
+    };
+    schedule();
+    ticker = t;
+  }
+  return ticker;
+}
+
+/**
+ * Reads the current tick straight from the clock (for read paths, which may read the
+ * clock), and moves the shared ticker forward if its timer is late.
+ *
+ * @internal
+ */
+export function currentTick(clock: Clock, ticker: CoarseTicker): number {
+  const tick = Math.floor(clock.monotonicMs() / TICK_MS);
+  if (tick > ticker.tick && ticker instanceof MutableTicker) ticker.tick = tick;
+  return tick > ticker.tick ? tick : ticker.tick;
+}

@@ -1,0 +1,67 @@
+/**
+ * Counter: a number that goes up (and down). Reading never resets it; reporters that
+ * send deltas remember what they last sent.
+ *
+ * @module
+ */
+
+import type { Tags } from '../names.js';
+import type { CounterSnapshot } from '../snapshot.js';
+import type { InvalidValueTally, MetricContext } from './metric.js';
+
+/**
+ * A counter. Get one from `registry.counter(name)`; hold the handle on hot paths.
+ *
+ * @example
+ * ```ts
+ * const errors = registry.counter('http.errors', { tags: { route: '/users/:id' } });
+ * errors.inc();
+ * ```
+ */
+export class Counter {
+  /** Always `'counter'`. */
+  readonly type = 'counter' as const;
+  /** The dotted name. */
+  readonly name: string;
+  /** The tags, sorted by key and frozen. */
+  readonly tags: Tags;
+  #count = 0;
+  readonly #invalid: InvalidValueTally;
+
+  /** @internal Use `registry.counter()`. */
+  constructor(context: MetricContext) {
+    this.name = context.name;
+    this.tags = context.tags;
+    this.#invalid = context.invalid;
+  }
+
+  /**
+   * Adds `n`. A non-finite `n` is dropped and counted in `registry.invalidValues`; never throws.
+   *
+   * @param n - the amount, default 1.
+   */
+  inc(n = 1): void {
+    if (Number.isFinite(n)) this.#count += n;
+    else this.#invalid.count++;
+  }
+
+  /**
+   * Subtracts `n`. A non-finite `n` is dropped and counted; never throws.
+   *
+   * @param n - the amount, default 1.
+   */
+  dec(n = 1): void {
+    if (Number.isFinite(n)) this.#count -= n;
+    else this.#invalid.count++;
+  }
+
+  /** The current count. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** The JSON snapshot of this counter. */
+  snapshot(): CounterSnapshot {
+    return { type: 'counter', count: this.#count };
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * Gauge: a value read at report time from a callback (sync or async), or set by hand.
+ *
+ * A gauge that throws, rejects, times out or returns something other than a finite
+ * number is reported as an error for that gauge alone.
+ *
+ * @module
+ */
+
+import { show } from '../errors.js';
+import type { Tags } from '../names.js';
+import type { GaugeSnapshot } from '../snapshot.js';
+import type { InvalidValueTally, MetricContext } from './metric.js';
+
+/** A gauge callback: returns the current value, or a promise of it. */
+export type GaugeReader = () => number | PromiseLike<number>;
+
+/** How long an async gauge may take before it is reported as timed out, by default. */
+export const DEFAULT_GAUGE_TIMEOUT_MS = 1_000;
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return `threw ${show(error)}`;
+}
+
+/**
+ * A gauge. `registry.gauge(name, () => queue.length)` reads a callback at report time;
+ * `registry.gauge(name)` returns a settable gauge.
+ *
+ * @example
+ * ```ts
+ * registry.gauge('queue.depth', () => queue.length);
+ * registry.gauge('pool.idle', async () => await pool.idleCount());
+ * const temperature = registry.gauge('room.temperature');
+ * temperature.set(21.5);
+ * ```
+ */
+export class Gauge {
+  /** Always `'gauge'`. */
+  readonly type = 'gauge' as const;
+  /** The dotted name. */
+  readonly name: string;
+  /** The tags, sorted by key and frozen. */
+  readonly tags: Tags;
+  /** Whether the gauge is set by hand (no callback). */
+  readonly settable: boolean;
+  #reader: GaugeReader | null;
+  #value: number | null;
+  #error: string | undefined;
+  #pending: Promise<void> | null = null;
+  readonly #timeoutMs: number;
+  readonly #invalid: InvalidValueTally;
+
+  /** @internal Use `registry.gauge()`. */
+  constructor(context: MetricContext, reader: GaugeReader | null, timeoutMs: number) {
+    this.name = context.name;
+    this.tags = context.tags;
+    this.#invalid = context.invalid;
+    this.#reader = reader;
+    this.settable = reader === null;
+    this.#value = reader === null ? 0 : null;
+    this.#error = undefined;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /**
+   * Sets a settable gauge. A non-finite value, or a call on a callback gauge, is dropped
+   * and counted in `registry.invalidValues`; never throws.
+   */
+  set(value: number): void {
+    if (this.settable && Number.isFinite(value)) this.#value = value;
+    else this.#invalid.count++;
+  }
+
+  /** Adds `n` to a settable gauge (default 1). Invalid input is dropped and counted. */
+  inc(n = 1): void {
+    if (this.settable && Number.isFinite(n)) this.#value = (this.#value ?? 0) + n;
+    else this.#invalid.count++;
+  }
+
+  /** Subtracts `n` from a settable gauge (default 1). Invalid input is dropped and counted. */
+  dec(n = 1): void {
+    this.inc(-n);
+  }
+
+  /**
+   * The value now: a settable gauge's value, a sync callback's result, or an async
+   * callback's last settled result (a refresh is started if none is running).
+   * `null` if reading failed.
+   */
+  get value(): number | null {
+    return this.snapshot().value;
+  }
+
+  /** @internal Replaces the callback (hot reload). */
+  setReader(reader: GaugeReader): void {
+    this.#reader = reader;
+  }
+
+  /** @internal The current callback. */
+  get reader(): GaugeReader | null {
+    return this.#reader;
+  }
+
+  #accept(result: unknown): void {
+    if (typeof result === 'number' && Number.isFinite(result)) {
+      this.#value = result;
+      this.#error = undefined;
+    } else {
+      this.#value = null;
+      this.#error = `returned ${show(result)}, not a finite number`;
+    }
+  }
+
+  #fail(error: unknown): void {
+    this.#value = null;
+    this.#error = describe(error);
+  }
+
+  /** Calls the reader; for a promise, starts tracking it. Never throws. */
+  #start(): void {
+    const reader = this.#reader;
+    if (reader === null || this.#pending !== null) return;
+    let result: unknown;
+    try {
+      result = reader();
+    } catch (error) {
+      this.#fail(error);
+      return;
+    }
+    if (!isThenable(result)) {
+      this.#accept(result);
+      return;
+    }
+    if (this.#value === null && this.#error === undefined) this.#error = 'pending: the async gauge has not settled yet';
+    const pending = Promise.resolve(result).then(
+      (v) => { this.#accept(v); },
+      (error: unknown) => { this.#fail(error); },
+    );
+    this.#pending = pending;
+    void pending.finally(() => {
+      if (this.#pending === pending) this.#pending = null;
+    });
+  }
+
+  /**
+   * Reads the gauge synchronously: async callbacks contribute their last settled value.
+   */
+  snapshot(): GaugeSnapshot {
+    if (!this.settable) this.#start();
+    return this.#error === undefined
+      ? { type: 'gauge', value: this.#value }
+      : { type: 'gauge', value: null, error: this.#error };
+  }
+
+  /**
+   * Reads the gauge, waiting for an async callback up to its timeout. A callback that
+   * never settles is reported as timed out and is not called again until it settles.
+   */
+  async collect(): Promise<GaugeSnapshot> {
+    if (!this.settable) {
+      this.#start();
+      const pending = this.#pending;
+      if (pending !== null) {
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = await Promise.race([
+          pending.then(() => false),
+          new Promise<boolean>((resolve) => {
+            timer = setTimeout(resolve, this.#timeoutMs, true);
+            timer.unref();
+          }),
+        ]);
+        clearTimeout(timer);
+        if (timedOut) return { type: 'gauge', value: null, error: `timed out after ${this.#timeoutMs} ms` };
+      }
+    }
+    return this.#error === undefined
+      ? { type: 'gauge', value: this.#value }
+      : { type: 'gauge', value: null, error: this.#error };
+  }
+
+  /** @internal For options comparison. */
+  get timeoutMs(): number {
+    return this.#timeoutMs;
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Meter: counts events and their rate: a lifetime mean and 1-, 5- and 15-minute
+ * exponentially weighted moving averages (Dropwizard Metrics' semantics).
+ *
+ * `mark()` reads no clock: it compares the process-wide coarse tick (kept by one
+ * `unref()`ed timer) with the meter's last tick, so each mark counts in the 5-second
+ * tick in which it happened. Reads catch up on missed ticks in closed form.
+ *
+ * @module
+ */
+
+import { currentTick, type Clock, type CoarseTicker } from '../clock.js';
+import type { Tags } from '../names.js';
+import type { MeterSnapshot, RateFields } from '../snapshot.js';
+import { Ewma, ewmaAlpha } from '../stats/ewma.js';
+import type { InvalidValueTally, MetricContext } from './metric.js';
+
+const M1_ALPHA = ewmaAlpha(1);
+const M5_ALPHA = ewmaAlpha(5);
+const M15_ALPHA = ewmaAlpha(15);
+
+/**
+ * A meter. Get one from `registry.meter(name)`.
+ *
+ * @example
+ * ```ts
+ * const jobs = registry.meter('jobs.done');
+ * jobs.mark();
+ * jobs.m1Rate; // events per second over about the last minute
+ * ```
+ */
+export class Meter {
+  /** Always `'meter'`. */
+  readonly type = 'meter' as const;
+  /** The dotted name. */
+  readonly name: string;
+  /** The tags, sorted by key and frozen. */
+  readonly tags: Tags;
+  #count = 0;
+  #uncounted = 0;
+  #lastTick: number;
+  readonly #startMs: number;
+  readonly #m1 = new Ewma(M1_ALPHA);
+  readonly #m5 = new Ewma(M5_ALPHA);
+  readonly #m15 = new Ewma(M15_ALPHA);
+  readonly #clock: Clock;
+  readonly #ticker: CoarseTicker;
+  readonly #invalid: InvalidValueTally;
+
+  /** @internal Use `registry.meter()`. */
+  constructor(context: MetricContext) {
+    this.name = context.name;
+    this.tags = context.tags;
+    this.#clock = context.clock;
+    this.#ticker = context.ticker;
+    this.#invalid = context.invalid;
+    this.#startMs = context.clock.monotonicMs();
+    this.#lastTick = currentTick(context.clock, context.ticker);
+  }
+
+  /**
+   * Records `n` events. A negative or non-finite `n` is dropped and counted in
+   * `registry.invalidValues`; never throws.
+   *
+   * @param n - the number of events, default 1.
+   */
+  mark(n = 1): void {
+    if (!(n >= 0) || !Number.isFinite(n)) {
+      this.#invalid.count++;
+      return;
+    }
+    const tick = this.#ticker.tick;
+    if (tick !== this.#lastTick) this.#advance(tick);
+    this.#count += n;
+    this.#uncounted += n;
+  }
+
+  /** Applies the ticks between the last one seen and `tick`. */
+  #advance(tick: number): void {
+    const ticks = tick - this.#lastTick;
+    if (ticks <= 0) return;
+    const events = this.#uncounted;
+    this.#uncounted = 0;
+    this.#lastTick = tick;
+    this.#m1.tick(events, ticks);
+    this.#m5.tick(events, ticks);
+    this.#m15.tick(events, ticks);
+  }
+
+  #catchUp(): void {
+    this.#advance(currentTick(this.#clock, this.#ticker));
+  }
+
+  /** Events marked since creation. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Lifetime mean rate in events per second (0 before the first event). */
+  get meanRate(): number {
+    if (this.#count === 0) return 0;
+    const elapsedMs = this.#clock.monotonicMs() - this.#startMs;
+    return elapsedMs <= 0 ? 0 : (this.#count * 1000) / elapsedMs;
+  }
+
+  /** 1-minute moving average rate, events per second. */
+  get m1Rate(): number {
+    this.#catchUp();
+    return this.#m1.ratePerSecond;
+  }
+
+  /** 5-minute moving average rate, events per second. */
+  get m5Rate(): number {
+    this.#catchUp();
+    return this.#m5.ratePerSecond;
+  }
+
+  /** 15-minute moving average rate, events per second. */
+  get m15Rate(): number {
+    this.#catchUp();
+    return this.#m15.ratePerSecond;
+  }
+
+  /** @internal All rate fields at one instant. */
+  rates(): RateFields {
+    this.#catchUp();
+    return {
+      count: this.#count,
+      meanRate: this.meanRate,
+      m1Rate: this.#m1.ratePerSecond,
+      m5Rate: this.#m5.ratePerSecond,
+      m15Rate: this.#m15.ratePerSecond,
+    };
+  }
+
+  /** The JSON snapshot of this meter. */
+  snapshot(): MeterSnapshot {
+    return { type: 'meter', ...this.rates() };
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Timer: a meter of timed events plus a histogram of their durations in milliseconds,
+ * measured with the clock's monotonic time.
+ *
+ * @module
+ */
+
+import type { Clock } from '../clock.js';
+import type { Tags } from '../names.js';
+import type { DistributionFields, TimerSnapshot } from '../snapshot.js';
+import type { WindowedHistogramConfig } from '../stats/windowed-histogram.js';
+import { Distribution, type WindowOptions } from './histogram.js';
+import { Meter } from './meter.js';
+import type { InvalidValueTally, MetricContext } from './metric.js';
+import type { JsHistogram } from 'hdr-histogram-js';
+
+/** Options of `registry.timer()`. */
+export type TimerOptions = WindowOptions & {
+  /** Tags of this series. */
+  readonly tags?: Tags;
+  /**
+   * Durations are bucketed as integer multiples of this many milliseconds; min, max,
+   * mean and sum stay exact.
+   *
+   * @defaultValue 0.001 (1 µs)
+   */
+  readonly resolutionMs?: number;
+};
+
+/**
+ * A running measurement from {@link Timer.start}. `stop()` records the duration once;
+ * it also works with `using`.
+ *
+ * @example
+ * ```ts
+ * {
+ *   using _ = timer.start();
+ *   doWork();
+ * } // recorded here
+ * ```
+ */
+export class Stopwatch {
+  readonly #timer: Timer;
+  readonly #clock: Clock;
+  readonly #startMs: number;
+  #durationMs = -1;
+
+  /** @internal Use `timer.start()`. */
+  constructor(timer: Timer, clock: Clock) {
+    this.#timer = timer;
+    this.#clock = clock;
+    this.#startMs = clock.monotonicMs();
+  }
+
+  /**
+   * Records the elapsed time in the timer, the first time only, and returns it.
+   *
+   * @returns the duration in milliseconds (the same value on every call).
+   */
+  stop(): number {
+    if (this.#durationMs < 0) {
+      this.#durationMs = this.#clock.monotonicMs() - this.#startMs;
+      this.#timer.update(this.#durationMs);
+    }
+    return this.#durationMs;
+  }
+
+  /** Stops the stopwatch when a `using` block ends. */
+  [Symbol.dispose](): void {
+    this.stop();
+  }
+}
+
+/**
+ * A timer. Get one from `registry.timer(name)`.
+ *
+ * @example
+ * ```ts
+ * const latency = registry.timer('db.query');
+ * const rows = await latency.time(() => db.query(sql)); // returns what the function returns
+ * ```
+ */
+export class Timer {
+  /** Always `'timer'`. */
+  readonly type = 'timer' as const;
+  /** The dotted name. */
+  readonly name: string;
+  /** The tags, sorted by key and frozen. */
+  readonly tags: Tags;
+  readonly #meter: Meter;
+  readonly #distribution: Distribution;
+  readonly #clock: Clock;
+  readonly #max: number;
+  readonly #invalid: InvalidValueTally;
+
+  /** @internal Use `registry.timer()`. */
+  constructor(context: MetricContext, config: WindowedHistogramConfig) {
+    this.name = context.name;
+    this.tags = context.tags;
+    this.#clock = context.clock;
+    this.#invalid = context.invalid;
+    this.#meter = new Meter(context);
+    this.#distribution = new Distribution(context.clock, context.ticker, config);
+    this.#max = this.#distribution.maxValue;
+  }
+
+  /**
+   * Records a known duration. Negative, non-finite or non-number durations are dropped
+   * and counted in `registry.invalidValues`; never throws.
+   *
+   * @param durationMs - the duration in milliseconds.
+   */
+  update(durationMs: number): void {
+    if (typeof durationMs === 'number' && durationMs >= 0 && durationMs <= this.#max) {
+      this.#meter.mark(1);
+      this.#distribution.record(durationMs);
+    } else this.#invalid.count++;
+  }
+
+  /**
+   * Calls `fn` and records how long it took; returns exactly what `fn` returns. If that
+   * is a promise (or any thenable), the duration is recorded when it settles, fulfilled
+   * or rejected, and the same promise is returned. If `fn` throws, the duration is
+   * recorded and the error rethrown.
+   *
+   * Observing a returned promise marks it as handled: a rejection you do not handle
+   * yourself is not reported as an unhandled rejection.
+   */
+  time<T>(fn: () => T): T {
+    const clock = this.#clock;
+    const startMs = clock.monotonicMs();
+    let result: T;
+    try {
+      result = fn();
+    } catch (error) {
+      this.update(clock.monotonicMs() - startMs);
+      throw error;
+    }
+    if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
+      const done = (): void => {
+        this.update(clock.monotonicMs() - startMs);
+      };
+      (result as unknown as PromiseLike<unknown>).then(done, done);
+      return result;
+    }
+    this.update(clock.monotonicMs() - startMs);
+    return result;
+  }
+
+  /** Starts a {@link Stopwatch}; its `stop()` records the elapsed time once. */
+  start(): Stopwatch {
+    return new Stopwatch(this, this.#clock);
+  }
+
+  /** Timed events since creation. */
+  get count(): number {
+    return this.#meter.count;
+  }
+
+  /** Sum of all durations since creation, in milliseconds. */
+  get sum(): number {
+    return this.#distribution.sum;
+  }
+
+  /** Lifetime mean rate of timed events per second. */
+  get meanRate(): number {
+    return this.#meter.meanRate;
+  }
+
+  /** 1-minute moving average rate of timed events per second. */
+  get m1Rate(): number {
+    return this.#meter.m1Rate;
+  }
+
+  /** 5-minute moving average rate of timed events per second. */
+  get m5Rate(): number {
+    return this.#meter.m5Rate;
+  }
+
+  /** 15-minute moving average rate of timed events per second. */
+  get m15Rate(): number {
+    return this.#meter.m15Rate;
+  }
+
+  /** Lifetime count and sum, and the statistics of the durations in the current window (ms). */
+  statistics(): DistributionFields {
+    return this.#distribution.fields();
+  }
+
+  /**
+   * The current window as an `hdr-histogram-js` histogram (values in units of
+   * `resolutionMs`); `null` when the window is empty.
+   */
+  toHdrHistogram(): JsHistogram | null {
+    return this.#distribution.toHdr();
+  }
+
+  /** The JSON snapshot of this timer (durations in ms, rates per second). */
+  snapshot(): TimerSnapshot {
+    const { count: _events, ...rates } = this.#meter.rates();
+    return { type: 'timer', ...rates, ...this.#distribution.fields() };
+  }
+}
