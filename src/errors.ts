@@ -99,6 +99,7 @@ export function show(value: unknown): string {
   if (typeof value === 'string') s = JSON.stringify(value);
   else if (typeof value === 'function') s = `[function ${value.name || 'anonymous'}]`;
   else if (typeof value === 'bigint') s = `${value}n`;
+  else if (typeof value === 'number' || value === undefined) s = String(value);
   else {
     try {
       s = JSON.stringify(value) ?? String(value);

@@ -21,7 +21,7 @@ export { Counter } from './metrics/counter.js';
 export { Gauge } from './metrics/gauge.js';
 export type { GaugeReader } from './metrics/gauge.js';
 export { Meter } from './metrics/meter.js';
-export { Histogram } from './metrics/histogram.js';
+export { Histogram, IntervalReader } from './metrics/histogram.js';
 export type { HistogramOptions, WindowOptions } from './metrics/histogram.js';
 export { Stopwatch, Timer } from './metrics/timer.js';
 export type { TimerOptions } from './metrics/timer.js';

@@ -94,6 +94,57 @@ export function configKey(config: WindowedHistogramConfig): string {
 }
 
 /**
+ * Reads the values recorded since its previous {@link IntervalReader.take}: a view of a
+ * histogram or timer that belongs to one consumer (a reporter), so that two consumers
+ * never disturb each other. It records into its own HDR histogram, allocated when the
+ * first value arrives, so opening one costs memory on the metric's hot path only while
+ * it is open.
+ */
+export class IntervalReader {
+  readonly #owner: Distribution;
+  readonly #window: WindowedHistogram;
+  #count = 0;
+  #sum = 0;
+
+  /** @internal Use `histogram.openInterval()` or `timer.openInterval()`. */
+  constructor(owner: Distribution, config: WindowedHistogramConfig) {
+    this.#owner = owner;
+    // One slice that never rotates: it holds everything since the last take().
+    this.#window = new WindowedHistogram({ ...config, slices: 1, ticksPerSlice: Number.POSITIVE_INFINITY }, 0);
+  }
+
+  /** @internal Called by the owner's hot path. */
+  record(value: number): void {
+    this.#count++;
+    this.#sum += value;
+    this.#window.record(value, 0);
+  }
+
+  /**
+   * The statistics of the values recorded since the previous `take()` (or since the
+   * reader was opened), then starts a new interval. `count` and `sum` here cover the
+   * interval, like `windowCount`.
+   */
+  take(): DistributionFields {
+    const w = this.#window.statistics(0);
+    const fields: DistributionFields = {
+      count: this.#count, sum: this.#sum, windowCount: w.count,
+      min: w.min, max: w.max, mean: w.mean, stddev: w.stddev,
+      p50: w.p50, p75: w.p75, p95: w.p95, p98: w.p98, p99: w.p99, p999: w.p999,
+    };
+    this.#count = 0;
+    this.#sum = 0;
+    this.#window.reset();
+    return fields;
+  }
+
+  /** Detaches the reader from its metric; it records nothing more. Safe to call twice. */
+  close(): void {
+    this.#owner.detach(this);
+  }
+}
+
+/**
  * The distribution part shared by {@link Histogram} and timers: lifetime count and sum
  * plus a sliding window.
  *
@@ -106,10 +157,13 @@ export class Distribution {
   readonly maxValue: number;
   readonly #clock: Clock;
   readonly #ticker: CoarseTicker;
+  readonly #config: WindowedHistogramConfig;
+  #readers: IntervalReader[] | null = null;
 
   constructor(clock: Clock, ticker: CoarseTicker, config: WindowedHistogramConfig) {
     this.#clock = clock;
     this.#ticker = ticker;
+    this.#config = config;
     this.window = new WindowedHistogram(config, currentTick(clock, ticker));
     this.maxValue = this.window.maxValue;
   }
@@ -119,6 +173,20 @@ export class Distribution {
     this.count++;
     this.sum += value;
     this.window.record(value, this.#ticker.tick);
+    const readers = this.#readers;
+    if (readers !== null) for (const reader of readers) reader.record(value);
+  }
+
+  openInterval(): IntervalReader {
+    const reader = new IntervalReader(this, this.#config);
+    this.#readers = this.#readers === null ? [reader] : [...this.#readers, reader];
+    return reader;
+  }
+
+  detach(reader: IntervalReader): void {
+    if (this.#readers === null) return;
+    const rest = this.#readers.filter((r) => r !== reader);
+    this.#readers = rest.length === 0 ? null : rest;
   }
 
   fields(): DistributionFields {
@@ -205,6 +273,14 @@ export class Histogram {
    */
   toHdrHistogram(): JsHistogram | null {
     return this.#distribution.toHdr();
+  }
+
+  /**
+   * Opens a reader of the values recorded from now on, for one consumer's
+   * "since my last report" statistics. Close it when done.
+   */
+  openInterval(): IntervalReader {
+    return this.#distribution.openInterval();
   }
 
   /** The JSON snapshot of this histogram. */

@@ -12,7 +12,7 @@
 import { currentTick, type Clock, type CoarseTicker } from '../clock.js';
 import type { Tags } from '../names.js';
 import type { MeterSnapshot, RateFields } from '../snapshot.js';
-import { Ewma, ewmaAlpha } from '../stats/ewma.js';
+import { ewmaAlpha, ewmaTick } from '../stats/ewma.js';
 import type { InvalidValueTally, MetricContext } from './metric.js';
 
 const M1_ALPHA = ewmaAlpha(1);
@@ -40,9 +40,11 @@ export class Meter {
   #uncounted = 0;
   #lastTick: number;
   readonly #startMs: number;
-  readonly #m1 = new Ewma(M1_ALPHA);
-  readonly #m5 = new Ewma(M5_ALPHA);
-  readonly #m15 = new Ewma(M15_ALPHA);
+  // The three moving averages, in events per second, all seeded by the same first tick.
+  #m1 = 0;
+  #m5 = 0;
+  #m15 = 0;
+  #seeded = false;
   readonly #clock: Clock;
   readonly #ticker: CoarseTicker;
   readonly #invalid: InvalidValueTally;
@@ -82,9 +84,11 @@ export class Meter {
     const events = this.#uncounted;
     this.#uncounted = 0;
     this.#lastTick = tick;
-    this.#m1.tick(events, ticks);
-    this.#m5.tick(events, ticks);
-    this.#m15.tick(events, ticks);
+    const seeded = this.#seeded;
+    this.#m1 = ewmaTick(this.#m1, seeded, M1_ALPHA, events, ticks);
+    this.#m5 = ewmaTick(this.#m5, seeded, M5_ALPHA, events, ticks);
+    this.#m15 = ewmaTick(this.#m15, seeded, M15_ALPHA, events, ticks);
+    this.#seeded = true;
   }
 
   #catchUp(): void {
@@ -106,19 +110,19 @@ export class Meter {
   /** 1-minute moving average rate, events per second. */
   get m1Rate(): number {
     this.#catchUp();
-    return this.#m1.ratePerSecond;
+    return this.#m1;
   }
 
   /** 5-minute moving average rate, events per second. */
   get m5Rate(): number {
     this.#catchUp();
-    return this.#m5.ratePerSecond;
+    return this.#m5;
   }
 
   /** 15-minute moving average rate, events per second. */
   get m15Rate(): number {
     this.#catchUp();
-    return this.#m15.ratePerSecond;
+    return this.#m15;
   }
 
   /** @internal All rate fields at one instant. */
@@ -127,9 +131,9 @@ export class Meter {
     return {
       count: this.#count,
       meanRate: this.meanRate,
-      m1Rate: this.#m1.ratePerSecond,
-      m5Rate: this.#m5.ratePerSecond,
-      m15Rate: this.#m15.ratePerSecond,
+      m1Rate: this.#m1,
+      m5Rate: this.#m5,
+      m15Rate: this.#m15,
     };
   }
 

@@ -9,7 +9,7 @@ import type { Clock } from '../clock.js';
 import type { Tags } from '../names.js';
 import type { DistributionFields, TimerSnapshot } from '../snapshot.js';
 import type { WindowedHistogramConfig } from '../stats/windowed-histogram.js';
-import { Distribution, type WindowOptions } from './histogram.js';
+import { Distribution, type IntervalReader, type WindowOptions } from './histogram.js';
 import { Meter } from './meter.js';
 import type { InvalidValueTally, MetricContext } from './metric.js';
 import type { JsHistogram } from 'hdr-histogram-js';
@@ -193,6 +193,14 @@ export class Timer {
    */
   toHdrHistogram(): JsHistogram | null {
     return this.#distribution.toHdr();
+  }
+
+  /**
+   * Opens a reader of the durations recorded from now on, for one consumer's
+   * "since my last report" statistics (ms). Close it when done.
+   */
+  openInterval(): IntervalReader {
+    return this.#distribution.openInterval();
   }
 
   /** The JSON snapshot of this timer (durations in ms, rates per second). */

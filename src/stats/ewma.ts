@@ -5,7 +5,7 @@
  * `rate += alpha * (instant - rate)` with `alpha = 1 - exp(-5 s / window)`. The first tick
  * seeds the rate with the instant rate.
  *
- * Ticks are lazy: {@link Ewma.tick} is told how many ticks passed and applies them in
+ * Ticks are lazy: {@link ewmaTick} is told how many ticks passed and applies them in
  * closed form, `rate * (1 - alpha)^(n - 1)` after the first, so an idle gap of any length
  * costs O(1). Rates below {@link EWMA_ZERO_RATE_PER_SECOND} become exactly 0.
  *
@@ -33,41 +33,20 @@ export function ewmaAlpha(minutes: number): number {
 }
 
 /**
- * One moving average. Holds its rate in events per second.
+ * Applies `ticks` (>= 1) elapsed ticks to a moving average: the first tick with `events`
+ * counted during it, the rest with none. A moving average that has never ticked
+ * (`seeded` false) takes the first tick's instant rate as its value.
  *
- * @internal
+ * @param rate - the current rate in events per second.
+ * @param seeded - whether the average has ticked before.
+ * @param alpha - from {@link ewmaAlpha}.
+ * @param events - events counted during the first of the ticks.
+ * @param ticks - how many ticks have elapsed, >= 1.
+ * @returns the new rate in events per second; exactly 0 below {@link EWMA_ZERO_RATE_PER_SECOND}.
  */
-export class Ewma {
-  /** `1 - alpha`, the decay per tick. */
-  readonly #keep: number;
-  readonly #alpha: number;
-  #rate = 0;
-  #initialized = false;
-
-  constructor(alpha: number) {
-    this.#alpha = alpha;
-    this.#keep = 1 - alpha;
-  }
-
-  /**
-   * Applies `ticks` (>= 1) elapsed ticks: the first with `events` counted during it, the
-   * rest with none.
-   */
-  tick(events: number, ticks: number): void {
-    const instant = events / TICK_SECONDS;
-    let rate: number;
-    if (this.#initialized) {
-      rate = this.#rate + this.#alpha * (instant - this.#rate);
-    } else {
-      rate = instant;
-      this.#initialized = true;
-    }
-    if (ticks > 1 && rate !== 0) rate *= Math.pow(this.#keep, ticks - 1);
-    this.#rate = rate < EWMA_ZERO_RATE_PER_SECOND ? 0 : rate;
-  }
-
-  /** The rate in events per second. */
-  get ratePerSecond(): number {
-    return this.#rate;
-  }
+export function ewmaTick(rate: number, seeded: boolean, alpha: number, events: number, ticks: number): number {
+  const instant = events / TICK_SECONDS;
+  let next = seeded ? rate + alpha * (instant - rate) : instant;
+  if (ticks > 1 && next !== 0) next *= Math.pow(1 - alpha, ticks - 1);
+  return next < EWMA_ZERO_RATE_PER_SECOND ? 0 : next;
 }

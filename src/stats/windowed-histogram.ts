@@ -96,10 +96,14 @@ export class WindowedHistogram {
   readonly #halfCount: number;
   readonly #ticksPerSlice: number;
   readonly #slices: number;
-  /** Per slice: count, sum, min, max, shift, s1, s2, slice index. */
-  readonly #st: Float64Array;
-  readonly #hist: (SliceHistogram | null)[];
-  /** The current slice's slot, its offset in #st, and its counts (null until a value lands). */
+  /**
+   * Per slice: count, sum, min, max, shift, s1, s2, slice index. Allocated with the first
+   * value and freed when the whole window is empty, like the slices' histograms.
+   */
+  #st: Float64Array | null = null;
+  #hist: (SliceHistogram | null)[] | null = null;
+  /** The current slice, its slot, its offset in #st, and its counts (null until a value lands). */
+  #slice: number;
   #slot = 0;
   #base = 0;
   #counts: Counts | null = null;
@@ -116,13 +120,10 @@ export class WindowedHistogram {
     this.#halfCount = 2 ** this.#halfMag;
     this.#ticksPerSlice = config.ticksPerSlice;
     this.#slices = config.slices;
-    this.#st = new Float64Array(config.slices * FIELDS);
-    this.#hist = new Array<SliceHistogram | null>(config.slices).fill(null);
-    for (let s = 0; s < config.slices; s++) this.#resetSlot(s, -Infinity);
     const slice = Math.floor(tick / this.#ticksPerSlice);
+    this.#slice = slice;
     this.#slot = slice % this.#slices;
     this.#base = this.#slot * FIELDS;
-    this.#st[this.#base + F_SLICE] = slice;
     this.#nextSliceTick = (slice + 1) * this.#ticksPerSlice;
   }
 
@@ -146,7 +147,7 @@ export class WindowedHistogram {
     const c = counts[index]! + 1;
     if (c > this.#countLimit) counts = this.#promote();
     counts[index] = c;
-    const st = this.#st;
+    const st = this.#st!;
     const b = this.#base;
     if (st[b + F_COUNT] === 0) {
       st[b + F_SHIFT] = value;
@@ -195,11 +196,20 @@ export class WindowedHistogram {
 
   /** Makes the current slice's histogram exist and cover integer `x`; returns its counts. */
   #fit(x: number): Counts {
-    let h = this.#hist[this.#slot] ?? null;
+    let hist = this.#hist;
+    if (hist === null || this.#st === null) {
+      const st = new Float64Array(this.#slices * FIELDS);
+      for (let s = 0; s < this.#slices; s++) st[s * FIELDS + F_SLICE] = -Infinity;
+      st[this.#base + F_SLICE] = this.#slice;
+      this.#st = st;
+      hist = new Array<SliceHistogram | null>(this.#slices).fill(null);
+      this.#hist = hist;
+    }
+    let h = hist[this.#slot] ?? null;
     if (h === null) {
       h = new Int16Histogram(1, 2, this.#digits) as unknown as SliceHistogram;
       h.autoResize = true;
-      this.#hist[this.#slot] = h;
+      hist[this.#slot] = h;
       this.#countLimit = COUNT_LIMIT_16;
     }
     if (this.#index(x) >= h._counts.length) {
@@ -212,7 +222,8 @@ export class WindowedHistogram {
 
   /** Widens the current slice's counts (16 -> 32 bits -> float64) before one would overflow. */
   #promote(): Counts {
-    const old = this.#hist[this.#slot]!;
+    const hist = this.#hist!;
+    const old = hist[this.#slot]!;
     const wide = (
       this.#countLimit === COUNT_LIMIT_16
         ? new Int32Histogram(1, 2, this.#digits)
@@ -223,14 +234,13 @@ export class WindowedHistogram {
     wide.highestTrackableValue = old.highestTrackableValue;
     wide._counts.set(old._counts);
     this.#countLimit = this.#countLimit === COUNT_LIMIT_16 ? COUNT_LIMIT_32 : Number.POSITIVE_INFINITY;
-    this.#hist[this.#slot] = wide;
+    hist[this.#slot] = wide;
     this.#counts = wide._counts;
     return wide._counts;
   }
 
-  #resetSlot(slot: number, slice: number): void {
+  #resetSlot(st: Float64Array, slot: number, slice: number): void {
     const b = slot * FIELDS;
-    const st = this.#st;
     st[b + F_COUNT] = 0;
     st[b + F_SUM] = 0;
     st[b + F_MIN] = 0;
@@ -245,17 +255,20 @@ export class WindowedHistogram {
   #rotate(tick: number): void {
     const slice = Math.floor(tick / this.#ticksPerSlice);
     const slot = slice % this.#slices;
-    if (this.#st[slot * FIELDS + F_SLICE] !== slice) {
-      this.#resetSlot(slot, slice);
-      const h = this.#hist[slot];
+    const st = this.#st;
+    const hist = this.#hist;
+    if (st !== null && hist !== null && st[slot * FIELDS + F_SLICE] !== slice) {
+      this.#resetSlot(st, slot, slice);
+      const h = hist[slot];
       if (h != null) {
         if (h._counts.BYTES_PER_ELEMENT > 2) {
           // A promoted slice starts narrow again: its large counts belonged to old data.
-          this.#hist[slot] = null;
+          hist[slot] = null;
         } else h._counts.fill(0);
       }
     }
-    const h = this.#hist[slot] ?? null;
+    const h = hist?.[slot] ?? null;
+    this.#slice = slice;
     this.#slot = slot;
     this.#base = slot * FIELDS;
     this.#counts = h === null ? null : h._counts;
@@ -265,21 +278,29 @@ export class WindowedHistogram {
   }
 
   /**
-   * Frees the histograms of slices that have left the window at `tick`, and returns the
-   * slots still inside it.
+   * Frees the histograms of slices that have left the window at `tick` (all state when
+   * none is left), and collects the slots still inside it that hold values.
    */
   #liveSlots(tick: number, out: number[]): void {
+    const st = this.#st;
+    const hist = this.#hist;
+    if (st === null || hist === null) return;
     const slice = Math.floor(tick / this.#ticksPerSlice);
     const oldest = slice - this.#slices + 1;
     for (let s = 0; s < this.#slices; s++) {
-      const sliceOfSlot = this.#st[s * FIELDS + F_SLICE]!;
+      const sliceOfSlot = st[s * FIELDS + F_SLICE]!;
       if (sliceOfSlot >= oldest && sliceOfSlot <= slice) {
-        if (this.#st[s * FIELDS + F_COUNT]! > 0) out.push(s);
-      } else if (this.#hist[s] != null) {
-        this.#hist[s] = null;
-        this.#st[s * FIELDS + F_COUNT] = 0;
+        if (st[s * FIELDS + F_COUNT]! > 0) out.push(s);
+      } else if (hist[s] != null) {
+        hist[s] = null;
+        st[s * FIELDS + F_COUNT] = 0;
         if (s === this.#slot) this.#counts = null;
       }
+    }
+    if (out.length === 0 && hist.every((h) => h === null)) {
+      this.#st = null;
+      this.#hist = null;
+      this.#counts = null;
     }
   }
 
@@ -289,7 +310,7 @@ export class WindowedHistogram {
   statistics(tick: number): WindowStatistics {
     const slots: number[] = [];
     this.#liveSlots(tick, slots);
-    const st = this.#st;
+    const st = this.#st ?? new Float64Array(0);
     let count = 0;
     let sum = 0;
     let min = Infinity;
@@ -335,7 +356,7 @@ export class WindowedHistogram {
     const arrays: Counts[] = [];
     let length = 0;
     for (const s of slots) {
-      const counts = this.#hist[s]?._counts;
+      const counts = this.#hist?.[s]?._counts;
       if (counts !== undefined) {
         arrays.push(counts);
         if (counts.length > length) length = counts.length;
@@ -372,15 +393,16 @@ export class WindowedHistogram {
     const slots: number[] = [];
     this.#liveSlots(tick, slots);
     let merged: SliceHistogram | null = null;
+    const st = this.#st;
     for (const s of slots) {
-      const h = this.#hist[s];
-      if (h == null) continue;
+      const h = this.#hist?.[s];
+      if (h == null || st === null) continue;
       const b = s * FIELDS;
-      h.setTotalCount(this.#st[b + F_COUNT]!);
+      h.setTotalCount(st[b + F_COUNT]!);
       h.maxValue = 0;
       h.minNonZeroValue = Number.MAX_SAFE_INTEGER;
-      h.updateMinAndMax(Math.round(this.#st[b + F_MIN]! * this.#scale));
-      h.updateMinAndMax(Math.round(this.#st[b + F_MAX]! * this.#scale));
+      h.updateMinAndMax(Math.round(st[b + F_MIN]! * this.#scale));
+      h.updateMinAndMax(Math.round(st[b + F_MAX]! * this.#scale));
       if (merged === null) {
         merged = new Float64Histogram(1, 2, this.#digits) as unknown as SliceHistogram;
         merged.autoResize = true;
@@ -390,10 +412,30 @@ export class WindowedHistogram {
     return merged;
   }
 
+  /**
+   * Empties every slice, keeping narrow allocated counts for reuse (wide ones are freed,
+   * as their large counts belonged to old data).
+   */
+  reset(): void {
+    const st = this.#st;
+    const hist = this.#hist;
+    if (st === null || hist === null) return;
+    for (let s = 0; s < this.#slices; s++) {
+      this.#resetSlot(st, s, st[s * FIELDS + F_SLICE]!);
+      const h = hist[s];
+      if (h == null) continue;
+      if (h._counts.BYTES_PER_ELEMENT > 2) hist[s] = null;
+      else h._counts.fill(0);
+    }
+    const h = hist[this.#slot] ?? null;
+    this.#counts = h === null ? null : h._counts;
+    this.#countLimit = COUNT_LIMIT_16;
+  }
+
   /** Bytes held by this window's counts arrays (for memory accounting in docs and tests). */
   get countsBytes(): number {
     let bytes = 0;
-    for (const h of this.#hist) if (h != null) bytes += h._counts.byteLength;
+    for (const h of this.#hist ?? []) if (h != null) bytes += h._counts.byteLength;
     return bytes;
   }
 

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock, Registry } from '../../src/index.js';
+
+describe('Counter', () => {
+  it('counts up and down and is never reset by reading', () => {
+    const r = new Registry({ clock: new ManualClock() });
+    const c = r.counter('jobs');
+    c.inc();
+    c.inc(5);
+    c.dec(2);
+    expect(c.count).toBe(4);
+    expect(c.snapshot()).toEqual({ type: 'counter', count: 4 });
+    expect(c.count).toBe(4);
+  });
+
+  it('drops and counts invalid increments without throwing', () => {
+    const r = new Registry({ clock: new ManualClock() });
+    const c = r.counter('jobs');
+    for (const bad of [Number.NaN, Infinity, -Infinity, '3', null, {}]) c.inc(bad as number);
+    c.dec(Number.NaN);
+    expect(c.count).toBe(0);
+    expect(r.invalidValues).toBe(7);
+  });
+});
+
+describe('Meter', () => {
+  it('counts marks in the 5-second tick in which they happened', () => {
+    const clock = new ManualClock();
+    const m = new Registry({ clock }).meter('m');
+    clock.advance(4_999);
+    m.mark(5); // still tick 0
+    clock.advance(1); // tick 1 begins
+    m.mark(100); // belongs to tick 1, must not seed the first tick
+    expect(m.m1Rate).toBeCloseTo(1, 12); // 5 events / 5 s
+    clock.advance(5_000);
+    const alpha = 1 - Math.exp(-5 / 60);
+    expect(m.m1Rate).toBeCloseTo(1 + alpha * (20 - 1), 12);
+    expect(m.count).toBe(105);
+  });
+
+  it('reads no clock on mark: a mark uses the shared tick even if the clock moved', () => {
+    let reads = 0;
+    const inner = new ManualClock();
+    const clock = new (class extends ManualClock {
+      override monotonicMs(): number {
+        reads++;
+        return inner.monotonicMs();
+      }
+    })();
+    const m = new Registry({ clock }).meter('m');
+    reads = 0;
+    for (let i = 0; i < 1000; i++) m.mark();
+    expect(reads).toBe(0);
+  });
+
+  it('has a lifetime mean rate and rates of 0 before the first tick', () => {
+    const clock = new ManualClock();
+    const m = new Registry({ clock }).meter('m');
+    expect(m.meanRate).toBe(0);
+    m.mark(10);
+    clock.advance(2_000);
+    expect(m.meanRate).toBe(5);
+    expect(m.m1Rate).toBe(0);
+    expect(m.m15Rate).toBe(0);
+  });
+
+  it('decays to exactly 0 after a year idle', () => {
+    const clock = new ManualClock();
+    const m = new Registry({ clock }).meter('m');
+    m.mark(1_000_000);
+    clock.advance(5_000);
+    expect(m.m15Rate).toBeGreaterThan(0);
+    clock.advance(365 * 24 * 3600 * 1000);
+    expect(m.m1Rate).toBe(0);
+    expect(m.m5Rate).toBe(0);
+    expect(m.m15Rate).toBe(0);
+  });
+
+  it('drops negative, non-finite and non-number marks', () => {
+    const r = new Registry({ clock: new ManualClock() });
+    const m = r.meter('m');
+    for (const bad of [-1, Number.NaN, Infinity, '2']) m.mark(bad as number);
+    expect(m.count).toBe(0);
+    expect(r.invalidValues).toBe(4);
+    expect(m.snapshot()).toEqual({ type: 'meter', count: 0, meanRate: 0, m1Rate: 0, m5Rate: 0, m15Rate: 0 });
+  });
+});
