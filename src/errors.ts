@@ -99,12 +99,13 @@ export function show(value: unknown): string {
   if (typeof value === 'string') s = JSON.stringify(value);
   else if (typeof value === 'function') s = `[function ${value.name || 'anonymous'}]`;
   else if (typeof value === 'bigint') s = `${value}n`;
-  else if (typeof value === 'number' || value === undefined) s = String(value);
+  else if (typeof value === 'number' || typeof value === 'boolean' || value === undefined) s = String(value);
+  else if (typeof value === 'symbol') s = value.toString();
   else {
     try {
-      s = JSON.stringify(value) ?? String(value);
+      s = JSON.stringify(value) ?? Object.prototype.toString.call(value);
     } catch {
-      s = String(value);
+      s = Object.prototype.toString.call(value);
     }
   }
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;

@@ -205,7 +205,13 @@ export class Timer {
 
   /** The JSON snapshot of this timer (durations in ms, rates per second). */
   snapshot(): TimerSnapshot {
-    const { count: _events, ...rates } = this.#meter.rates();
-    return { type: 'timer', ...rates, ...this.#distribution.fields() };
+    const rates = this.#meter.rates();
+    const d = this.#distribution.fields();
+    return {
+      type: 'timer', count: d.count, sum: d.sum,
+      meanRate: rates.meanRate, m1Rate: rates.m1Rate, m5Rate: rates.m5Rate, m15Rate: rates.m15Rate,
+      windowCount: d.windowCount, min: d.min, max: d.max, mean: d.mean, stddev: d.stddev,
+      p50: d.p50, p75: d.p75, p95: d.p95, p98: d.p98, p99: d.p99, p999: d.p999,
+    };
   }
 }
