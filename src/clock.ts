@@ -28,18 +28,57 @@ export interface Clock {
 export const TICK_MS = 5_000;
 
 /**
+ * Told of each new coarse tick by the ticker it subscribed to.
+ *
+ * @internal
+ */
+export interface TickListener {
+  /** Called once per new tick (or once for several, if the timer was late). */
+  onTick(tick: number): void;
+}
+
+/**
  * A coarse, process-wide tick counter: `tick` is `floor(clock.monotonicMs() / TICK_MS)`,
  * kept current without the hot paths reading the clock.
  */
 export interface CoarseTicker {
   /** The index of the current 5-second tick. */
   readonly tick: number;
+  /**
+   * Subscribes a listener to new ticks, weakly: a listener that is garbage collected
+   * is dropped. @internal
+   */
+  subscribe(listener: TickListener): void;
 }
 
 class MutableTicker implements CoarseTicker {
   tick: number;
+  readonly #listeners = new Set<WeakRef<TickListener>>();
+
   constructor(tick: number) {
     this.tick = tick;
+  }
+
+  subscribe(listener: TickListener): void {
+    this.#listeners.add(new WeakRef(listener));
+  }
+
+  /** Moves to `tick` and tells every live listener. Never throws. */
+  advanceTo(tick: number): void {
+    if (tick <= this.tick) return;
+    this.tick = tick;
+    for (const ref of this.#listeners) {
+      const listener = ref.deref();
+      if (listener === undefined) {
+        this.#listeners.delete(ref);
+        continue;
+      }
+      try {
+        listener.onTick(tick);
+      } catch (error) {
+        process.emitWarning(`a tick listener threw: ${String(error)}`, { code: 'TAPEMEASURE_TICK_ERROR' });
+      }
+    }
   }
 }
 
@@ -104,7 +143,7 @@ export class ManualClock implements Clock {
     }
     this.#wallMs += ms;
     this.#monotonicMs += ms;
-    this.#ticker.tick = Math.floor(this.#monotonicMs / TICK_MS);
+    this.#ticker.advanceTo(Math.floor(this.#monotonicMs / TICK_MS));
   }
 
   /**
@@ -144,7 +183,7 @@ export function tickerFor(clock: Clock): CoarseTicker {
     // in practice there is one clock (the system clock) per process.
     const schedule = (): void => {
       const nowMs = clock.monotonicMs();
-      t.tick = Math.max(t.tick, Math.floor(nowMs / TICK_MS));
+      t.advanceTo(Math.floor(nowMs / TICK_MS));
       const untilNext = TICK_MS - (nowMs % TICK_MS) + 1;
       setTimeout(schedule, untilNext).unref();
     };
@@ -155,13 +194,12 @@ export function tickerFor(clock: Clock): CoarseTicker {
 }
 
 /**
- * Reads the current tick straight from the clock (for read paths, which may read the
- * clock), and moves the shared ticker forward if its timer is late.
+ * Reads the current tick straight from the clock, for read paths (which may read the
+ * clock) that must not wait for a late ticker timer.
  *
  * @internal
  */
 export function currentTick(clock: Clock, ticker: CoarseTicker): number {
   const tick = Math.floor(clock.monotonicMs() / TICK_MS);
-  if (tick > ticker.tick && ticker instanceof MutableTicker) ticker.tick = tick;
   return tick > ticker.tick ? tick : ticker.tick;
 }

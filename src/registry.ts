@@ -5,7 +5,7 @@
  * @module
  */
 
-import { systemClock, tickerFor, type Clock, type CoarseTicker } from './clock.js';
+import { systemClock, tickerFor, type Clock, type CoarseTicker, type TickListener } from './clock.js';
 import { ErrorCodes, InvalidOptionError, MetricConflictError, show } from './errors.js';
 import { Counter } from './metrics/counter.js';
 import { DEFAULT_GAUGE_TIMEOUT_MS, Gauge, type GaugeReader } from './metrics/gauge.js';
@@ -129,6 +129,13 @@ export class Registry implements MetricFactory {
   readonly #branches = new Map<string, number>();
   readonly #listeners = new Set<RegistryListener>();
   readonly #invalid = new InvalidValueTally();
+  /** Meters (timers' included) told of each tick; held strongly here, the ticker holds us weakly. */
+  readonly #meters = new Set<Meter>();
+  readonly #tickListener: TickListener = {
+    onTick: (tick) => {
+      for (const meter of this.#meters) meter.onTick(tick);
+    },
+  };
 
   /**
    * @param options - clock and limits.
@@ -144,6 +151,7 @@ export class Registry implements MetricFactory {
       throw new InvalidOptionError(`maxSeriesPerName must be an integer >= 1, received ${show(options.maxSeriesPerName)}`);
     }
     this.#ticker = tickerFor(this.clock);
+    this.#ticker.subscribe(this.#tickListener);
   }
 
   /** How many invalid values recording methods have dropped (NaN, infinities, negatives in histograms, non-numbers). */
@@ -404,6 +412,8 @@ export class Registry implements MetricFactory {
     }
     const metric = create({ name, tags: seriesTags, clock: this.clock, ticker: this.#ticker, invalid: this.#invalid });
     family.series.set(key, metric);
+    if (metric.type === 'meter') this.#meters.add(metric);
+    else if (metric.type === 'timer') this.#meters.add(metric.meter);
     this.#notify('onAdded', metric);
     return metric;
   }
@@ -435,6 +445,8 @@ export class Registry implements MetricFactory {
 
   #removeSeries(family: Family, key: string, metric: Metric): void {
     family.series.delete(key);
+    if (metric.type === 'meter') this.#meters.delete(metric);
+    else if (metric.type === 'timer') this.#meters.delete(metric.meter);
     if (family.series.size === 0) {
       this.#families.delete(family.name);
       for (let i = family.name.indexOf('.'); i !== -1; i = family.name.indexOf('.', i + 1)) {

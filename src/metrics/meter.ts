@@ -2,9 +2,12 @@
  * Meter: counts events and their rate: a lifetime mean and 1-, 5- and 15-minute
  * exponentially weighted moving averages (Dropwizard Metrics' semantics).
  *
- * `mark()` reads no clock: it compares the process-wide coarse tick (kept by one
- * `unref()`ed timer) with the meter's last tick, so each mark counts in the 5-second
- * tick in which it happened. Reads catch up on missed ticks in closed form.
+ * `mark()` only adds to the count: it reads no clock and checks no tick. The one
+ * process-wide `unref()`ed tick timer tells the registry of each 5-second boundary, and
+ * the registry tells its meters, which fold the events counted since the previous
+ * boundary into their moving averages, so each mark counts in the tick in which it
+ * happened. Reads catch up on ticks the timer has not delivered yet (a blocked event
+ * loop), in closed form.
  *
  * @module
  */
@@ -37,7 +40,8 @@ export class Meter {
   /** The tags, sorted by key and frozen. */
   readonly tags: Tags;
   #count = 0;
-  #uncounted = 0;
+  /** The count at the last tick folded into the moving averages. */
+  #countAtTick = 0;
   #lastTick: number;
   readonly #startMs: number;
   // The three moving averages, in events per second, all seeded by the same first tick.
@@ -67,24 +71,24 @@ export class Meter {
    * @param n - the number of events, default 1.
    */
   mark(n = 1): void {
-    if (!(n >= 0) || !Number.isFinite(n)) {
-      this.#invalid.count++;
-      return;
-    }
-    const tick = this.#ticker.tick;
-    if (tick !== this.#lastTick) this.#advance(tick);
-    this.#count += n;
-    this.#uncounted += n;
+    if (Number.isFinite(n) && n >= 0) this.#count += n;
+    else this.#invalid.count++;
   }
 
-  /** Applies the ticks between the last one seen and `tick`. */
+  /** @internal Called by the registry at each tick boundary. */
+  onTick(tick: number): void {
+    if (tick > this.#lastTick) this.#advance(tick);
+  }
+
+  /** Folds the ticks between the last one seen and `tick` into the moving averages. */
   #advance(tick: number): void {
     const ticks = tick - this.#lastTick;
     if (ticks <= 0) return;
-    const events = this.#uncounted;
-    this.#uncounted = 0;
+    const events = this.#count - this.#countAtTick;
+    this.#countAtTick = this.#count;
     this.#lastTick = tick;
     const seeded = this.#seeded;
+    if (seeded && events === 0 && this.#m1 === 0 && this.#m5 === 0 && this.#m15 === 0) return;
     this.#m1 = ewmaTick(this.#m1, seeded, M1_ALPHA, events, ticks);
     this.#m5 = ewmaTick(this.#m5, seeded, M5_ALPHA, events, ticks);
     this.#m15 = ewmaTick(this.#m15, seeded, M15_ALPHA, events, ticks);

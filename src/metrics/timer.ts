@@ -147,6 +147,11 @@ export class Timer {
     return result;
   }
 
+  /** @internal The meter of timed events, ticked by the registry. */
+  get meter(): Meter {
+    return this.#meter;
+  }
+
   /** Starts a {@link Stopwatch}; its `stop()` records the elapsed time once. */
   start(): Stopwatch {
     return new Stopwatch(this, this.#clock);
