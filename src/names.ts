@@ -148,14 +148,3 @@ export function normalizeTags(tags: unknown, metricName: string): Tags {
   }
   return Object.freeze(out);
 }
-
-/**
- * The identity key of normalized tags: `''` for no tags. Built only at registration.
- *
- * @internal
- */
-export function tagsKey(tags: Tags): string {
-  let key = '';
-  for (const k in tags) key += `${k}\u0000${tags[k]}\u0001`;
-  return key;
-}

@@ -13,7 +13,8 @@ import { configKey, DEFAULT_RESOLUTION, Histogram, windowConfig, type HistogramO
 import { Meter } from './metrics/meter.js';
 import { InvalidValueTally, type MetricContext, type MetricType } from './metrics/metric.js';
 import { Timer, type TimerOptions } from './metrics/timer.js';
-import { name as joinName, normalizeTags, tagsKey, validateName, NO_TAGS, type Tags } from './names.js';
+import { name as joinName, normalizeTags, validateName, NO_TAGS, type Tags } from './names.js';
+import { SeriesIndex } from './series-index.js';
 import type { MetricSnapshot, SnapshotTree, TaggedSnapshot } from './snapshot.js';
 
 /** Any metric the registry holds. */
@@ -88,22 +89,10 @@ type Family = {
   readonly name: string;
   readonly type: MetricType;
   readonly optionsKey: string;
-  readonly series: Map<string, Metric>;
+  readonly series: SeriesIndex<Metric>;
   overflowWarned: boolean;
 };
 
-function rawTagsKey(tags: Tags): string {
-  const keys = Object.keys(tags);
-  if (keys.length > 1) keys.sort();
-  let key = '';
-  for (const k of keys) {
-    const v = tags[k];
-    // An invalid value must miss every stored series, so that creation validates and throws.
-    if (typeof v !== 'string') return '\u0002';
-    key += `${k}\u0000${v}\u0001`;
-  }
-  return key;
-}
 
 /**
  * A registry of metrics. Metrics are identified by name plus tags; asking again for
@@ -165,6 +154,8 @@ export class Registry implements MetricFactory {
    * @throws {@link MetricsError} for an invalid name or tags, or a conflict with an existing metric.
    */
   counter(name: string, options?: MetricOptions): Counter {
+    const found = this.#find('counter', name, options?.tags);
+    if (found !== undefined) return found as Counter;
     return this.#get('counter', name, options?.tags, '', (ctx) => new Counter(ctx)) as Counter;
   }
 
@@ -201,6 +192,8 @@ export class Registry implements MetricFactory {
    * @throws {@link MetricsError} for an invalid name or tags, or a conflict.
    */
   meter(name: string, options?: MetricOptions): Meter {
+    const found = this.#find('meter', name, options?.tags);
+    if (found !== undefined) return found as Meter;
     return this.#get('meter', name, options?.tags, '', (ctx) => new Meter(ctx)) as Meter;
   }
 
@@ -210,9 +203,8 @@ export class Registry implements MetricFactory {
    * @throws {@link MetricsError} for an invalid name, tags or options, or a conflict.
    */
   histogram(name: string, options?: HistogramOptions): Histogram {
-    const family = this.#families.get(name);
-    if (family !== undefined && family.type === 'histogram' && (options === undefined || onlyTags(options))) {
-      const found = family.series.get(options?.tags === undefined ? '' : rawTagsKey(options.tags));
+    if (options === undefined || onlyTags(options)) {
+      const found = this.#find('histogram', name, options?.tags);
       if (found !== undefined) return found as Histogram;
     }
     const config = windowConfig(options ?? {}, options?.resolution ?? DEFAULT_RESOLUTION, `histogram ${show(name)}`);
@@ -225,9 +217,8 @@ export class Registry implements MetricFactory {
    * @throws {@link MetricsError} for an invalid name, tags or options, or a conflict.
    */
   timer(name: string, options?: TimerOptions): Timer {
-    const family = this.#families.get(name);
-    if (family !== undefined && family.type === 'timer' && (options === undefined || onlyTags(options))) {
-      const found = family.series.get(options?.tags === undefined ? '' : rawTagsKey(options.tags));
+    if (options === undefined || onlyTags(options)) {
+      const found = this.#find('timer', name, options?.tags);
       if (found !== undefined) return found as Timer;
     }
     const config = windowConfig(options ?? {}, options?.resolutionMs ?? DEFAULT_RESOLUTION, `timer ${show(name)}`);
@@ -248,7 +239,7 @@ export class Registry implements MetricFactory {
 
   /** The series `name` with exactly these tags, if it exists. */
   get(name: string, tags?: Tags): Metric | undefined {
-    return this.#families.get(name)?.series.get(rawTagsKey(tags ?? NO_TAGS));
+    return this.#families.get(name)?.series.get(tags);
   }
 
   /** Every series, in creation order of their names. */
@@ -271,10 +262,9 @@ export class Registry implements MetricFactory {
   remove(name: string, tags?: Tags): boolean {
     const family = this.#families.get(name);
     if (family === undefined) return false;
-    const key = rawTagsKey(tags ?? NO_TAGS);
-    const metric = family.series.get(key);
+    const metric = family.series.get(tags);
     if (metric === undefined) return false;
-    this.#removeSeries(family, key, metric);
+    this.#removeSeries(family, metric);
     return true;
   }
 
@@ -286,9 +276,9 @@ export class Registry implements MetricFactory {
   removeMatching(filter: MetricFilter): number {
     let removed = 0;
     for (const family of [...this.#families.values()]) {
-      for (const [key, metric] of [...family.series]) {
+      for (const metric of [...family.series.values()]) {
         if (filter(metric)) {
-          this.#removeSeries(family, key, metric);
+          this.#removeSeries(family, metric);
           removed++;
         }
       }
@@ -366,6 +356,12 @@ export class Registry implements MetricFactory {
     return root as SnapshotTree;
   }
 
+  /** The fast path: an existing series of this type, or undefined (errors are left to #get). */
+  #find(type: MetricType, name: string, tags: Tags | undefined): Metric | undefined {
+    const family = this.#families.get(name);
+    return family === undefined || family.type !== type ? undefined : family.series.get(tags);
+  }
+
   #get(
     type: MetricType,
     name: string,
@@ -387,19 +383,17 @@ export class Registry implements MetricFactory {
           `${type} ${show(name)} already exists with options {${family.optionsKey}}; asked for {${optionsKey}}`,
         );
       }
-      const found = family.series.get(tags === undefined ? '' : rawTagsKey(tags));
+      const found = family.series.get(tags);
       if (found !== undefined) return found;
     } else {
       validateName(name);
     }
     const normalized = normalizeTags(tags, name);
     if (family === undefined) family = this.#addFamily(name, type, optionsKey);
-    let key = tagsKey(normalized);
     let seriesTags = normalized;
-    if (normalized !== NO_TAGS && family.series.size >= this.#maxSeries + (family.series.has('') ? 1 : 0)) {
+    if (normalized !== NO_TAGS && family.series.size >= this.#maxSeries + (family.series.get(undefined) === undefined ? 0 : 1)) {
       seriesTags = OVERFLOW_TAGS;
-      key = tagsKey(OVERFLOW_TAGS);
-      const existing = family.series.get(key);
+      const existing = family.series.get(OVERFLOW_TAGS);
       if (existing !== undefined) return existing;
       if (!family.overflowWarned) {
         family.overflowWarned = true;
@@ -411,7 +405,7 @@ export class Registry implements MetricFactory {
       }
     }
     const metric = create({ name, tags: seriesTags, clock: this.clock, ticker: this.#ticker, invalid: this.#invalid });
-    family.series.set(key, metric);
+    family.series.set(seriesTags, metric);
     if (metric.type === 'meter') this.#meters.add(metric);
     else if (metric.type === 'timer') this.#meters.add(metric.meter);
     this.#notify('onAdded', metric);
@@ -438,13 +432,13 @@ export class Registry implements MetricFactory {
       prefixes.push(prefix);
     }
     for (const prefix of prefixes) this.#branches.set(prefix, (this.#branches.get(prefix) ?? 0) + 1);
-    const family: Family = { name, type, optionsKey, series: new Map(), overflowWarned: false };
+    const family: Family = { name, type, optionsKey, series: new SeriesIndex<Metric>(), overflowWarned: false };
     this.#families.set(name, family);
     return family;
   }
 
-  #removeSeries(family: Family, key: string, metric: Metric): void {
-    family.series.delete(key);
+  #removeSeries(family: Family, metric: Metric): void {
+    family.series.delete(metric.tags, metric);
     if (metric.type === 'meter') this.#meters.delete(metric);
     else if (metric.type === 'timer') this.#meters.delete(metric.meter);
     if (family.series.size === 0) {

@@ -1,0 +1,119 @@
+/**
+ * The series of one metric name, indexed by tags for lookups that build no strings.
+ *
+ * A trie of Maps: for each tag in key order, a Map from key to a Map from value to the
+ * next node; the series sits in its node under the key `''` (never a valid tag key).
+ * Looking up `{ method: 'GET', route: '/users/:id' }` is four `Map.get`s on strings whose
+ * hashes V8 has usually cached already, instead of sorting, joining and hashing a new key
+ * string on every call.
+ *
+ * @module
+ */
+
+import type { Tags } from './names.js';
+
+type Node = Map<string, unknown>;
+
+const LEAF = '';
+
+function sortedKeys(tags: Tags): boolean {
+  let previous = '';
+  for (const key in tags) {
+    if (key <= previous) return false;
+    previous = key;
+  }
+  return true;
+}
+
+/** @internal */
+export class SeriesIndex<T> {
+  readonly #root: Node = new Map();
+  readonly #all = new Set<T>();
+
+  /** The number of series. */
+  get size(): number {
+    return this.#all.size;
+  }
+
+  /** Every series, in insertion order. */
+  values(): IterableIterator<T> {
+    return this.#all.values();
+  }
+
+  /**
+   * The series with exactly these tags. Tolerates anything as input (unsorted keys,
+   * non-string values): what was never stored is simply not found.
+   */
+  get(tags: Tags | undefined): T | undefined {
+    let node = this.#root;
+    if (tags !== undefined) {
+      let previous = '';
+      for (const key in tags) {
+        if (key <= previous) return this.#getSorted(tags);
+        previous = key;
+        const value = tags[key];
+        if (typeof value !== 'string') return undefined;
+        const next = (node.get(key) as Node | undefined)?.get(value) as Node | undefined;
+        // A miss is final only if the keys are in order; otherwise look again, sorted.
+        if (next === undefined) return sortedKeys(tags) ? undefined : this.#getSorted(tags);
+        node = next;
+      }
+    }
+    return node.get(LEAF) as T | undefined;
+  }
+
+  #getSorted(tags: Tags): T | undefined {
+    let node = this.#root;
+    for (const key of Object.keys(tags).sort()) {
+      const value = tags[key];
+      if (typeof value !== 'string') return undefined;
+      const next = (node.get(key) as Node | undefined)?.get(value) as Node | undefined;
+      if (next === undefined) return undefined;
+      node = next;
+    }
+    return node.get(LEAF) as T | undefined;
+  }
+
+  /** Stores a series under normalized (validated, key-sorted) tags. */
+  set(tags: Tags, series: T): void {
+    let node = this.#root;
+    for (const key in tags) {
+      let byValue = node.get(key) as Node | undefined;
+      if (byValue === undefined) {
+        byValue = new Map();
+        node.set(key, byValue);
+      }
+      const value = tags[key]!;
+      let next = byValue.get(value) as Node | undefined;
+      if (next === undefined) {
+        next = new Map();
+        byValue.set(value, next);
+      }
+      node = next;
+    }
+    node.set(LEAF, series);
+    this.#all.add(series);
+  }
+
+  /** Removes the series under normalized tags, pruning emptied nodes. */
+  delete(tags: Tags, series: T): void {
+    this.#all.delete(series);
+    const path: [Node, string, Node, string][] = [];
+    let node = this.#root;
+    for (const key in tags) {
+      const byValue = node.get(key) as Node | undefined;
+      const value = tags[key]!;
+      const next = byValue?.get(value) as Node | undefined;
+      if (byValue === undefined || next === undefined) return;
+      path.push([node, key, byValue, value]);
+      node = next;
+    }
+    node.delete(LEAF);
+    for (let i = path.length - 1; i >= 0 && node.size === 0; i--) {
+      const [parent, key, byValue, value] = path[i]!;
+      byValue.delete(value);
+      if (byValue.size === 0) parent.delete(key);
+      node = parent;
+    }
+  }
+}
