@@ -21,7 +21,11 @@
 import { Float64Histogram, Int16Histogram, Int32Histogram, type JsHistogram } from 'hdr-histogram-js';
 
 type Counts = Uint16Array | Uint32Array | Float64Array;
-type SliceHistogram = JsHistogram & { _counts: Counts };
+/**
+ * A slice: an `hdr-histogram-js` histogram whose counts we write directly, plus a bitmap
+ * of its non-empty buckets (one bit per bucket) so reads skip empty runs 32 at a time.
+ */
+type SliceHistogram = JsHistogram & { _counts: Counts; occupied: Uint32Array };
 
 /** Quantiles every histogram reports, as thousandths (exact integer rank arithmetic). */
 const QUANTILE_PERMILLE = [500, 750, 950, 980, 990, 999] as const;
@@ -107,6 +111,7 @@ export class WindowedHistogram {
   #slot = 0;
   #base = 0;
   #counts: Counts | null = null;
+  #occupied: Uint32Array | null = null;
   #countLimit = COUNT_LIMIT_16;
   /** The first tick that belongs to the next slice. */
   #nextSliceTick: number;
@@ -147,6 +152,7 @@ export class WindowedHistogram {
     const c = counts[index]! + 1;
     if (c > this.#countLimit) counts = this.#promote();
     counts[index] = c;
+    this.#occupied![index >>> 5]! |= 1 << (index & 31);
     const st = this.#st!;
     const b = this.#base;
     if (st[b + F_COUNT] === 0) {
@@ -209,14 +215,19 @@ export class WindowedHistogram {
     if (h === null) {
       h = new Int16Histogram(1, 2, this.#digits) as unknown as SliceHistogram;
       h.autoResize = true;
+      h.occupied = new Uint32Array(Math.ceil(h._counts.length / 32));
       hist[this.#slot] = h;
       this.#countLimit = COUNT_LIMIT_16;
     }
     if (this.#index(x) >= h._counts.length) {
       h.resize(x);
       h.highestTrackableValue = h.highestEquivalentValue(h.valueFromIndex(h.countsArrayLength - 1));
+      const occupied = new Uint32Array(Math.ceil(h._counts.length / 32));
+      occupied.set(h.occupied);
+      h.occupied = occupied;
     }
     this.#counts = h._counts;
+    this.#occupied = h.occupied;
     return h._counts;
   }
 
@@ -233,6 +244,7 @@ export class WindowedHistogram {
     wide.resize(old.highestTrackableValue);
     wide.highestTrackableValue = old.highestTrackableValue;
     wide._counts.set(old._counts);
+    wide.occupied = old.occupied;
     this.#countLimit = this.#countLimit === COUNT_LIMIT_16 ? COUNT_LIMIT_32 : Number.POSITIVE_INFINITY;
     hist[this.#slot] = wide;
     this.#counts = wide._counts;
@@ -264,7 +276,10 @@ export class WindowedHistogram {
         if (h._counts.BYTES_PER_ELEMENT > 2) {
           // A promoted slice starts narrow again: its large counts belonged to old data.
           hist[slot] = null;
-        } else h._counts.fill(0);
+        } else {
+          h._counts.fill(0);
+          h.occupied.fill(0);
+        }
       }
     }
     const h = hist?.[slot] ?? null;
@@ -272,6 +287,7 @@ export class WindowedHistogram {
     this.#slot = slot;
     this.#base = slot * FIELDS;
     this.#counts = h === null ? null : h._counts;
+    this.#occupied = h === null ? null : h.occupied;
     this.#countLimit =
       h === null || h._counts.BYTES_PER_ELEMENT === 2 ? COUNT_LIMIT_16 : h._counts.BYTES_PER_ELEMENT === 4 ? COUNT_LIMIT_32 : Infinity;
     this.#nextSliceTick = (slice + 1) * this.#ticksPerSlice;
@@ -294,13 +310,17 @@ export class WindowedHistogram {
       } else if (hist[s] != null) {
         hist[s] = null;
         st[s * FIELDS + F_COUNT] = 0;
-        if (s === this.#slot) this.#counts = null;
+        if (s === this.#slot) {
+          this.#counts = null;
+          this.#occupied = null;
+        }
       }
     }
     if (out.length === 0 && hist.every((h) => h === null)) {
       this.#st = null;
       this.#hist = null;
       this.#counts = null;
+      this.#occupied = null;
     }
   }
 
@@ -349,31 +369,39 @@ export class WindowedHistogram {
     };
   }
 
-  /** One walk over the merged counts of `slots` yields every quantile (nearest rank). */
+  /**
+   * One walk over the merged counts of `slots` yields every quantile (nearest rank). The
+   * walk visits only non-empty buckets, found through the slices' bitmaps.
+   */
   #quantiles(slots: readonly number[], count: number, min: number, max: number): number[] {
     const out: number[] = [];
     const ranks = QUANTILE_PERMILLE.map((p) => Math.max(1, Math.ceil((p * count) / 1000)));
-    const arrays: Counts[] = [];
-    let length = 0;
+    const counts: Counts[] = [];
+    const bitmaps: Uint32Array[] = [];
+    let words = 0;
     for (const s of slots) {
-      const counts = this.#hist?.[s]?._counts;
-      if (counts !== undefined) {
-        arrays.push(counts);
-        if (counts.length > length) length = counts.length;
-      }
+      const h = this.#hist?.[s];
+      if (h == null) continue;
+      counts.push(h._counts);
+      bitmaps.push(h.occupied);
+      if (h.occupied.length > words) words = h.occupied.length;
     }
     let cumulative = 0;
     let j = 0;
-    const single = arrays.length === 1 ? arrays[0]! : null;
-    for (let i = 0; i < length && j < ranks.length; i++) {
-      let c = 0;
-      if (single !== null) c = single[i]!;
-      else for (const a of arrays) if (i < a.length) c += a[i]!;
-      if (c === 0) continue;
-      cumulative += c;
-      while (j < ranks.length && cumulative >= ranks[j]!) {
-        out.push(this.#midpoint(i, min, max));
-        j++;
+    for (let w = 0; w < words && j < ranks.length; w++) {
+      let bits = 0;
+      for (const bitmap of bitmaps) if (w < bitmap.length) bits |= bitmap[w]!;
+      while (bits !== 0 && j < ranks.length) {
+        const low = bits & -bits;
+        const index = (w << 5) + 31 - Math.clz32(low);
+        bits ^= low;
+        let c = 0;
+        for (const a of counts) if (index < a.length) c += a[index]!;
+        cumulative += c;
+        while (j < ranks.length && cumulative >= ranks[j]!) {
+          out.push(this.#midpoint(index, min, max));
+          j++;
+        }
       }
     }
     return out;
@@ -425,10 +453,14 @@ export class WindowedHistogram {
       const h = hist[s];
       if (h == null) continue;
       if (h._counts.BYTES_PER_ELEMENT > 2) hist[s] = null;
-      else h._counts.fill(0);
+      else {
+        h._counts.fill(0);
+        h.occupied.fill(0);
+      }
     }
     const h = hist[this.#slot] ?? null;
     this.#counts = h === null ? null : h._counts;
+    this.#occupied = h === null ? null : h.occupied;
     this.#countLimit = COUNT_LIMIT_16;
   }
 
