@@ -22,6 +22,10 @@ export const ErrorCodes = {
   OPTIONS_CONFLICT: 'ERR_TAPEMEASURE_OPTIONS_CONFLICT',
   /** A name would be both a leaf and a branch of the tree (`a.b` and `a.b.c`). */
   TREE_CONFLICT: 'ERR_TAPEMEASURE_TREE_CONFLICT',
+  /** A reporter was started twice, or after it was stopped. */
+  REPORTER_STATE: 'ERR_TAPEMEASURE_REPORTER_STATE',
+  /** A report, a transport or a gauge read failed; handed to `onError`, never thrown into the application. */
+  REPORT_FAILED: 'ERR_TAPEMEASURE_REPORT_FAILED',
 } as const;
 
 /** One of the values of {@link ErrorCodes}. */
