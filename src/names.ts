@@ -22,7 +22,9 @@ const TAG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** The longest name accepted, in characters. */
-export const MAX_NAME_LENGTH = 255;
+export const MAX_NAME_LENGTH = 1024;
+/** The longest segment accepted, in characters (Graphite stores each segment as a file or directory name). */
+export const MAX_SEGMENT_LENGTH = 255;
 /** The longest tag key accepted, in characters. */
 export const MAX_TAG_KEY_LENGTH = 100;
 /** The longest tag value accepted, in characters. */
@@ -38,11 +40,16 @@ export function validateName(name: unknown): asserts name is string {
   if (typeof name !== 'string') {
     throw new InvalidNameError(`a metric name must be a string, received ${show(name)}`);
   }
-  if (name.length === 0 || name.length > MAX_NAME_LENGTH || !NAME.test(name)) {
+  if (
+    name.length === 0 ||
+    name.length > MAX_NAME_LENGTH ||
+    !NAME.test(name) ||
+    (name.length > MAX_SEGMENT_LENGTH && name.split('.').some((segment) => segment.length > MAX_SEGMENT_LENGTH))
+  ) {
     throw new InvalidNameError(
       `invalid metric name ${show(name)}: expected dot-separated, non-empty segments of ` +
-        `letters, digits, "_" and "-", at most ${MAX_NAME_LENGTH} characters ` +
-        `(use encodeSegment() for arbitrary strings)`,
+        `letters, digits, "_" and "-", at most ${MAX_SEGMENT_LENGTH} characters each and ` +
+        `${MAX_NAME_LENGTH} in all (use encodeSegment() for arbitrary strings)`,
     );
   }
 }
@@ -67,8 +74,10 @@ export function name(...parts: readonly (string | undefined | null)[]): string {
 
 /**
  * Encodes any string as one valid name segment, reversibly: ASCII letters, digits and
- * `-` stay as they are; every other UTF-8 byte (including `_` and `.`) becomes `_` and
- * two upper-case hex digits. The empty string becomes a lone `_`.
+ * `-` stay as they are; every other byte of the string's UTF-8 form (including `_` and
+ * `.`) becomes `_` and two upper-case hex digits. An unpaired UTF-16 surrogate (a string
+ * cut in the middle of an emoji) is encoded as WTF-8 does, so it survives the round trip
+ * too. The empty string becomes a lone `_`.
  *
  * @example
  * ```ts
@@ -79,13 +88,35 @@ export function name(...parts: readonly (string | undefined | null)[]): string {
 export function encodeSegment(value: string): string {
   if (value === '') return '_';
   let out = '';
-  const bytes = Buffer.from(value, 'utf8');
-  for (const b of bytes) {
-    const plain =
-      (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2d;
-    out += plain ? String.fromCharCode(b) : `_${b < 16 ? '0' : ''}${b.toString(16).toUpperCase()}`;
+  for (let i = 0; i < value.length; i++) {
+    let cp = value.charCodeAt(i);
+    if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < value.length) {
+      const low = value.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+        i++;
+      }
+    }
+    if (cp < 0x80) {
+      const plain = (cp >= 0x30 && cp <= 0x39) || (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a) || cp === 0x2d;
+      out += plain ? String.fromCharCode(cp) : hexByte(cp);
+    } else if (cp < 0x800) {
+      out += hexByte(0xc0 | (cp >> 6)) + hexByte(0x80 | (cp & 0x3f));
+    } else if (cp < 0x10000) {
+      out += hexByte(0xe0 | (cp >> 12)) + hexByte(0x80 | ((cp >> 6) & 0x3f)) + hexByte(0x80 | (cp & 0x3f));
+    } else {
+      out +=
+        hexByte(0xf0 | (cp >> 18)) +
+        hexByte(0x80 | ((cp >> 12) & 0x3f)) +
+        hexByte(0x80 | ((cp >> 6) & 0x3f)) +
+        hexByte(0x80 | (cp & 0x3f));
+    }
   }
   return out;
+}
+
+function hexByte(b: number): string {
+  return `_${b < 16 ? '0' : ''}${b.toString(16).toUpperCase()}`;
 }
 
 /**
@@ -95,7 +126,10 @@ export function encodeSegment(value: string): string {
  */
 export function decodeSegment(segment: string): string {
   if (segment === '_') return '';
-  if (!SEGMENT.test(segment)) throw new InvalidNameError(`not an encoded segment: ${show(segment)}`);
+  const fail = (): never => {
+    throw new InvalidNameError(`not an encoded segment: ${show(segment)}`);
+  };
+  if (!SEGMENT.test(segment)) fail();
   const bytes: number[] = [];
   for (let i = 0; i < segment.length; i++) {
     const c = segment.charCodeAt(i);
@@ -104,13 +138,29 @@ export function decodeSegment(segment: string): string {
       continue;
     }
     const hex = segment.slice(i + 1, i + 3);
-    if (!/^[0-9A-F]{2}$/.test(hex)) throw new InvalidNameError(`not an encoded segment: ${show(segment)}`);
+    if (!/^[0-9A-F]{2}$/.test(hex)) fail();
     bytes.push(Number.parseInt(hex, 16));
     i += 2;
   }
-  const decoded = Buffer.from(bytes).toString('utf8');
-  if (encodeSegment(decoded) !== segment) throw new InvalidNameError(`not an encoded segment: ${show(segment)}`);
-  return decoded;
+  // WTF-8 decoding: UTF-8 that also carries unpaired surrogates.
+  let out = '';
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    const length = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+    if (length === 0 || i + length > bytes.length) fail();
+    let cp = length === 1 ? b : b & (0xff >> (length + 1));
+    for (let k = 1; k < length; k++) {
+      const next = bytes[i + k]!;
+      if ((next & 0xc0) !== 0x80) fail();
+      cp = (cp << 6) | (next & 0x3f);
+    }
+    out += String.fromCodePoint(cp);
+    i += length;
+  }
+  // Only the canonical encoding decodes: overlong forms, or a surrogate pair encoded as
+  // two 3-byte surrogates, are rejected.
+  if (encodeSegment(out) !== segment) fail();
+  return out;
 }
 
 /** Tags with no entries, shared. */
