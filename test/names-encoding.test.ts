@@ -4,7 +4,7 @@ import { ErrorCodes } from '../src/errors.js';
 import { decodeSegment, encodeSegment, MAX_NAME_LENGTH, name, validateName } from '../src/names.js';
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
-/** Any JS string: every code point, unpaired surrogates excluded (they are not text; see below). */
+/** Any JS string: every code point, unpaired surrogates included. */
 const anyText = fc.string({ unit: 'binary', maxLength: 40 });
 
 describe('encodeSegment / decodeSegment', () => {
