@@ -27,17 +27,21 @@ function sortedKeys(tags: Tags): boolean {
 
 /** @internal */
 export class SeriesIndex<T> {
-  readonly #root: Node = new Map();
-  readonly #all = new Set<T>();
+  /** The untagged series, kept apart: most names have only this one. */
+  #untagged: T | undefined = undefined;
+  /** The tagged series; created with the first one. */
+  #root: Node | null = null;
+  #tagged: Set<T> | null = null;
 
   /** The number of series. */
   get size(): number {
-    return this.#all.size;
+    return (this.#untagged === undefined ? 0 : 1) + (this.#tagged?.size ?? 0);
   }
 
-  /** Every series, in insertion order. */
-  values(): IterableIterator<T> {
-    return this.#all.values();
+  /** Every series: the untagged one first, then the tagged ones in insertion order. */
+  *values(): IterableIterator<T> {
+    if (this.#untagged !== undefined) yield this.#untagged;
+    if (this.#tagged !== null) yield* this.#tagged;
   }
 
   /**
@@ -49,6 +53,7 @@ export class SeriesIndex<T> {
     if (tags !== undefined) {
       let previous = '';
       for (const key in tags) {
+        if (node === null) return undefined;
         if (key <= previous) return this.#getSorted(tags);
         previous = key;
         const value = tags[key];
@@ -58,26 +63,28 @@ export class SeriesIndex<T> {
         if (next === undefined) return sortedKeys(tags) ? undefined : this.#getSorted(tags);
         node = next;
       }
+      if (previous !== '') return node?.get(LEAF) as T | undefined;
     }
-    return node.get(LEAF) as T | undefined;
+    return this.#untagged;
   }
 
   #getSorted(tags: Tags): T | undefined {
     let node = this.#root;
     for (const key of Object.keys(tags).sort()) {
       const value = tags[key];
-      if (typeof value !== 'string') return undefined;
+      if (node === null || typeof value !== 'string') return undefined;
       const next = (node.get(key) as Node | undefined)?.get(value) as Node | undefined;
       if (next === undefined) return undefined;
       node = next;
     }
-    return node.get(LEAF) as T | undefined;
+    return node?.get(LEAF) as T | undefined;
   }
 
   /** Stores a series under normalized (validated, key-sorted) tags. */
   set(tags: Tags, series: T): void {
-    let node = this.#root;
+    let node: Node | null = null;
     for (const key in tags) {
+      node ??= this.#root ??= new Map();
       let byValue = node.get(key) as Node | undefined;
       if (byValue === undefined) {
         byValue = new Map();
@@ -91,25 +98,33 @@ export class SeriesIndex<T> {
       }
       node = next;
     }
+    if (node === null) {
+      this.#untagged = series;
+      return;
+    }
     node.set(LEAF, series);
-    this.#all.add(series);
+    (this.#tagged ??= new Set()).add(series);
   }
 
   /** Removes the series under normalized tags, pruning emptied nodes. */
   delete(tags: Tags, series: T): void {
-    this.#all.delete(series);
     const path: [Node, string, Node, string][] = [];
     let node = this.#root;
     for (const key in tags) {
-      const byValue = node.get(key) as Node | undefined;
+      const byValue = node?.get(key) as Node | undefined;
       const value = tags[key]!;
       const next = byValue?.get(value) as Node | undefined;
-      if (byValue === undefined || next === undefined) return;
+      if (node === null || byValue === undefined || next === undefined) return;
       path.push([node, key, byValue, value]);
       node = next;
     }
-    node.delete(LEAF);
-    for (let i = path.length - 1; i >= 0 && node.size === 0; i--) {
+    if (path.length === 0) {
+      if (this.#untagged === series) this.#untagged = undefined;
+      return;
+    }
+    this.#tagged?.delete(series);
+    node!.delete(LEAF);
+    for (let i = path.length - 1; i >= 0 && node!.size === 0; i--) {
       const [parent, key, byValue, value] = path[i]!;
       byValue.delete(value);
       if (byValue.size === 0) parent.delete(key);

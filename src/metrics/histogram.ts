@@ -88,9 +88,20 @@ export function windowConfig(options: WindowOptions, resolution: number, what: s
   return { significantDigits, resolution, ticksPerSlice: sliceMs / TICK_MS, slices };
 }
 
-/** @internal A canonical string of a window config, to compare registrations. */
+const configKeys = new Map<string, string>();
+
+/**
+ * @internal A canonical string of a window config, to compare registrations; interned,
+ * so ten thousand timers with the same options share one string.
+ */
 export function configKey(config: WindowedHistogramConfig): string {
-  return `d=${config.significantDigits} r=${config.resolution} t=${config.ticksPerSlice} s=${config.slices}`;
+  const key = `d=${config.significantDigits} r=${config.resolution} t=${config.ticksPerSlice} s=${config.slices}`;
+  let interned = configKeys.get(key);
+  if (interned === undefined) {
+    interned = key;
+    configKeys.set(key, key);
+  }
+  return interned;
 }
 
 /**

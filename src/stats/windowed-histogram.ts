@@ -88,6 +88,23 @@ export type WindowedHistogramConfig = {
   readonly slices: number;
 };
 
+/** The counts-array index at which each rank is reached, in one linear walk. */
+function linearRanks(counts: Counts, ranks: readonly number[]): number[] {
+  const out: number[] = [];
+  let cumulative = 0;
+  let j = 0;
+  let next = ranks[0]!;
+  for (let i = 0; i < counts.length; i++) {
+    cumulative += counts[i]!;
+    while (cumulative >= next) {
+      out.push(i);
+      if (++j === ranks.length) return out;
+      next = ranks[j]!;
+    }
+  }
+  return out;
+}
+
 /**
  * A sliding window of HDR histogram slices.
  *
@@ -385,6 +402,18 @@ export class WindowedHistogram {
       counts.push(h._counts);
       bitmaps.push(h.occupied);
       if (h.occupied.length > words) words = h.occupied.length;
+    }
+    if (count * 8 >= words * 32) {
+      // Dense: a tight linear walk beats the bitmap. Several slices are merged first.
+      let merged: Counts;
+      if (counts.length === 1) merged = counts[0]!;
+      else {
+        merged = new Float64Array(words * 32);
+        for (const a of counts) for (let i = 0; i < a.length; i++) merged[i]! += a[i]!;
+      }
+      const indexes = linearRanks(merged, ranks);
+      for (const index of indexes) out.push(this.#midpoint(index, min, max));
+      return out;
     }
     let cumulative = 0;
     let j = 0;
