@@ -50,3 +50,79 @@ export type {
   TaggedSnapshot,
   TimerSnapshot,
 } from './snapshot.js';
+export { ReporterError, ScheduledReporter } from './reporters/scheduled-reporter.js';
+export type {
+  Report,
+  ReportField,
+  ReportSeries,
+  ReporterErrorKind,
+  ReporterStats,
+  ScheduledReporterOptions,
+  SelfMetricsOptions,
+} from './reporters/scheduled-reporter.js';
+export { ALL_STATISTICS, DEFAULT_STATISTICS, STATISTIC_SUFFIX, TIME_UNIT_MS } from './reporters/select.js';
+export type { MetricSelector, Statistic, TimeUnit } from './reporters/select.js';
+export { JsonStreamReporter } from './reporters/json-stream-reporter.js';
+export type { JsonStreamReporterOptions } from './reporters/json-stream-reporter.js';
+export { metricsHandler, renderMetrics, serveMetrics } from './reporters/http.js';
+export type {
+  MetricsFormat,
+  MetricsHandler,
+  MetricsHandlerOptions,
+  MetricsServer,
+  RenderMetricsOptions,
+  ServeMetricsOptions,
+} from './reporters/http.js';
+export { buildSnapshotTree, formatJsonLine, formatJsonTree, jsonTreeChunks, SnapshotTreeBuilder } from './formats/json.js';
+export type { JsonReportDocument, JsonSeries } from './formats/json.js';
+export { formatPrometheus, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, prometheusChunks } from './formats/prometheus.js';
+export type { PrometheusFormat, PrometheusFormatOptions, PrometheusSeries } from './formats/prometheus.js';
+export {
+  formatStatsdNumber,
+  resolveStatsdTarget,
+  sanitizeStatsdName,
+  sanitizeStatsdSetMember,
+  sanitizeStatsdTag,
+  STATSD_DISTRIBUTION_SUFFIXES,
+  STATSD_RATE_SUFFIXES,
+  StatsdFormat,
+} from './formats/statsd.js';
+export type {
+  StatsdFormatOptions,
+  StatsdMetricType,
+  StatsdProtocol,
+  StatsdSeries,
+  StatsdTagStyle,
+  StatsdTarget,
+  StatsdTargetOptions,
+  StatsdUnits,
+} from './formats/statsd.js';
+export { TransportError, TransportErrorCodes } from './transports/transport.js';
+export type { Transport, TransportErrorCode, TransportErrorHandler, TransportStats } from './transports/transport.js';
+export { DEFAULT_MAX_DATAGRAM_BYTES, UdpTransport } from './transports/udp.js';
+export type { UdpTransportOptions } from './transports/udp.js';
+export { TcpTransport } from './transports/tcp.js';
+export type { TcpFraming, TcpTransportOptions } from './transports/tcp.js';
+export { createLineTransport } from './transports/line-transport.js';
+export type { LineTransportOptions } from './transports/line-transport.js';
+export { StatsdReporter } from './reporters/statsd-reporter.js';
+export type { StatsdReporterOptions } from './reporters/statsd-reporter.js';
+export { StatsdClient, StatsdStopwatch, StatsdTimer } from './statsd-client.js';
+export type { StatsdCallOptions, StatsdClientOptions, StatsdClientStats, StatsdGaugeOptions } from './statsd-client.js';
+export { GraphiteClient } from './graphite-client.js';
+export type { GraphiteClientOptions, GraphiteClientStats, GraphiteProtocol, GraphiteSample } from './graphite-client.js';
+export { GraphiteReporter } from './reporters/graphite-reporter.js';
+export type { GraphiteReporterOptions } from './reporters/graphite-reporter.js';
+export {
+  encodeGraphitePlaintext,
+  formatGraphiteLine,
+  formatGraphiteLines,
+  graphitePath,
+  graphiteSuffixed,
+  sanitizeGraphitePath,
+  sanitizeGraphiteTagKey,
+  sanitizeGraphiteTagValue,
+} from './formats/graphite-plaintext.js';
+export type { GraphitePoint } from './formats/graphite-plaintext.js';
+export { CARBON_MAX_PICKLE_BYTES, encodeGraphitePickle } from './formats/graphite-pickle.js';
+export type { GraphitePickleFrames, GraphitePickleOptions } from './formats/graphite-pickle.js';

@@ -1,0 +1,54 @@
+/**
+ * The library module for tapemeasure itself, loaded from dist/ in its own worker.
+ * Every library module (this one and bench/peers/*.js) exports `name`,
+ * `microOps()`, optionally `exportOps(timers)`, and `memory` (`idle`, `full`).
+ */
+
+import process from 'node:process';
+import { isMainThread, workerData } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+
+// `node bench/run.js --compare=DIR/index.js` loads a second copy from elsewhere (a
+// scratch build of a proposed change) to measure before and after in one run.
+const distPath = (isMainThread ? undefined : workerData?.options?.dist) ?? process.env.TAPEMEASURE_DIST;
+const { ManualClock, Registry } = await import(distPath === undefined ? '../dist/index.js' : pathToFileURL(distPath).href);
+import { HUNDRED_MS } from './lib/values.js';
+import { counterOps } from './metrics/counter.js';
+import { gaugeOps } from './metrics/gauge.js';
+import { meterOps } from './metrics/meter.js';
+import { histogramOps } from './metrics/histogram.js';
+import { timerOps } from './metrics/timer.js';
+import { fillTimers, snapshotExport } from './registry.js';
+import { formatExports } from './formats/index.js';
+
+export const name = 'tapemeasure';
+
+export async function microOps() {
+  const registry = new Registry();
+  const frozen = new Registry({ clock: new ManualClock() });
+  return {
+    ...counterOps(registry),
+    ...gaugeOps(registry),
+    ...meterOps(registry),
+    ...histogramOps(registry, frozen),
+    ...timerOps(registry),
+  };
+}
+
+export async function exportOps(timers) {
+  // A clock that never moves: the 100 values stay in the window however long the run.
+  const clock = new ManualClock({ nowMs: Date.now(), monotonicMs: 1_000_000 });
+  const registry = new Registry({ clock });
+  fillTimers(registry, timers);
+  return { ...snapshotExport(registry), ...(await formatExports(registry, clock)) };
+}
+
+export const memory = {
+  init: () => new Registry({ clock: new ManualClock() }),
+  idle: (registry, metricName) => registry.timer(metricName),
+  full: (registry, metricName) => {
+    const t = registry.timer(metricName);
+    for (const v of HUNDRED_MS) t.update(v);
+    return t;
+  },
+};

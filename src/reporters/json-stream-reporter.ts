@@ -1,0 +1,170 @@
+/**
+ * The JSON stream reporter: one JSON document per report, newline-delimited (NDJSON),
+ * to any writable stream (stdout by default) or to a file it opens itself.
+ *
+ * @module
+ */
+
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { InvalidOptionError, show } from '../errors.js';
+import { jsonTreeChunks } from '../formats/json.js';
+import type { Registry } from '../registry.js';
+import type { SnapshotTree } from '../snapshot.js';
+import { reporterArguments, ScheduledReporter, type Report, type ScheduledReporterOptions } from './scheduled-reporter.js';
+import { buildSnapshotTreeInSlices, sliceYielder } from './select.js';
+
+/**
+ * Options of a {@link JsonStreamReporter}. Documents always hold the snapshot tree in
+ * the registry's units (milliseconds, events per second), so `rateUnit`,
+ * `durationUnit` and `statistics` do not apply.
+ */
+export type JsonStreamReporterOptions = Omit<ScheduledReporterOptions, 'rateUnit' | 'durationUnit' | 'statistics'> & {
+  /**
+   * Where to write. The reporter never ends or closes a stream it was given (and never
+   * closes stdout); while it reports to it, it listens for the stream's `'error'` events
+   * and passes them to `onError`. Exclusive with `path`.
+   *
+   * @defaultValue `process.stdout`
+   */
+  readonly stream?: Writable;
+  /**
+   * A file to append to instead of a stream. The reporter opens it, and `stop()` ends
+   * and closes it. Exclusive with `stream`.
+   */
+  readonly path?: string;
+};
+
+/**
+ * Writes one JSON document per report, one per line:
+ * `{"timestamp":"…","timestampMs":…,"metrics":{…snapshot tree…}}`.
+ *
+ * Backpressure: while the stream has not drained (`write()` returned `false` and no
+ * `'drain'` yet), scheduled reports are skipped and counted in `stats.skipped`, never
+ * buffered without bound. The final report of `stop()` is written even then (one
+ * document), and `stop()` waits for it to be flushed, within `stopTimeoutMs`.
+ *
+ * @example
+ * ```ts
+ * const reporter = new JsonStreamReporter(registry, { filter: 'http.' }).start(10_000);
+ * // later, on shutdown:
+ * await reporter.stop();
+ * ```
+ */
+export class JsonStreamReporter extends ScheduledReporter {
+  readonly #stream: Writable;
+  readonly #owned: boolean;
+  #lastWrite: Promise<void> = Promise.resolve();
+  #attached = false;
+  readonly #onStreamError = (error: unknown): void => {
+    this.reportError('stream', error);
+  };
+
+  /**
+   * Reports the default registry.
+   *
+   * @param options - as below.
+   * @throws {@link InvalidOptionError} for a bad option.
+   */
+  constructor(options?: JsonStreamReporterOptions);
+  /**
+   * @param registry - the registry to report.
+   * @param options - where to write, and what.
+   * @throws {@link InvalidOptionError} for a bad option.
+   */
+  constructor(registry: Registry, options?: JsonStreamReporterOptions);
+  constructor(first?: Registry | JsonStreamReporterOptions, second?: JsonStreamReporterOptions) {
+    const [registry, options] = reporterArguments('JsonStreamReporter', first, second);
+    super(registry, options, 'json-stream');
+    if (options.stream !== undefined && options.path !== undefined) {
+      throw new InvalidOptionError('json-stream reporter: give either stream or path, not both');
+    }
+    if (options.path !== undefined) {
+      if (typeof options.path !== 'string' || options.path === '') {
+        throw new InvalidOptionError(`json-stream reporter: path must be a non-empty string, received ${show(options.path)}`);
+      }
+      this.#stream = createWriteStream(options.path, { flags: 'a' });
+      this.#owned = true;
+    } else {
+      const stream = options.stream ?? process.stdout;
+      if (stream === null || typeof stream !== 'object' || typeof stream.write !== 'function') {
+        throw new InvalidOptionError(`json-stream reporter: stream must be a Writable, received ${show(stream)}`);
+      }
+      this.#stream = stream;
+      this.#owned = false;
+    }
+    if (this.#owned) this.#attach();
+  }
+
+  #attach(): void {
+    if (this.#attached) return;
+    this.#attached = true;
+    this.#stream.on('error', this.#onStreamError);
+  }
+
+  /** @inheritDoc */
+  protected override async send(report: Report): Promise<void> {
+    const stream = this.#stream;
+    if (stream.destroyed || stream.writableEnded) {
+      throw new Error('the stream is closed');
+    }
+    if (stream.writableNeedDrain && !report.final) {
+      // Backpressure: drop this report rather than queue it behind the unflushed ones.
+      this.countSkipped();
+      return;
+    }
+    this.#attach();
+    const line = await formatJsonLineInSlices(report.timestampMs, await buildSnapshotTreeInSlices(report.series));
+    if (stream.destroyed || stream.writableEnded) throw new Error('the stream closed while the report was formatted');
+    this.#lastWrite = new Promise<void>((resolve) => {
+      stream.write(line, (error) => {
+        if (error !== null && error !== undefined) this.#onStreamError(error);
+        resolve();
+      });
+    });
+    this.countBytes(line.length);
+  }
+
+  /** Waits for the last document to be flushed; ends the stream only if the reporter opened it. */
+  protected override async close(): Promise<void> {
+    await this.#lastWrite;
+    const stream = this.#stream;
+    if (this.#owned && !stream.destroyed) {
+      await new Promise<void>((resolve) => {
+        stream.once('close', resolve);
+        stream.end();
+      });
+    }
+    if (this.#attached) {
+      this.#attached = false;
+      // Keep a no-op listener on a stream we opened so that a late error cannot crash
+      // the process; on a stream we were given, leave its listeners as we found them.
+      if (this.#owned) stream.on('error', noop);
+      stream.off('error', this.#onStreamError);
+    }
+  }
+}
+
+/**
+ * `formatJsonLine()` as UTF-8, formatted and encoded a metric at a time with pauses, so
+ * that a large registry never stalls the event loop.
+ */
+async function formatJsonLineInSlices(timestampMs: number, tree: SnapshotTree): Promise<Buffer> {
+  const parts = [
+    Buffer.from(`{"timestamp":${JSON.stringify(new Date(timestampMs).toISOString())},"timestampMs":${timestampMs},"metrics":`),
+  ];
+  const pause = sliceYielder();
+  for (const chunk of jsonTreeChunks(tree)) {
+    parts.push(Buffer.from(chunk, 'utf8'));
+    const wait = pause();
+    if (wait !== undefined) await wait;
+  }
+  parts.push(LINE_END);
+  return Buffer.concat(parts);
+}
+
+const LINE_END = Buffer.from('}\n');
+
+function noop(): void {
+  // Errors after stop() are of no interest.
+}

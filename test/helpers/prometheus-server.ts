@@ -1,0 +1,182 @@
+/**
+ * Starts and stops a real Prometheus server (Debian package `prometheus`) on 127.0.0.1
+ * for integration tests, and queries its HTTP API. Installs the package with apt-get
+ * when it is missing and we are root (as on a fresh CI machine).
+ */
+
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A scrape job: where Prometheus scrapes, and the URL parameters it adds. */
+export type ScrapeJob = {
+  readonly name: string;
+  /** `host:port`. */
+  readonly target: string;
+  readonly metricsPath?: string;
+  readonly params?: Readonly<Record<string, readonly string[]>>;
+};
+
+/** A running Prometheus. */
+export type PrometheusServer = {
+  readonly url: string;
+  readonly dir: string;
+  /** Instant query; returns `data.result`. */
+  query(expr: string): Promise<PromSample[]>;
+  /** The scrape targets' health and last error, from `/api/v1/targets`. */
+  targets(): Promise<{ job: string; health: string; lastError: string }[]>;
+  stop(): Promise<void>;
+};
+
+/** One sample of an instant-vector result. */
+export type PromSample = { metric: Record<string, string>; value: [number, string] };
+
+function which(binary: string): string | null {
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+    const p = join(dir, binary);
+    if (existsSync(p)) return p;
+  }
+  return existsSync(`/usr/bin/${binary}`) ? `/usr/bin/${binary}` : null;
+}
+
+/** Returns the paths of `prometheus` and `promtool`, installing the Debian package if needed. */
+export function ensurePrometheus(): { prometheus: string; promtool: string } {
+  let prometheus = which('prometheus');
+  let promtool = which('promtool');
+  if (prometheus === null || promtool === null) {
+    if (process.getuid?.() !== 0) {
+      throw new Error('prometheus is not installed and we are not root: run `sudo bash .ci/install.d/prometheus.sh`');
+    }
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env, timeout: 300_000 });
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'prometheus'], {
+      stdio: 'ignore',
+      env,
+      timeout: 600_000,
+    });
+    prometheus = which('prometheus');
+    promtool = which('promtool');
+    if (prometheus === null || promtool === null) throw new Error('apt-get install prometheus did not provide the binaries');
+  }
+  return { prometheus, promtool };
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+async function waitFor<T>(what: string, deadlineMs: number, probe: () => Promise<T | undefined>, child?: ChildProcess, log?: string): Promise<T> {
+  const until = Date.now() + deadlineMs;
+  let lastError: unknown;
+  while (Date.now() < until) {
+    if (child !== undefined && child.exitCode !== null) {
+      throw new Error(`prometheus exited with ${child.exitCode} while waiting for ${what}:\n${log === undefined ? '' : tail(log)}`);
+    }
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    // Polling a real server with a deadline: yield briefly between probes.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}: ${String(lastError)}${log === undefined ? '' : `\n${tail(log)}`}`);
+}
+
+function tail(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').split('\n').slice(-20).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/** Starts Prometheus scraping `jobs` every second; resolves once it is ready. */
+export async function startPrometheus(jobs: readonly ScrapeJob[]): Promise<PrometheusServer> {
+  const { prometheus } = ensurePrometheus();
+  const dir = mkdtempSync(join(tmpdir(), 'tapemeasure-prometheus-'));
+  const port = await freePort();
+  const config = [
+    'global:',
+    '  scrape_interval: 1s',
+    '  scrape_timeout: 900ms',
+    '  evaluation_interval: 1s',
+    'scrape_configs:',
+    ...jobs.flatMap((job) => [
+      `  - job_name: ${JSON.stringify(job.name)}`,
+      `    metrics_path: ${JSON.stringify(job.metricsPath ?? '/metrics')}`,
+      ...(job.params === undefined
+        ? []
+        : ['    params:', ...Object.entries(job.params).map(([k, v]) => `      ${JSON.stringify(k)}: ${JSON.stringify(v)}`)]),
+      '    static_configs:',
+      `      - targets: [${JSON.stringify(job.target)}]`,
+    ]),
+  ].join('\n');
+  writeFileSync(join(dir, 'prometheus.yml'), `${config}\n`);
+  const log = join(dir, 'prometheus.log');
+  const { openSync, closeSync } = await import('node:fs');
+  const fd = openSync(log, 'a');
+  const child = spawn(
+    prometheus,
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      '--storage.tsdb.retention.time=1h',
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', fd, fd], cwd: dir },
+  );
+  closeSync(fd);
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve(); }));
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(killer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor('/-/ready', 30_000, async () => ((await fetch(`${url}/-/ready`)).ok ? true : undefined), child, log);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    url,
+    dir,
+    async query(expr) {
+      const response = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+      const body = (await response.json()) as { status: string; error?: string; data: { result: PromSample[] } };
+      if (body.status !== 'success') throw new Error(`query ${expr} failed: ${body.error ?? response.status}`);
+      return body.data.result;
+    },
+    async targets() {
+      const response = await fetch(`${url}/api/v1/targets`);
+      const body = (await response.json()) as {
+        data: { activeTargets: { labels: { job: string }; health: string; lastError: string }[] };
+      };
+      return body.data.activeTargets.map((t) => ({ job: t.labels.job, health: t.health, lastError: t.lastError }));
+    },
+    stop,
+  };
+}
+
+export { waitFor };

@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import { defaultRegistry } from '../../src/default-registry.js';
+import { Registry } from '../../src/registry.js';
+import type { ReporterError } from '../../src/reporters/scheduled-reporter.js';
+import { StatsdReporter } from '../../src/reporters/statsd-reporter.js';
+import type { Transport, TransportStats } from '../../src/transports/transport.js';
+import { freePort } from '../helpers/statsd-server.js';
+
+/** A transport that keeps what it is given, for golden-line tests. */
+class Capture implements Transport {
+  readonly records: string[] = [];
+  dropNext = 0;
+  #dropped = 0;
+  send(record: string | Uint8Array): boolean {
+    if (this.dropNext > 0) {
+      this.dropNext--;
+      this.#dropped++;
+      return false;
+    }
+    this.records.push(typeof record === 'string' ? record : Buffer.from(record).toString());
+    return true;
+  }
+  flush(): void {}
+  async close(): Promise<void> {}
+  get stats(): TransportStats {
+    return {
+      sentLines: this.records.length,
+      sentBytes: 0,
+      sentPackets: 0,
+      droppedLines: this.#dropped,
+      droppedBytes: 0,
+      errors: 0,
+      queuedBytes: 0,
+      reconnects: 0,
+    };
+  }
+}
+
+function setup(options: ConstructorParameters<typeof StatsdReporter>[1] = {}) {
+  const clock = new ManualClock({ nowMs: 1_700_000_000_000, monotonicMs: 10_000 });
+  const registry = new Registry({ clock });
+  const transport = new Capture();
+  const reporter = new StatsdReporter(registry, { transport, env: {}, ...options });
+  reporter.start(3_600_000);
+  return { clock, registry, transport, reporter };
+}
+
+describe('StatsdReporter wire mapping (golden)', () => {
+  it('maps every metric type', async () => {
+    const { clock, registry, transport, reporter } = setup({ prefix: 'app', globalTags: { host: 'h1' } });
+    registry.counter('c').inc(5);
+    registry.gauge('g').set(-2);
+    const m = registry.meter('m');
+    m.mark(10);
+    const t = registry.timer('t', { tags: { route: '/x' } });
+    t.update(3);
+    t.update(5);
+    clock.advance(5_000);
+    await reporter.report();
+    const r = m.snapshot();
+    const ts = t.snapshot();
+    expect(transport.records).toEqual([
+      'app.c:5|c|#host:h1',
+      'app.g:0|g|#host:h1\napp.g:-2|g|#host:h1',
+      'app.m.count:10|c|#host:h1',
+      `app.m.mean_rate:${r.meanRate}|g|#host:h1`,
+      `app.m.m1_rate:${r.m1Rate}|g|#host:h1`,
+      `app.m.m5_rate:${r.m5Rate}|g|#host:h1`,
+      `app.m.m15_rate:${r.m15Rate}|g|#host:h1`,
+      'app.t.count:2|c|#host:h1,route:/x',
+      'app.t.min:3|g|#host:h1,route:/x',
+      'app.t.max:5|g|#host:h1,route:/x',
+      'app.t.mean:4|g|#host:h1,route:/x',
+      'app.t.stddev:1|g|#host:h1,route:/x',
+      'app.t.p50:3|g|#host:h1,route:/x',
+      'app.t.p75:5|g|#host:h1,route:/x',
+      'app.t.p95:5|g|#host:h1,route:/x',
+      'app.t.p98:5|g|#host:h1,route:/x',
+      'app.t.p99:5|g|#host:h1,route:/x',
+      'app.t.p999:5|g|#host:h1,route:/x',
+      `app.t.mean_rate:${ts.meanRate}|g|#host:h1,route:/x`,
+      `app.t.m1_rate:${ts.m1Rate}|g|#host:h1,route:/x`,
+      `app.t.m5_rate:${ts.m5Rate}|g|#host:h1,route:/x`,
+      `app.t.m15_rate:${ts.m15Rate}|g|#host:h1,route:/x`,
+    ]);
+    // Second report: deltas only, and an empty interval sends no statistics.
+    transport.records.length = 0;
+    registry.counter('c').inc(2);
+    await reporter.report();
+    expect(transport.records.filter((l) => !l.includes('_rate'))).toEqual([
+      'app.c:2|c|#host:h1',
+      'app.g:0|g|#host:h1\napp.g:-2|g|#host:h1',
+      'app.m.count:0|c|#host:h1',
+      'app.t.count:0|c|#host:h1,route:/x',
+    ]);
+    await reporter.stop();
+  });
+
+  it('honours statistics, units, type prefixes and tag style', async () => {
+    const { clock, registry, transport, reporter } = setup({
+      statistics: ['count', 'p99', 'm1Rate'],
+      rateUnit: 'min',
+      durationUnit: 's',
+      typePrefixes: true,
+      tagStyle: 'telegraf',
+    });
+    const t = registry.timer('t', { tags: { k: 'v' } });
+    t.update(1_500);
+    clock.advance(5_000);
+    await reporter.report();
+    expect(transport.records).toEqual([
+      'counters.t.count,k=v:1|c',
+      'gauges.t.p99,k=v:1.5|g',
+      `gauges.t.m1_rate,k=v:${t.m1Rate * 60}|g`,
+    ]);
+    await reporter.stop();
+  });
+
+  it('counts what the transport refused, and carries refused deltas into the next report', async () => {
+    const { registry, transport, reporter } = setup();
+    registry.counter('a').inc();
+    registry.counter('b').inc();
+    transport.dropNext = 1;
+    await reporter.report();
+    expect(reporter.stats.dropped).toBe(1);
+    expect(transport.records).toEqual(['b:1|c']);
+    registry.counter('a').inc(2);
+    transport.dropNext = 1; // refused again: the carry grows
+    await reporter.report();
+    registry.counter('b').inc(5);
+    await reporter.report();
+    expect(transport.records).toEqual(['b:1|c', 'b:0|c', 'a:3|c', 'b:5|c']);
+    expect(reporter.stats.dropped).toBe(2);
+    await reporter.stop();
+  });
+});
+
+describe('StatsdReporter construction', () => {
+  it('reports the default registry when given only options', async () => {
+    const transport = new Capture();
+    const reporter = new StatsdReporter({ transport, env: {}, filter: 'statsd_reporter_default_test' });
+    expect(reporter.registry).toBe(defaultRegistry);
+    defaultRegistry.counter('statsd_reporter_default_test').inc(4);
+    await reporter.stop();
+    expect(transport.records).toEqual(['statsd_reporter_default_test:4|c']);
+  });
+
+  it('passes transport failures to onError as kind "transport", never throwing', async () => {
+    const port = await freePort('tcp');
+    const errors: ReporterError[] = [];
+    const registry = new Registry();
+    registry.counter('x').inc();
+    const reporter = new StatsdReporter(registry, {
+      port,
+      protocol: 'tcp',
+      onError: (e) => errors.push(e),
+      closeTimeoutMs: 100,
+      env: {},
+    });
+    await reporter.report();
+    const end = Date.now() + 5_000;
+    while (errors.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    expect(errors[0]?.kind).toBe('transport');
+    expect(errors[0]?.cause).toMatchObject({ code: 'ERR_TAPEMEASURE_CONNECTION_FAILED' });
+    await reporter.stop();
+    // the report's line and the final report's line were still queued at close: dropped, counted
+    expect(reporter.transportStats.droppedLines).toBe(2);
+    expect(reporter.stats.dropped).toBe(2);
+  });
+
+  it('rejects a transport that is not one', () => {
+    expect(() => new StatsdReporter(new Registry(), { transport: {} as Transport })).toThrow(
+      expect.objectContaining({ code: 'ERR_TAPEMEASURE_INVALID_OPTION' }),
+    );
+  });
+});
