@@ -86,7 +86,7 @@ const nowFromPerformance = performance.now.bind(performance);
 
 /** The system clock: `Date.now()` for wall time, `performance.now()` for monotonic time. */
 export const systemClock: Clock = Object.freeze({
-  now: Date.now,
+  now: () => Date.now(),
   monotonicMs: nowFromPerformance,
 });
 
