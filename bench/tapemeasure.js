@@ -40,7 +40,7 @@ export async function exportOps(timers) {
   const clock = new ManualClock({ nowMs: Date.now(), monotonicMs: 1_000_000 });
   const registry = new Registry({ clock });
   fillTimers(registry, timers);
-  return { ...snapshotExport(registry), ...(await formatExports(registry, clock)) };
+  return { ...(await snapshotExport(registry)), ...(await formatExports(registry, clock)) };
 }
 
 export const memory = {

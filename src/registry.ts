@@ -71,6 +71,8 @@ export const OVERFLOW_TAGS: Tags = Object.freeze({ tapemeasure_overflow: 'true' 
 
 /** What every factory of metrics offers: the {@link Registry} itself and its scopes. */
 export interface MetricFactory {
+  /** The clock the metrics read (the registry's). */
+  readonly clock: Clock;
   /** Creates or returns the counter `name` with these tags. */
   counter(name: string, options?: MetricOptions): Counter;
   /** Creates or returns the gauge `name`: with a callback, read at report time; without, settable. */
@@ -475,12 +477,14 @@ function onlyTags(options: object): boolean {
  * A prefixed, tagged view of a registry, from {@link Registry.scope}.
  */
 class Scope implements MetricFactory {
+  readonly clock: Clock;
   readonly #registry: Registry;
   readonly #prefix: string;
   readonly #tags: Tags;
 
   constructor(registry: Registry, prefix: string, tags: Tags) {
     this.#registry = registry;
+    this.clock = registry.clock;
     this.#prefix = prefix;
     this.#tags = tags;
   }

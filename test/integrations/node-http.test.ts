@@ -1,0 +1,202 @@
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import { httpMetrics, instrumentServer } from '../../src/integrations/node-http.js';
+import { Registry } from '../../src/registry.js';
+import {
+  close,
+  counterOf,
+  httpScenarios,
+  listen,
+  NESTED_TEMPLATE,
+  routeName,
+  send,
+  seriesList,
+  timerOf,
+  waitFor,
+  type Signal,
+  type TestApp,
+} from './http-helpers.js';
+
+const ROUTES: [RegExp, string][] = [
+  [/^\/users\/[^/]+$/, '/users/:id'],
+  [/^\/echo$/, '/echo'],
+  [/^\/api\/orgs\/[^/]+\/repos\/[^/]+$/, NESTED_TEMPLATE],
+  [/^\/boom$/, '/boom'],
+  [/^\/stream$/, '/stream'],
+  [/^\/hang$/, '/hang'],
+];
+
+function route(request: IncomingMessage): string | undefined {
+  const path = (request.url ?? '/').split('?')[0]!;
+  for (const [pattern, template] of ROUTES) if (pattern.test(path)) return template;
+  return undefined;
+}
+
+function handler(hang: Signal) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const template = route(req);
+    if (template === '/users/:id') {
+      const body = JSON.stringify({ id: req.url!.split('/')[2] });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+    } else if (template === '/echo') {
+      let length = 0;
+      for await (const chunk of req) length += (chunk as Buffer).length;
+      const body = JSON.stringify({ received: length });
+      res.setHeader('content-length', Buffer.byteLength(body));
+      res.end(body);
+    } else if (template === NESTED_TEMPLATE) {
+      res.end('repo');
+    } else if (template === '/boom') {
+      await Promise.resolve();
+      throw new Error('boom');
+    } else if (template === '/stream') {
+      Readable.from(['chunk-0', 'chunk-1', 'chunk-2', 'chunk-3', 'chunk-4']).pipe(res);
+    } else if (template === '/hang') {
+      hang.fire();
+    } else {
+      res.statusCode = 404;
+      res.end('not found');
+    }
+  };
+}
+
+async function start(registry: Registry, hang: Signal): Promise<TestApp> {
+  const wrapped = httpMetrics(handler(hang), { registry, route });
+  const server = createServer((req, res) => {
+    // The rejection is counted by the wrapper; the application answers it as usual.
+    wrapped(req, res).catch(() => {
+      res.statusCode = 500;
+      res.end();
+    });
+  });
+  const port = await listen(server);
+  return { port, close: () => close(server) };
+}
+
+httpScenarios('node:http', start);
+
+describe('node:http specifics', () => {
+  it('records everything under <prefix>.all without a route function, timed by the injected clock', async () => {
+    const registry = new Registry();
+    const clock = new ManualClock();
+    const server = createServer(
+      httpMetrics(
+        (_req, res) => {
+          clock.advance(250);
+          res.end('ok');
+        },
+        { registry, clock, statusTag: 'code', methodTag: false },
+      ),
+    );
+    const port = await listen(server);
+    try {
+      await send(port, 'GET', '/anything/at/all');
+      await send(port, 'DELETE', '/x');
+      await waitFor(() => timerOf(registry, 'http.all.requests', { status: '200' })?.count === 2);
+      const stats = timerOf(registry, 'http.all.requests', { status: '200' })!.statistics();
+      expect(stats.min).toBe(250);
+      expect(stats.max).toBe(250);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('instrumentServer() times requests of an existing server and detaches', async () => {
+    const registry = new Registry();
+    const server = createServer((_req, res) => res.end('ok'));
+    const detach = instrumentServer(server, { registry, route: () => '/ok' });
+    const port = await listen(server);
+    try {
+      await send(port, 'GET', '/a');
+      await waitFor(() => timerOf(registry, routeName('/ok', 'requests'), { method: 'GET', status: '2xx' })?.count === 1);
+      detach();
+      await send(port, 'GET', '/a');
+      expect(timerOf(registry, routeName('/ok', 'requests'), { method: 'GET', status: '2xx' })?.count).toBe(1);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('counts a synchronous throw and rethrows it', () => {
+    const registry = new Registry();
+    const wrapped = httpMetrics(
+      (_req: IncomingMessage, _res: ServerResponse) => {
+        throw new Error('sync');
+      },
+      { registry, route: () => '/sync' },
+    );
+    const req = new IncomingMessage(new Socket());
+    req.method = 'GET';
+    // A real ServerResponse over no socket; 'finish' is emitted by hand after the throw.
+    const response = new ServerResponse(req);
+    expect(() => wrapped(req, response)).toThrow('sync');
+    response.emit('finish');
+    expect(counterOf(registry, routeName('/sync', 'errors'), { method: 'GET' })?.count).toBe(1);
+  });
+
+  it('bounds distinct routes, methods and tag values', async () => {
+    const registry = new Registry();
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    const server = createServer(
+      httpMetrics((_req, res) => res.end('ok'), { registry, route: (req) => req.url, maxRoutes: 5 }),
+    );
+    const port = await listen(server);
+    try {
+      for (let i = 0; i < 20; i++) await send(port, 'GET', `/raw/${i}`);
+      await send(port, 'PURGE', '/raw/1');
+      await waitFor(() => timerOf(registry, 'http.other_routes.requests', { method: 'GET', status: '2xx' })?.count === 15);
+      expect(timerOf(registry, routeName('/raw/1', 'requests'), { method: 'OTHER', status: '2xx' })?.count).toBe(1);
+      expect(seriesList(registry).filter((s) => s.includes('.requests')).length).toBe(7);
+      await waitFor(() => warnings.some((w) => w.includes('distinct routes')));
+    } finally {
+      process.off('warning', onWarning);
+      await close(server);
+    }
+  });
+
+  it('custom names go through the encoder, and a refused name falls back to the default', async () => {
+    const registry = new Registry();
+    const server = createServer(
+      httpMetrics((_req, res) => res.end('ok'), {
+        registry,
+        route: () => '/t/:id',
+        name: (info) =>
+          info.method === 'POST'
+            ? { name: 'api.bad', tags: { 'bad key': 'x' } }
+            : { name: `svc.Handler.${info.route ?? 'none'}`, tags: { team: 'core' } },
+      }),
+    );
+    const port = await listen(server);
+    try {
+      await send(port, 'GET', '/t/1');
+      await send(port, 'POST', '/t/1', '{}');
+      await waitFor(() => timerOf(registry, routeName('/t/:id', 'requests'), { method: 'POST', status: '2xx' })?.count === 1);
+      expect(timerOf(registry, 'svc.Handler._2Ft_2F_3Aid.requests', { method: 'GET', status: '2xx', team: 'core' })?.count).toBe(1);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('rejects bad options with a coded error', () => {
+    const codes = [
+      () => httpMetrics(() => {}, { prefix: 'bad prefix' }),
+      () => httpMetrics(() => {}, { statusTag: 'nope' as 'code' }),
+      () => httpMetrics(() => {}, { maxRoutes: 0 }),
+      () => httpMetrics(() => {}, { route: 'x' as unknown as () => string }),
+      () => httpMetrics('x' as unknown as () => void),
+    ].map((f) => {
+      try {
+        f();
+        return 'no error';
+      } catch (error) {
+        return (error as { code?: string }).code;
+      }
+    });
+    expect(codes).toEqual(Array(5).fill('ERR_TAPEMEASURE_INVALID_OPTION'));
+  });
+});
