@@ -22,10 +22,19 @@ import { Float64Histogram, Int16Histogram, Int32Histogram, type JsHistogram } fr
 
 type Counts = Uint16Array | Uint32Array | Float64Array;
 /**
- * A slice: an `hdr-histogram-js` histogram whose counts we write directly, plus a bitmap
- * of its non-empty buckets (one bit per bucket) so reads skip empty runs 32 at a time.
+ * A slice: an `hdr-histogram-js` histogram whose counts we write directly, plus the sum
+ * of each block of {@link BLOCK} consecutive buckets, so a read finds the block holding a
+ * rank without walking every bucket, and skips empty blocks.
  */
-type SliceHistogram = JsHistogram & { _counts: Counts; occupied: Uint32Array };
+type SliceHistogram = JsHistogram & { _counts: Counts; blocks: Float64Array };
+
+/** Buckets per block (a power of two): reads walk blocks, then at most one block per quantile. */
+const BLOCK_SHIFT = 6;
+const BLOCK = 1 << BLOCK_SHIFT;
+
+function blocksFor(countsLength: number): Float64Array {
+  return new Float64Array(Math.ceil(countsLength / BLOCK));
+}
 
 /** Quantiles every histogram reports, as thousandths (exact integer rank arithmetic). */
 const QUANTILE_PERMILLE = [500, 750, 950, 980, 990, 999] as const;
@@ -88,23 +97,6 @@ export type WindowedHistogramConfig = {
   readonly slices: number;
 };
 
-/** The counts-array index at which each rank is reached, in one linear walk. */
-function linearRanks(counts: Counts, ranks: readonly number[]): number[] {
-  const out: number[] = [];
-  let cumulative = 0;
-  let j = 0;
-  let next = ranks[0]!;
-  for (let i = 0; i < counts.length; i++) {
-    cumulative += counts[i]!;
-    while (cumulative >= next) {
-      out.push(i);
-      if (++j === ranks.length) return out;
-      next = ranks[j]!;
-    }
-  }
-  return out;
-}
-
 /**
  * A sliding window of HDR histogram slices.
  *
@@ -128,7 +120,7 @@ export class WindowedHistogram {
   #slot = 0;
   #base = 0;
   #counts: Counts | null = null;
-  #occupied: Uint32Array | null = null;
+  #blocks: Float64Array | null = null;
   #countLimit = COUNT_LIMIT_16;
   /** The first tick that belongs to the next slice. */
   #nextSliceTick: number;
@@ -169,7 +161,7 @@ export class WindowedHistogram {
     const c = counts[index]! + 1;
     if (c > this.#countLimit) counts = this.#promote();
     counts[index] = c;
-    this.#occupied![index >>> 5]! |= 1 << (index & 31);
+    this.#blocks![index >>> BLOCK_SHIFT]! += 1;
     const st = this.#st!;
     const b = this.#base;
     if (st[b + F_COUNT] === 0) {
@@ -232,19 +224,19 @@ export class WindowedHistogram {
     if (h === null) {
       h = new Int16Histogram(1, 2, this.#digits) as unknown as SliceHistogram;
       h.autoResize = true;
-      h.occupied = new Uint32Array(Math.ceil(h._counts.length / 32));
+      h.blocks = blocksFor(h._counts.length);
       hist[this.#slot] = h;
       this.#countLimit = COUNT_LIMIT_16;
     }
     if (this.#index(x) >= h._counts.length) {
       h.resize(x);
       h.highestTrackableValue = h.highestEquivalentValue(h.valueFromIndex(h.countsArrayLength - 1));
-      const occupied = new Uint32Array(Math.ceil(h._counts.length / 32));
-      occupied.set(h.occupied);
-      h.occupied = occupied;
+      const blocks = blocksFor(h._counts.length);
+      blocks.set(h.blocks);
+      h.blocks = blocks;
     }
     this.#counts = h._counts;
-    this.#occupied = h.occupied;
+    this.#blocks = h.blocks;
     return h._counts;
   }
 
@@ -261,7 +253,7 @@ export class WindowedHistogram {
     wide.resize(old.highestTrackableValue);
     wide.highestTrackableValue = old.highestTrackableValue;
     wide._counts.set(old._counts);
-    wide.occupied = old.occupied;
+    wide.blocks = old.blocks;
     this.#countLimit = this.#countLimit === COUNT_LIMIT_16 ? COUNT_LIMIT_32 : Number.POSITIVE_INFINITY;
     hist[this.#slot] = wide;
     this.#counts = wide._counts;
@@ -295,7 +287,7 @@ export class WindowedHistogram {
           hist[slot] = null;
         } else {
           h._counts.fill(0);
-          h.occupied.fill(0);
+          h.blocks.fill(0);
         }
       }
     }
@@ -304,7 +296,7 @@ export class WindowedHistogram {
     this.#slot = slot;
     this.#base = slot * FIELDS;
     this.#counts = h === null ? null : h._counts;
-    this.#occupied = h === null ? null : h.occupied;
+    this.#blocks = h === null ? null : h.blocks;
     this.#countLimit =
       h === null || h._counts.BYTES_PER_ELEMENT === 2 ? COUNT_LIMIT_16 : h._counts.BYTES_PER_ELEMENT === 4 ? COUNT_LIMIT_32 : Infinity;
     this.#nextSliceTick = (slice + 1) * this.#ticksPerSlice;
@@ -329,7 +321,7 @@ export class WindowedHistogram {
         st[s * FIELDS + F_COUNT] = 0;
         if (s === this.#slot) {
           this.#counts = null;
-          this.#occupied = null;
+          this.#blocks = null;
         }
       }
     }
@@ -337,7 +329,7 @@ export class WindowedHistogram {
       this.#st = null;
       this.#hist = null;
       this.#counts = null;
-      this.#occupied = null;
+      this.#blocks = null;
     }
   }
 
@@ -387,49 +379,45 @@ export class WindowedHistogram {
   }
 
   /**
-   * One walk over the merged counts of `slots` yields every quantile (nearest rank). The
-   * walk visits only non-empty buckets, found through the slices' bitmaps.
+   * One pass over the merged block sums of `slots` yields every quantile (nearest rank):
+   * blocks that end before the next rank are added whole, so only the block holding each
+   * rank is walked bucket by bucket.
    */
   #quantiles(slots: readonly number[], count: number, min: number, max: number): number[] {
     const out: number[] = [];
     const ranks = QUANTILE_PERMILLE.map((p) => Math.max(1, Math.ceil((p * count) / 1000)));
     const counts: Counts[] = [];
-    const bitmaps: Uint32Array[] = [];
-    let words = 0;
+    const blocks: Float64Array[] = [];
+    let nBlocks = 0;
     for (const s of slots) {
       const h = this.#hist?.[s];
       if (h == null) continue;
       counts.push(h._counts);
-      bitmaps.push(h.occupied);
-      if (h.occupied.length > words) words = h.occupied.length;
+      blocks.push(h.blocks);
+      if (h.blocks.length > nBlocks) nBlocks = h.blocks.length;
     }
-    if (count * 8 >= words * 32) {
-      // Dense: a tight linear walk beats the bitmap. Several slices are merged first.
-      let merged: Counts;
-      if (counts.length === 1) merged = counts[0]!;
-      else {
-        merged = new Float64Array(words * 32);
-        for (const a of counts) for (let i = 0; i < a.length; i++) merged[i]! += a[i]!;
-      }
-      const indexes = linearRanks(merged, ranks);
-      for (const index of indexes) out.push(this.#midpoint(index, min, max));
-      return out;
-    }
+    const single = counts.length === 1 ? counts[0]! : null;
     let cumulative = 0;
     let j = 0;
-    for (let w = 0; w < words && j < ranks.length; w++) {
-      let bits = 0;
-      for (const bitmap of bitmaps) if (w < bitmap.length) bits |= bitmap[w]!;
-      while (bits !== 0 && j < ranks.length) {
-        const low = bits & -bits;
-        const index = (w << 5) + 31 - Math.clz32(low);
-        bits ^= low;
+    let next = ranks[0]!;
+    for (let b = 0; b < nBlocks; b++) {
+      let sum = 0;
+      for (const bl of blocks) if (b < bl.length) sum += bl[b]!;
+      if (cumulative + sum < next) {
+        cumulative += sum;
+        continue;
+      }
+      const end = (b + 1) << BLOCK_SHIFT;
+      for (let i = b << BLOCK_SHIFT; i < end; i++) {
         let c = 0;
-        for (const a of counts) if (index < a.length) c += a[index]!;
+        if (single !== null) c = i < single.length ? single[i]! : 0;
+        else for (const a of counts) if (i < a.length) c += a[i]!;
+        if (c === 0) continue;
         cumulative += c;
-        while (j < ranks.length && cumulative >= ranks[j]!) {
-          out.push(this.#midpoint(index, min, max));
-          j++;
+        while (cumulative >= next) {
+          out.push(this.#midpoint(i, min, max));
+          if (++j === ranks.length) return out;
+          next = ranks[j]!;
         }
       }
     }
@@ -484,12 +472,12 @@ export class WindowedHistogram {
       if (h._counts.BYTES_PER_ELEMENT > 2) hist[s] = null;
       else {
         h._counts.fill(0);
-        h.occupied.fill(0);
+        h.blocks.fill(0);
       }
     }
     const h = hist[this.#slot] ?? null;
     this.#counts = h === null ? null : h._counts;
-    this.#occupied = h === null ? null : h.occupied;
+    this.#blocks = h === null ? null : h.blocks;
     this.#countLimit = COUNT_LIMIT_16;
   }
 
