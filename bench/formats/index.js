@@ -47,16 +47,24 @@ export async function formatExports(registry, clock) {
     // As StatsdReporter formats a report: series by series, yielding every 8 ms.
     out['export.statsd'] = {
       run: async () => {
+        // Lines leave in batches (as the transport packs them into datagrams), never as
+        // one 5 MB string.
         const pause = yielder(8);
-        const lines = [];
+        const batches = [];
+        let lines = [];
         for (const m of registry.metrics()) {
           const s = m.snapshot();
           const series = format.series(m.name, m.tags);
           format.meter(lines, series, s.count, s);
           format.distribution(lines, series, s.count, s, true);
+          if (lines.length >= 1000) {
+            batches.push(lines.join('\n'));
+            lines = [];
+          }
           await pause();
         }
-        return lines.join('\n');
+        batches.push(lines.join('\n'));
+        return batches.reduce((bytes, batch) => bytes + batch.length + 1, 0);
       },
     };
   }

@@ -131,6 +131,10 @@ export const STATSD_DISTRIBUTION_SUFFIXES = [
   'p999',
 ] as const;
 
+// Built once: the suffixes as they are appended to a name.
+const DOTTED_RATE_SUFFIXES = STATSD_RATE_SUFFIXES.map((suffix) => `.${suffix}`);
+const DOTTED_DISTRIBUTION_SUFFIXES = STATSD_DISTRIBUTION_SUFFIXES.map((suffix) => `.${suffix}`);
+
 const DISTRIBUTION_FIELDS = ['min', 'max', 'mean', 'stddev', 'p50', 'p75', 'p95', 'p98', 'p99', 'p999'] as const;
 const RATE_FIELDS = ['m1Rate', 'm5Rate', 'm15Rate', 'meanRate'] as const;
 
@@ -334,7 +338,7 @@ export class StatsdFormat {
   rates(out: string[], series: StatsdSeries, rates: Omit<RateFields, 'count'>, units: StatsdUnits = IDENTITY_UNITS): number {
     let n = 0;
     for (let i = 0; i < RATE_FIELDS.length; i++) {
-      const record = this.gauge(series, `.${STATSD_RATE_SUFFIXES[i]!}`, rates[RATE_FIELDS[i]!] * units.rateFactor);
+      const record = this.gauge(series, DOTTED_RATE_SUFFIXES[i]!, rates[RATE_FIELDS[i]!] * units.rateFactor);
       if (record !== null) {
         out.push(record);
         n++;
@@ -369,7 +373,7 @@ export class StatsdFormat {
     for (let i = 0; i < DISTRIBUTION_FIELDS.length; i++) {
       const value = stats[DISTRIBUTION_FIELDS[i]!];
       if (value === null) continue;
-      const record = this.gauge(series, `.${STATSD_DISTRIBUTION_SUFFIXES[i]!}`, value * factor);
+      const record = this.gauge(series, DOTTED_DISTRIBUTION_SUFFIXES[i]!, value * factor);
       if (record !== null) {
         out.push(record);
         n++;
