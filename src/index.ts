@@ -24,7 +24,7 @@ export { Meter } from './metrics/meter.js';
 export { Histogram, IntervalReader } from './metrics/histogram.js';
 export type { HistogramOptions, WindowOptions } from './metrics/histogram.js';
 export { Stopwatch, Timer } from './metrics/timer.js';
-export type { TimerOptions } from './metrics/timer.js';
+export type { DurationSink, TimerOptions } from './metrics/timer.js';
 export type { MetricType } from './metrics/metric.js';
 export { OVERFLOW_TAGS, Registry } from './registry.js';
 export type {
@@ -107,7 +107,7 @@ export { createLineTransport } from './transports/line-transport.js';
 export type { LineTransportOptions } from './transports/line-transport.js';
 export { StatsdReporter } from './reporters/statsd-reporter.js';
 export type { StatsdReporterOptions } from './reporters/statsd-reporter.js';
-export { StatsdClient, StatsdStopwatch, StatsdTimer } from './statsd-client.js';
+export { StatsdClient, StatsdTimer } from './statsd-client.js';
 export type { StatsdCallOptions, StatsdClientOptions, StatsdClientStats, StatsdGaugeOptions } from './statsd-client.js';
 export { GraphiteClient } from './graphite-client.js';
 export type { GraphiteClientOptions, GraphiteClientStats, GraphiteProtocol, GraphiteSample } from './graphite-client.js';

@@ -8,6 +8,7 @@
 
 import { systemClock, type Clock } from './clock.js';
 import { InvalidOptionError, show } from './errors.js';
+import { Stopwatch, timeCall, type DurationSink } from './metrics/timer.js';
 import {
   resolveStatsdTarget,
   sanitizeStatsdSetMember,
@@ -149,46 +150,10 @@ export type StatsdClientStats = TransportStats & {
 };
 
 /**
- * A running timing from {@link StatsdTimer.start}: `stop()` sends the elapsed time once.
- * Works with `using`.
- */
-export class StatsdStopwatch {
-  readonly #timer: StatsdTimer;
-  readonly #clock: Clock;
-  readonly #startMs: number;
-  #durationMs = -1;
-
-  /** @internal Use `client.timer(name).start()`. */
-  constructor(timer: StatsdTimer, clock: Clock) {
-    this.#timer = timer;
-    this.#clock = clock;
-    this.#startMs = clock.monotonicMs();
-  }
-
-  /**
-   * Sends the elapsed time the first time only, and returns it.
-   *
-   * @returns the duration in milliseconds (the same on every call).
-   */
-  stop(): number {
-    if (this.#durationMs < 0) {
-      this.#durationMs = this.#clock.monotonicMs() - this.#startMs;
-      this.#timer.send(this.#durationMs);
-    }
-    return this.#durationMs;
-  }
-
-  /** Stops the stopwatch when a `using` block ends. */
-  [Symbol.dispose](): void {
-    this.stop();
-  }
-}
-
-/**
  * Times code and sends each duration as a StatsD timing (`|ms`). Get one from
  * {@link StatsdClient.timer}.
  */
-export class StatsdTimer {
+export class StatsdTimer implements DurationSink {
   readonly #client: StatsdClient;
   readonly #name: string;
   readonly #options: StatsdCallOptions | undefined;
@@ -202,9 +167,9 @@ export class StatsdTimer {
     this.#clock = clock;
   }
 
-  /** Starts a {@link StatsdStopwatch}; its `stop()` sends the elapsed time once. */
-  start(): StatsdStopwatch {
-    return new StatsdStopwatch(this, this.#clock);
+  /** Starts a {@link Stopwatch}; its `stop()` sends the elapsed time once. */
+  start(): Stopwatch {
+    return new Stopwatch(this, this.#clock);
   }
 
   /**
@@ -213,28 +178,11 @@ export class StatsdTimer {
    * the time is sent and the error rethrown.
    */
   time<T>(fn: () => T): T {
-    const clock = this.#clock;
-    const startMs = clock.monotonicMs();
-    let result: T;
-    try {
-      result = fn();
-    } catch (error) {
-      this.send(clock.monotonicMs() - startMs);
-      throw error;
-    }
-    if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
-      const done = (): void => {
-        this.send(clock.monotonicMs() - startMs);
-      };
-      (result as unknown as PromiseLike<unknown>).then(done, done);
-      return result;
-    }
-    this.send(clock.monotonicMs() - startMs);
-    return result;
+    return timeCall(this.#clock, this, fn);
   }
 
-  /** @internal Sends one duration. */
-  send(durationMs: number): void {
+  /** Sends one duration in milliseconds as a timing, like `client.timing(name, durationMs)`. */
+  update(durationMs: number): void {
     this.#client.timing(this.#name, durationMs, this.#options);
   }
 }

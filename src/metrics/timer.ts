@@ -27,8 +27,41 @@ export type TimerOptions = WindowOptions & {
   readonly resolutionMs?: number;
 };
 
+/** Anything that takes durations: a {@link Timer}, or a StatsD client's timer. */
+export interface DurationSink {
+  /** Records one duration in milliseconds. */
+  update(durationMs: number): void;
+}
+
 /**
- * A running measurement from {@link Timer.start}. `stop()` records the duration once;
+ * Calls `fn`, and gives `sink` how long it took: when it returns, when it throws (then
+ * rethrows), or, if it returns a promise (any thenable), when that settles. Returns
+ * exactly what `fn` returned: the same promise, not a derived one.
+ *
+ * @internal
+ */
+export function timeCall<T>(clock: Clock, sink: DurationSink, fn: () => T): T {
+  const startMs = clock.monotonicMs();
+  let result: T;
+  try {
+    result = fn();
+  } catch (error) {
+    sink.update(clock.monotonicMs() - startMs);
+    throw error;
+  }
+  if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
+    const done = (): void => {
+      sink.update(clock.monotonicMs() - startMs);
+    };
+    (result as unknown as PromiseLike<unknown>).then(done, done);
+    return result;
+  }
+  sink.update(clock.monotonicMs() - startMs);
+  return result;
+}
+
+/**
+ * A running measurement from `timer.start()`. `stop()` records the duration once;
  * it also works with `using`.
  *
  * @example
@@ -40,27 +73,27 @@ export type TimerOptions = WindowOptions & {
  * ```
  */
 export class Stopwatch {
-  readonly #timer: Timer;
+  readonly #sink: DurationSink;
   readonly #clock: Clock;
   readonly #startMs: number;
   #durationMs = -1;
 
   /** @internal Use `timer.start()`. */
-  constructor(timer: Timer, clock: Clock) {
-    this.#timer = timer;
+  constructor(sink: DurationSink, clock: Clock) {
+    this.#sink = sink;
     this.#clock = clock;
     this.#startMs = clock.monotonicMs();
   }
 
   /**
-   * Records the elapsed time in the timer, the first time only, and returns it.
+   * Records the elapsed time, the first time only, and returns it.
    *
    * @returns the duration in milliseconds (the same value on every call).
    */
   stop(): number {
     if (this.#durationMs < 0) {
       this.#durationMs = this.#clock.monotonicMs() - this.#startMs;
-      this.#timer.update(this.#durationMs);
+      this.#sink.update(this.#durationMs);
     }
     return this.#durationMs;
   }
@@ -80,7 +113,7 @@ export class Stopwatch {
  * const rows = await latency.time(() => db.query(sql)); // returns what the function returns
  * ```
  */
-export class Timer {
+export class Timer implements DurationSink {
   /** Always `'timer'`. */
   readonly type = 'timer' as const;
   /** The dotted name. */
@@ -127,24 +160,7 @@ export class Timer {
    * yourself is not reported as an unhandled rejection.
    */
   time<T>(fn: () => T): T {
-    const clock = this.#clock;
-    const startMs = clock.monotonicMs();
-    let result: T;
-    try {
-      result = fn();
-    } catch (error) {
-      this.update(clock.monotonicMs() - startMs);
-      throw error;
-    }
-    if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
-      const done = (): void => {
-        this.update(clock.monotonicMs() - startMs);
-      };
-      (result as unknown as PromiseLike<unknown>).then(done, done);
-      return result;
-    }
-    this.update(clock.monotonicMs() - startMs);
-    return result;
+    return timeCall(this.#clock, this, fn);
   }
 
   /** @internal The meter of timed events, ticked by the registry. */
