@@ -4,9 +4,9 @@
  * when it is missing and we are root (as on a fresh CI machine).
  */
 
+import { freePort } from './net.js';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -63,20 +63,7 @@ export function ensurePrometheus(): { prometheus: string; promtool: string } {
   return { prometheus, promtool };
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
+export { freePort };
 
 async function waitFor<T>(what: string, deadlineMs: number, probe: () => Promise<T | undefined>, child?: ChildProcess, log?: string): Promise<T> {
   const until = Date.now() + deadlineMs;
