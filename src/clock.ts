@@ -16,7 +16,7 @@ export interface Clock {
   now(): number;
   /**
    * Monotonic time in milliseconds, fractional, from an arbitrary origin (used for
-   * durations, rates and windows). It must never go backwards.
+   * durations, rates and windows). It must never go backwards and never be negative.
    */
   monotonicMs(): number;
 }
@@ -54,13 +54,26 @@ export interface CoarseTicker {
 class MutableTicker implements CoarseTicker {
   tick: number;
   readonly #listeners = new Set<WeakRef<TickListener>>();
+  /** Starts the timer that keeps this ticker current, if it is not running (none for a ManualClock). */
+  readonly #wake: (() => void) | null;
 
-  constructor(tick: number) {
+  constructor(tick: number, wake: (() => void) | null = null) {
     this.tick = tick;
+    this.#wake = wake;
   }
 
   subscribe(listener: TickListener): void {
     this.#listeners.add(new WeakRef(listener));
+    this.#wake?.();
+  }
+
+  /** Whether any listener is still alive (dead ones are dropped as they are found). */
+  get listened(): boolean {
+    for (const ref of this.#listeners) {
+      if (ref.deref() !== undefined) return true;
+      this.#listeners.delete(ref);
+    }
+    return false;
   }
 
   /** Moves to `tick` and tells every live listener. Never throws. */
@@ -115,8 +128,10 @@ export class ManualClock implements Clock {
   constructor(options: { readonly nowMs?: number; readonly monotonicMs?: number } = {}) {
     this.#wallMs = options.nowMs ?? 0;
     this.#monotonicMs = options.monotonicMs ?? 0;
-    if (!Number.isFinite(this.#wallMs) || !Number.isFinite(this.#monotonicMs)) {
-      throw new InvalidOptionError(`ManualClock needs finite start times, received ${show(options)}`);
+    if (!Number.isFinite(this.#wallMs) || !Number.isFinite(this.#monotonicMs) || this.#monotonicMs < 0) {
+      throw new InvalidOptionError(
+        `ManualClock needs finite start times, and monotonicMs >= 0, received ${show(options)}`,
+      );
     }
     this.#ticker = new MutableTicker(Math.floor(this.#monotonicMs / TICK_MS));
   }
@@ -169,7 +184,8 @@ const tickers = new WeakMap<Clock, MutableTicker>();
 /**
  * Returns the coarse ticker for a clock. For the system clock (and any custom clock)
  * one `unref()`ed timer per clock keeps it current, firing just after each tick
- * boundary; a {@link ManualClock} moves its own ticker when advanced.
+ * boundary while some registry listens; a {@link ManualClock} moves its own ticker when
+ * advanced.
  *
  * @internal
  */
@@ -177,17 +193,27 @@ export function tickerFor(clock: Clock): CoarseTicker {
   if (clock instanceof ManualClock) return clock.ticker;
   let ticker = tickers.get(clock);
   if (ticker === undefined) {
-    const t = new MutableTicker(Math.floor(clock.monotonicMs() / TICK_MS));
-    tickers.set(clock, t);
-    // The timer holds the clock strongly, so the WeakMap entry lives as long as the process;
-    // in practice there is one clock (the system clock) per process.
+    let running = false;
     const schedule = (): void => {
       const nowMs = clock.monotonicMs();
       t.advanceTo(Math.floor(nowMs / TICK_MS));
-      const untilNext = TICK_MS - (nowMs % TICK_MS) + 1;
-      setTimeout(schedule, untilNext).unref();
+      // Once no registry listens any more, the timer stops (and the clock can be
+      // collected); a new subscriber wakes it.
+      if (!t.listened) {
+        running = false;
+        return;
+      }
+      setTimeout(schedule, TICK_MS - (nowMs % TICK_MS) + 1).unref();
     };
-    schedule();
+    const wake = (): void => {
+      if (running) return;
+      running = true;
+      const nowMs = clock.monotonicMs();
+      t.advanceTo(Math.floor(nowMs / TICK_MS));
+      setTimeout(schedule, TICK_MS - (nowMs % TICK_MS) + 1).unref();
+    };
+    const t = new MutableTicker(Math.floor(clock.monotonicMs() / TICK_MS), wake);
+    tickers.set(clock, t);
     ticker = t;
   }
   return ticker;

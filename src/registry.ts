@@ -13,6 +13,7 @@ import { configKey, DEFAULT_RESOLUTION, Histogram, windowConfig, type HistogramO
 import { Meter } from './metrics/meter.js';
 import { InvalidValueTally, type MetricContext, type MetricType } from './metrics/metric.js';
 import { Timer, type TimerOptions } from './metrics/timer.js';
+import type { WindowedHistogramConfig } from './stats/windowed-histogram.js';
 import { name as joinName, normalizeTags, validateName, NO_TAGS, type Tags } from './names.js';
 import { SeriesIndex } from './series-index.js';
 import type { MetricSnapshot, SnapshotTree, TaggedSnapshot } from './snapshot.js';
@@ -91,6 +92,8 @@ type Family = {
   readonly name: string;
   readonly type: MetricType;
   readonly optionsKey: string;
+  /** The window config histograms and timers were created with; new tag sets reuse it. */
+  config: WindowedHistogramConfig | null;
   readonly series: SeriesIndex<Metric>;
   overflowWarned: boolean;
 };
@@ -205,12 +208,16 @@ export class Registry implements MetricFactory {
    * @throws {@link MetricsError} for an invalid name, tags or options, or a conflict.
    */
   histogram(name: string, options?: HistogramOptions): Histogram {
+    let config: WindowedHistogramConfig | null = null;
     if (options === undefined || onlyTags(options)) {
       const found = this.#find('histogram', name, options?.tags);
       if (found !== undefined) return found as Histogram;
+      // Only tags: a new tag set of an existing name takes the name's options.
+      config = this.#familyConfig('histogram', name);
     }
-    const config = windowConfig(options ?? {}, options?.resolution ?? DEFAULT_RESOLUTION, `histogram ${show(name)}`);
-    return this.#get('histogram', name, options?.tags, configKey(config), (ctx) => new Histogram(ctx, config)) as Histogram;
+    config ??= windowConfig(options ?? {}, options?.resolution ?? DEFAULT_RESOLUTION, `histogram ${show(name)}`);
+    const c = config;
+    return this.#get('histogram', name, options?.tags, configKey(c), (ctx) => new Histogram(ctx, c), c) as Histogram;
   }
 
   /**
@@ -219,12 +226,15 @@ export class Registry implements MetricFactory {
    * @throws {@link MetricsError} for an invalid name, tags or options, or a conflict.
    */
   timer(name: string, options?: TimerOptions): Timer {
+    let config: WindowedHistogramConfig | null = null;
     if (options === undefined || onlyTags(options)) {
       const found = this.#find('timer', name, options?.tags);
       if (found !== undefined) return found as Timer;
+      config = this.#familyConfig('timer', name);
     }
-    const config = windowConfig(options ?? {}, options?.resolutionMs ?? DEFAULT_RESOLUTION, `timer ${show(name)}`);
-    return this.#get('timer', name, options?.tags, configKey(config), (ctx) => new Timer(ctx, config)) as Timer;
+    config ??= windowConfig(options ?? {}, options?.resolutionMs ?? DEFAULT_RESOLUTION, `timer ${show(name)}`);
+    const c = config;
+    return this.#get('timer', name, options?.tags, configKey(c), (ctx) => new Timer(ctx, c), c) as Timer;
   }
 
   /**
@@ -358,6 +368,11 @@ export class Registry implements MetricFactory {
     return root as SnapshotTree;
   }
 
+  #familyConfig(type: MetricType, name: string): WindowedHistogramConfig | null {
+    const family = this.#families.get(name);
+    return family !== undefined && family.type === type ? family.config : null;
+  }
+
   /** The fast path: an existing series of this type, or undefined (errors are left to #get). */
   #find(type: MetricType, name: string, tags: Tags | undefined): Metric | undefined {
     const family = this.#families.get(name);
@@ -370,6 +385,7 @@ export class Registry implements MetricFactory {
     tags: Tags | undefined,
     optionsKey: string,
     create: (context: MetricContext) => Metric,
+    config: WindowedHistogramConfig | null = null,
   ): Metric {
     let family = this.#families.get(name);
     if (family !== undefined) {
@@ -391,7 +407,13 @@ export class Registry implements MetricFactory {
       validateName(name);
     }
     const normalized = normalizeTags(tags, name);
-    if (family === undefined) family = this.#addFamily(name, type, optionsKey);
+    if (family === undefined) family = this.#addFamily(name, type, optionsKey, config);
+    else {
+      // The fast lookup walks the keys as given (inherited ones too); this one, the
+      // validated own keys: never create a second series for the same tags.
+      const existing = family.series.get(normalized);
+      if (existing !== undefined) return existing;
+    }
     let seriesTags = normalized;
     if (normalized !== NO_TAGS && family.series.size >= this.#maxSeries + (family.series.get(undefined) === undefined ? 0 : 1)) {
       seriesTags = OVERFLOW_TAGS;
@@ -414,7 +436,7 @@ export class Registry implements MetricFactory {
     return metric;
   }
 
-  #addFamily(name: string, type: MetricType, optionsKey: string): Family {
+  #addFamily(name: string, type: MetricType, optionsKey: string, config: WindowedHistogramConfig | null): Family {
     if (this.#branches.has(name)) {
       throw new MetricConflictError(
         ErrorCodes.TREE_CONFLICT,
@@ -434,7 +456,7 @@ export class Registry implements MetricFactory {
       prefixes.push(prefix);
     }
     for (const prefix of prefixes) this.#branches.set(prefix, (this.#branches.get(prefix) ?? 0) + 1);
-    const family: Family = { name, type, optionsKey, series: new SeriesIndex<Metric>(), overflowWarned: false };
+    const family: Family = { name, type, optionsKey, config, series: new SeriesIndex<Metric>(), overflowWarned: false };
     this.#families.set(name, family);
     return family;
   }

@@ -323,7 +323,7 @@ export class StatsdClient {
    * @param value - how many, default 1.
    */
   decr(name: string, value = 1, options?: StatsdCallOptions): void {
-    this.#send(name, -value, 'c', options);
+    this.#send(name, typeof value === 'number' ? -value : Number.NaN, 'c', options);
   }
 
   /**

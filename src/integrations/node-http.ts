@@ -83,8 +83,11 @@ export function httpMetrics<H extends RequestHandler>(handler: H, options?: Node
       throw error;
     }
     if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
-      (result as PromiseLike<unknown>).then(undefined, () => {
+      // A derived promise that rejects as the original did: a rejection nobody handles
+      // is still reported as unhandled, as it was without the wrapper.
+      return (result as PromiseLike<unknown>).then(undefined, (error: unknown) => {
         markError(response);
+        throw error;
       });
     }
     return result;

@@ -89,7 +89,8 @@ export class Gauge {
 
   /** Subtracts `n` from a settable gauge (default 1). Invalid input is dropped and counted. */
   dec(n = 1): void {
-    this.inc(-n);
+    if (typeof n === 'number') this.inc(-n);
+    else this.#invalid.count++;
   }
 
   /**
@@ -179,8 +180,9 @@ export class Gauge {
         const timedOut = await Promise.race([
           pending.then(() => false),
           new Promise<boolean>((resolve) => {
+            // Not unref()ed: a short script awaiting collect() must see the timeout, not
+            // exit early; the timer is cleared as soon as the gauge settles.
             timer = setTimeout(resolve, this.#timeoutMs, true);
-            timer.unref();
           }),
         ]);
         clearTimeout(timer);

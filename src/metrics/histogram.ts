@@ -143,9 +143,12 @@ export class IntervalReader {
       min: w.min, max: w.max, mean: w.mean, stddev: w.stddev,
       p50: w.p50, p75: w.p75, p95: w.p95, p98: w.p98, p99: w.p99, p999: w.p999,
     };
+    // An interval with values keeps its arrays for the next one; an empty one frees
+    // them, so a reader of an idle metric holds nothing.
+    if (this.#count === 0) this.#window.release();
+    else this.#window.reset();
     this.#count = 0;
     this.#sum = 0;
-    this.#window.reset();
     return fields;
   }
 

@@ -525,7 +525,7 @@ export abstract class ScheduledReporter {
     }
     this.#state = 'running';
     this.#intervalMs = intervalMs;
-    if (this.#interval) this.#openReaders();
+    if (this.#interval && this.#unlisten === null) this.#openReaders();
     this.#schedule();
     return this;
   }
@@ -736,12 +736,13 @@ export abstract class ScheduledReporter {
   }
 
   #intervalFields(metric: Metric & { openInterval(): IntervalReader }): Omit<DistributionFields, 'count' | 'sum'> {
-    let reader = this.#readers.get(metric);
+    const reader = this.#readers.get(metric);
     if (reader === undefined) {
-      // First report of a metric created before start() without a reader: open one now;
-      // its first interval starts here.
-      reader = metric.openInterval();
-      this.#readers.set(metric, reader);
+      // First report of a metric created before start() without a reader (or report()
+      // without start()): open readers now, and watch for removed metrics so their
+      // readers are closed; the first interval starts here.
+      if (this.#unlisten === null) this.#openReaders();
+      if (!this.#readers.has(metric)) this.#readers.set(metric, metric.openInterval());
       return NULL_DISTRIBUTION;
     }
     const { count: _count, sum: _sum, ...window } = reader.take();

@@ -97,6 +97,11 @@ export type WindowedHistogramConfig = {
   readonly slices: number;
 };
 
+/** The slot of a slice in a ring of `slices` (also for negative slice indexes). */
+function slotOf(slice: number, slices: number): number {
+  return ((slice % slices) + slices) % slices;
+}
+
 /**
  * A sliding window of HDR histogram slices.
  *
@@ -136,7 +141,7 @@ export class WindowedHistogram {
     this.#slices = config.slices;
     const slice = Math.floor(tick / this.#ticksPerSlice);
     this.#slice = slice;
-    this.#slot = slice % this.#slices;
+    this.#slot = slotOf(slice, this.#slices);
     this.#base = this.#slot * FIELDS;
     this.#nextSliceTick = (slice + 1) * this.#ticksPerSlice;
   }
@@ -275,20 +280,17 @@ export class WindowedHistogram {
   /** Moves the current slice to the one holding `tick`, reusing the slot's histogram. */
   #rotate(tick: number): void {
     const slice = Math.floor(tick / this.#ticksPerSlice);
-    const slot = slice % this.#slices;
+    const slot = slotOf(slice, this.#slices);
     const st = this.#st;
     const hist = this.#hist;
     if (st !== null && hist !== null && st[slot * FIELDS + F_SLICE] !== slice) {
       this.#resetSlot(st, slot, slice);
       const h = hist[slot];
       if (h != null) {
-        if (h._counts.BYTES_PER_ELEMENT > 2) {
-          // A promoted slice starts narrow again: its large counts belonged to old data.
-          hist[slot] = null;
-        } else {
-          h._counts.fill(0);
-          h.blocks.fill(0);
-        }
+        // Reused as it is, widened counts included: a metric busy enough to widen one
+        // slice will widen the next, and reuse allocates nothing.
+        h._counts.fill(0);
+        h.blocks.fill(0);
       }
     }
     const h = hist?.[slot] ?? null;
@@ -337,6 +339,9 @@ export class WindowedHistogram {
    * Computes every statistic of the window at `tick` in one pass over the live slices.
    */
   statistics(tick: number): WindowStatistics {
+    // A read can be ahead of the ticker that record() follows: move the current slice
+    // first, so values recorded before the ticker catches up land inside the window.
+    if (tick >= this.#nextSliceTick) this.#rotate(tick);
     const slots: number[] = [];
     this.#liveSlots(tick, slots);
     const st = this.#st ?? new Float64Array(0);
@@ -435,6 +440,7 @@ export class WindowedHistogram {
    * max set), for encoding and merging across processes. `null` when the window is empty.
    */
   toHdr(tick: number): JsHistogram | null {
+    if (tick >= this.#nextSliceTick) this.#rotate(tick);
     const slots: number[] = [];
     this.#liveSlots(tick, slots);
     let merged: SliceHistogram | null = null;
@@ -469,15 +475,17 @@ export class WindowedHistogram {
       this.#resetSlot(st, s, st[s * FIELDS + F_SLICE]!);
       const h = hist[s];
       if (h == null) continue;
-      if (h._counts.BYTES_PER_ELEMENT > 2) hist[s] = null;
-      else {
-        h._counts.fill(0);
-        h.blocks.fill(0);
-      }
+      h._counts.fill(0);
+      h.blocks.fill(0);
     }
-    const h = hist[this.#slot] ?? null;
-    this.#counts = h === null ? null : h._counts;
-    this.#blocks = h === null ? null : h.blocks;
+  }
+
+  /** Frees every slice: the histogram holds no arrays until its next value. */
+  release(): void {
+    this.#st = null;
+    this.#hist = null;
+    this.#counts = null;
+    this.#blocks = null;
     this.#countLimit = COUNT_LIMIT_16;
   }
 

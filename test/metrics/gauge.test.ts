@@ -27,6 +27,9 @@ describe('Gauge', () => {
     g.dec();
     expect(g.value).toBe(-21);
     expect(r.invalidValues).toBe(1);
+    g.dec('5' as unknown as number); // regression: the minus used to coerce the string
+    expect(g.value).toBe(-21);
+    expect(r.invalidValues).toBe(2);
   });
 
   it('reports a throwing gauge as an error for that gauge only', () => {
