@@ -187,7 +187,8 @@ export class Registry implements MetricFactory {
     }
     const key = `${fn === null ? 'settable' : 'callback'} timeout=${timeoutMs}`;
     const gauge = this.#get('gauge', name, opts?.tags, key, (ctx) => new Gauge(ctx, fn, timeoutMs)) as Gauge;
-    if (fn !== null && gauge.reader !== fn) gauge.setReader(fn);
+    // Hot reload replaces a gauge's callback; the shared overflow gauge keeps its first one.
+    if (fn !== null && gauge.reader !== fn && gauge.tags !== OVERFLOW_TAGS) gauge.setReader(fn);
     return gauge;
   }
 
@@ -415,7 +416,12 @@ export class Registry implements MetricFactory {
       if (existing !== undefined) return existing;
     }
     let seriesTags = normalized;
-    if (normalized !== NO_TAGS && family.series.size >= this.#maxSeries + (family.series.get(undefined) === undefined ? 0 : 1)) {
+    // The cap counts tagged series only: neither the untagged series nor the overflow one.
+    const capped =
+      family.series.size -
+      (family.series.get(undefined) === undefined ? 0 : 1) -
+      (family.series.get(OVERFLOW_TAGS) === undefined ? 0 : 1);
+    if (normalized !== NO_TAGS && capped >= this.#maxSeries) {
       seriesTags = OVERFLOW_TAGS;
       const existing = family.series.get(OVERFLOW_TAGS);
       if (existing !== undefined) return existing;

@@ -94,4 +94,24 @@ describe('review regressions', () => {
     expect(vi.getTimerCount()).toBe(1);
     expect(ticker.listened).toBe(true);
   });
+
+  it('the overflow series does not count towards the cap, and keeps its first gauge callback', () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const reg = new Registry({ clock: new ManualClock(), maxSeriesPerName: 2 });
+      reg.counter('c', { tags: { k: '1' } });
+      reg.counter('c', { tags: { k: '2' } });
+      const overflow = reg.counter('c', { tags: { k: '3' } });
+      expect(overflow.tags).toEqual({ tapemeasure_overflow: 'true' });
+      reg.remove('c', { k: '1' });
+      expect(reg.counter('c', { tags: { k: '4' } }).tags).toEqual({ k: '4' });
+      reg.gauge('g', () => 1, { tags: { k: '1' } });
+      reg.gauge('g', () => 1, { tags: { k: '2' } });
+      const first = reg.gauge('g', () => 3, { tags: { k: '3' } });
+      reg.gauge('g', () => 4, { tags: { k: '4' } });
+      expect(first.value).toBe(3);
+    } finally {
+      warn.mockRestore();
+    }
+  });
 });
