@@ -8,6 +8,12 @@ if command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1;
   exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Installing the package must not start a system Prometheus (no service is needed).
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update -qq
 # --no-install-recommends keeps the exporters and the web console libraries out.
 apt-get install -y -qq --no-install-recommends prometheus >/dev/null
