@@ -109,6 +109,7 @@ export { StatsdReporter } from './reporters/statsd-reporter.js';
 export type { StatsdReporterOptions } from './reporters/statsd-reporter.js';
 export { StatsdClient, StatsdTimer } from './statsd-client.js';
 export type { StatsdCallOptions, StatsdClientOptions, StatsdClientStats, StatsdGaugeOptions } from './statsd-client.js';
+export type { StatsdOptions } from './statsd-options.js';
 export { GraphiteClient } from './graphite-client.js';
 export type { GraphiteClientOptions, GraphiteClientStats, GraphiteProtocol, GraphiteSample } from './graphite-client.js';
 export { GraphiteReporter } from './reporters/graphite-reporter.js';

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { StatsdOptions } from './statsd-options.js';
 import { systemClock, type Clock } from './clock.js';
 import { InvalidOptionError, show } from './errors.js';
 import { Stopwatch, timeCall, type DurationSink } from './metrics/timer.js';
@@ -14,53 +15,13 @@ import {
   sanitizeStatsdSetMember,
   StatsdFormat,
   type StatsdMetricType,
-  type StatsdProtocol,
   type StatsdSeries,
-  type StatsdTagStyle,
 } from './formats/statsd.js';
 import { createLineTransport } from './transports/line-transport.js';
 import type { Transport, TransportErrorHandler, TransportStats } from './transports/transport.js';
 
 /** Options of a {@link StatsdClient}. */
-export type StatsdClientOptions = {
-  /**
-   * The StatsD host.
-   *
-   * @defaultValue `STATSD_HOST`, else `'127.0.0.1'`
-   */
-  readonly host?: string;
-  /**
-   * The StatsD port.
-   *
-   * @defaultValue `STATSD_PORT`, else 8125
-   */
-  readonly port?: number;
-  /**
-   * `'udp'` (datagrams, packed) or `'tcp'` (one persistent connection, queued while down).
-   *
-   * @defaultValue `STATSD_PROTOCOL`, else `'udp'`
-   */
-  readonly protocol?: StatsdProtocol;
-  /**
-   * Prepended to every name, with a dot.
-   *
-   * @defaultValue `STATSD_PREFIX`, else none
-   */
-  readonly prefix?: string;
-  /**
-   * How tags are written.
-   *
-   * @defaultValue 'dogstatsd'
-   */
-  readonly tagStyle?: StatsdTagStyle;
-  /**
-   * Insert sprockets-statsd's `counters.` / `gauges.` / `timers.` / `sets.` after the prefix.
-   *
-   * @defaultValue false
-   */
-  readonly typePrefixes?: boolean;
-  /** Tags added to every metric (a call's own tags win on the same key). */
-  readonly globalTags?: Readonly<Record<string, string>>;
+export type StatsdClientOptions = StatsdOptions & {
   /**
    * The sample rate of calls that do not give one, in (0, 1].
    *
@@ -74,24 +35,6 @@ export type StatsdClientOptions = {
    * @defaultValue 10
    */
   readonly flushIntervalMs?: number;
-  /**
-   * UDP: the largest datagram in bytes.
-   *
-   * @defaultValue 1432
-   */
-  readonly maxDatagramBytes?: number;
-  /**
-   * The most bytes held while the network is slow or StatsD is down; beyond it lines are
-   * dropped and counted.
-   *
-   * @defaultValue 4 MiB
-   */
-  readonly maxQueueBytes?: number;
-  /**
-   * Send over this transport instead of creating one (host, port, protocol and the
-   * transport options are then ignored).
-   */
-  readonly transport?: Transport;
   /**
    * Receives transport failures, which are never thrown.
    *
@@ -110,12 +53,6 @@ export type StatsdClientOptions = {
    * @defaultValue Math.random
    */
   readonly random?: () => number;
-  /**
-   * Read `STATSD_*` defaults from this environment.
-   *
-   * @defaultValue process.env
-   */
-  readonly env?: Readonly<Record<string, string | undefined>>;
 };
 
 /** Options of one call. */

@@ -5,13 +5,12 @@
  * @module
  */
 
+import type { StatsdOptions } from '../statsd-options.js';
 import { InvalidOptionError, show } from '../errors.js';
 import {
   resolveStatsdTarget,
   StatsdFormat,
-  type StatsdProtocol,
   type StatsdSeries,
-  type StatsdTagStyle,
 } from '../formats/statsd.js';
 import type { Metric } from '../registry.js';
 import { Registry } from '../registry.js';
@@ -20,59 +19,7 @@ import type { Transport, TransportStats } from '../transports/transport.js';
 import { reporterArguments, ScheduledReporter, type Report, type ScheduledReporterOptions } from './scheduled-reporter.js';
 
 /** Options of a {@link StatsdReporter}. */
-export type StatsdReporterOptions = ScheduledReporterOptions & {
-  /**
-   * The StatsD host.
-   *
-   * @defaultValue `STATSD_HOST`, else `'127.0.0.1'`
-   */
-  readonly host?: string;
-  /**
-   * The StatsD port.
-   *
-   * @defaultValue `STATSD_PORT`, else 8125
-   */
-  readonly port?: number;
-  /**
-   * `'udp'` (datagrams packed up to `maxDatagramBytes`) or `'tcp'` (one persistent
-   * connection; what is sent while StatsD is down waits in a bounded queue).
-   *
-   * @defaultValue `STATSD_PROTOCOL`, else `'udp'`
-   */
-  readonly protocol?: StatsdProtocol;
-  /**
-   * Prepended to every name, with a dot.
-   *
-   * @defaultValue `STATSD_PREFIX`, else none
-   */
-  readonly prefix?: string;
-  /**
-   * How tags are written.
-   *
-   * @defaultValue 'dogstatsd'
-   */
-  readonly tagStyle?: StatsdTagStyle;
-  /**
-   * Insert sprockets-statsd's `counters.` / `gauges.` type prefixes after the prefix.
-   *
-   * @defaultValue false
-   */
-  readonly typePrefixes?: boolean;
-  /** Tags added to every line (a metric's own tags win on the same key). */
-  readonly globalTags?: Readonly<Record<string, string>>;
-  /**
-   * UDP: the largest datagram in bytes; lines are never split across datagrams.
-   *
-   * @defaultValue 1432
-   */
-  readonly maxDatagramBytes?: number;
-  /**
-   * The most bytes held while the network is slow or StatsD is down; beyond it lines are
-   * dropped, counted in `stats.dropped` and warned about once.
-   *
-   * @defaultValue 4 MiB
-   */
-  readonly maxQueueBytes?: number;
+export type StatsdReporterOptions = ScheduledReporterOptions & StatsdOptions & {
   /**
    * How long `stop()` may spend flushing the transport, in milliseconds (within
    * `stopTimeoutMs`).
@@ -80,17 +27,6 @@ export type StatsdReporterOptions = ScheduledReporterOptions & {
    * @defaultValue 2000
    */
   readonly closeTimeoutMs?: number;
-  /**
-   * Send over this transport instead of creating one (host, port and protocol are then
-   * ignored; the reporter does not close it).
-   */
-  readonly transport?: Transport;
-  /**
-   * Read `STATSD_*` defaults from this environment.
-   *
-   * @defaultValue process.env
-   */
-  readonly env?: Readonly<Record<string, string | undefined>>;
 };
 
 /** The longest stretch a large report formats before it yields to the event loop, in ms. */
