@@ -156,6 +156,35 @@ function className(cls: object): string {
   return typeof n === 'string' ? n : '';
 }
 
+/**
+ * Calls `call`, then `done` once it has returned, thrown, or (for a promise) settled.
+ * A promise comes back as a derived one that settles the same way, so a rejection
+ * nobody handles is still reported as unhandled.
+ */
+function afterSettled<R>(call: () => R, done: () => unknown): R {
+  let result: R;
+  try {
+    result = call();
+  } catch (error) {
+    done();
+    throw error;
+  }
+  if (!isThenable(result)) {
+    done();
+    return result;
+  }
+  return result.then(
+    (settled) => {
+      done();
+      return settled;
+    },
+    (error: unknown) => {
+      done();
+      throw error;
+    },
+  ) as R;
+}
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== null &&
@@ -202,27 +231,7 @@ export function timed(template = '{class}.{method}.timer', options?: DecoratorOp
       const timer = timers.get(this);
       if (timer === null) return value.apply(this, args);
       const stopwatch = timer.start();
-      let result: Return;
-      try {
-        result = value.apply(this, args);
-      } catch (error) {
-        stopwatch.stop();
-        throw error;
-      }
-      if (!isThenable(result)) {
-        stopwatch.stop();
-        return result;
-      }
-      return result.then(
-        (settled) => {
-          stopwatch.stop();
-          return settled;
-        },
-        (error: unknown) => {
-          stopwatch.stop();
-          throw error;
-        },
-      ) as Return;
+      return afterSettled(() => value.apply(this, args), () => stopwatch.stop());
     };
   };
 }
@@ -307,27 +316,7 @@ export function counted(template = '{class}.{method}.counter', options?: Counted
       const counter = counters.get(this);
       if (counter === null) return value.apply(this, args);
       counter.inc();
-      let result: Return;
-      try {
-        result = value.apply(this, args);
-      } catch (error) {
-        counter.dec();
-        throw error;
-      }
-      if (!isThenable(result)) {
-        counter.dec();
-        return result;
-      }
-      return result.then(
-        (settled) => {
-          counter.dec();
-          return settled;
-        },
-        (error: unknown) => {
-          counter.dec();
-          throw error;
-        },
-      ) as Return;
+      return afterSettled(() => value.apply(this, args), () => { counter.dec(); });
     };
   };
 }
