@@ -15,6 +15,6 @@ export function fillTimers(registry, timers) {
  * serialised in 8 ms slices that yield to the event loop).
  */
 export async function snapshotExport(registry) {
-  const { renderMetrics } = await import('../dist/reporters/http.js');
+  const { renderMetrics } = await import('../dist/exposition/handler.js');
   return { 'export.json': { run: () => renderMetrics(registry, 'json') } };
 }

@@ -14,8 +14,12 @@ export const ErrorCodes = {
   INVALID_NAME: 'ERR_TAPEMEASURE_INVALID_NAME',
   /** A tag key or tag value is not acceptable. */
   INVALID_TAG: 'ERR_TAPEMEASURE_INVALID_TAG',
-  /** An option has a wrong type or is out of range. */
+  /** An option has a wrong type or is out of range, or the options are not an object. */
   INVALID_OPTION: 'ERR_TAPEMEASURE_INVALID_OPTION',
+  /** An options object has a key the function or constructor does not know (a typo, most often). */
+  UNKNOWN_OPTION: 'ERR_TAPEMEASURE_UNKNOWN_OPTION',
+  /** A call was given an argument of the wrong kind, a programming error (`timer.time(notAFunction)`); nothing was recorded. */
+  INVALID_ARGUMENT: 'ERR_TAPEMEASURE_INVALID_ARGUMENT',
   /** A name already holds a metric of another type. */
   TYPE_CONFLICT: 'ERR_TAPEMEASURE_TYPE_CONFLICT',
   /** A metric was asked for again with options different from those it was created with. */
@@ -36,6 +40,25 @@ export const ErrorCodes = {
   CONNECTION_FAILED: 'ERR_TAPEMEASURE_CONNECTION_FAILED',
   /** Sending a datagram or writing to a connection failed. */
   SEND_FAILED: 'ERR_TAPEMEASURE_SEND_FAILED',
+
+  // Warnings: emitted once (or rate-limited) with `process.emitWarning`, never thrown.
+
+  /** Warning: a name reached `maxSeriesPerName`; further tag sets share its overflow series. */
+  SERIES_LIMIT: 'ERR_TAPEMEASURE_SERIES_LIMIT',
+  /** Warning: the HTTP middleware saw more distinct routes than `maxRoutes`; further routes share one series. */
+  ROUTE_LIMIT: 'ERR_TAPEMEASURE_ROUTE_LIMIT',
+  /** Warning: a registry listener threw; the change it was told about still happened. */
+  LISTENER_FAILED: 'ERR_TAPEMEASURE_LISTENER_FAILED',
+  /** Warning: a tick listener threw (a bug: the registry's own listener does not throw). */
+  TICK_FAILED: 'ERR_TAPEMEASURE_TICK_FAILED',
+  /** Warning: the HTTP middleware could not record a request (the request itself is never failed). */
+  HTTP_RECORD_FAILED: 'ERR_TAPEMEASURE_HTTP_RECORD_FAILED',
+  /** Warning: a decorator could not create its metric; the method runs unmeasured. */
+  DECORATOR_FAILED: 'ERR_TAPEMEASURE_DECORATOR_FAILED',
+  /** Warning: a runtime-metrics sample failed; later samples still run. */
+  RUNTIME_SAMPLE_FAILED: 'ERR_TAPEMEASURE_RUNTIME_SAMPLE_FAILED',
+  /** Warning: the metrics endpoint or server could not answer a request. */
+  ENDPOINT_FAILED: 'ERR_TAPEMEASURE_ENDPOINT_FAILED',
 } as const;
 
 /** One of the values of {@link ErrorCodes}. */
@@ -80,10 +103,53 @@ export class InvalidTagError extends MetricsError {
 
 /** An option is invalid. Code `ERR_TAPEMEASURE_INVALID_OPTION`. */
 export class InvalidOptionError extends MetricsError {
-  /** @param message - explains the bad option. */
-  constructor(message: string) {
+  /** Which option was bad, as the message names it (`option 'port'`), when one was. */
+  readonly option: string | undefined;
+
+  /**
+   * @param message - explains the bad option: what was expected and what was received.
+   * @param option - which option, as the message names it.
+   */
+  constructor(message: string, option?: string) {
     super(ErrorCodes.INVALID_OPTION, message);
     this.name = 'InvalidOptionError';
+    this.option = option;
+  }
+}
+
+/**
+ * An options object has a key that is not an option of the function or constructor it
+ * was passed to. Code `ERR_TAPEMEASURE_UNKNOWN_OPTION`.
+ */
+export class UnknownOptionError extends MetricsError {
+  /** The unknown key. */
+  readonly option: string;
+  /** The nearest valid key, if one is close enough to be a likely typo. */
+  readonly suggestion: string | undefined;
+
+  /**
+   * @param option - the unknown key.
+   * @param suggestion - the nearest valid key, if any.
+   * @param message - names the key, where it was passed and the suggestion.
+   */
+  constructor(option: string, suggestion: string | undefined, message: string) {
+    super(ErrorCodes.UNKNOWN_OPTION, message);
+    this.name = 'UnknownOptionError';
+    this.option = option;
+    this.suggestion = suggestion;
+  }
+}
+
+/**
+ * A call was given an argument of the wrong kind: a programming error, such as
+ * `timer.time(promise)` instead of `timer.time(() => promise)`. Nothing was recorded.
+ * Code `ERR_TAPEMEASURE_INVALID_ARGUMENT`.
+ */
+export class InvalidArgumentError extends MetricsError {
+  /** @param message - what was expected and what was received. */
+  constructor(message: string) {
+    super(ErrorCodes.INVALID_ARGUMENT, message);
+    this.name = 'InvalidArgumentError';
   }
 }
 

@@ -12,7 +12,9 @@ export {
   InvalidOptionError,
   InvalidTagError,
   MetricConflictError,
+  InvalidArgumentError,
   MetricsError,
+  UnknownOptionError,
 } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { decodeSegment, encodeSegment, name } from './names.js';
@@ -26,17 +28,20 @@ export type { HistogramOptions, WindowOptions } from './metrics/histogram.js';
 export { Stopwatch, Timer } from './metrics/timer.js';
 export type { DurationSink, TimerOptions } from './metrics/timer.js';
 export type { MetricType } from './metrics/metric.js';
-export { OVERFLOW_TAGS, Registry } from './registry.js';
+export { Registry } from './registry/registry.js';
+export { Scope } from './registry/scope.js';
+export { isRegistry, OVERFLOW_TAGS, REGISTRY_BRAND } from './registry/types.js';
 export type {
   GaugeOptions,
   Metric,
   MetricFactory,
   MetricFilter,
   MetricOptions,
+  MetricRegistry,
   RegistryListener,
   RegistryOptions,
-} from './registry.js';
-export { counter, defaultRegistry, gauge, histogram, meter, scope, timer } from './default-registry.js';
+} from './registry/types.js';
+export { counter, defaultRegistry, gauge, histogram, meter, scope, timer } from './registry/default-registry.js';
 export type {
   CounterSnapshot,
   DistributionFields,
@@ -49,7 +54,7 @@ export type {
   SnapshotTree,
   TaggedSnapshot,
   TimerSnapshot,
-} from './snapshot.js';
+} from './registry/snapshot.js';
 export { ReporterError, ScheduledReporter } from './reporters/scheduled-reporter.js';
 export type {
   Report,
@@ -64,7 +69,7 @@ export { ALL_STATISTICS, DEFAULT_STATISTICS, STATISTIC_SUFFIX, TIME_UNIT_MS } fr
 export type { MetricSelector, Statistic, TimeUnit } from './reporters/select.js';
 export { JsonStreamReporter } from './reporters/json-stream-reporter.js';
 export type { JsonStreamReporterOptions } from './reporters/json-stream-reporter.js';
-export { metricsHandler, renderMetrics, serveMetrics } from './reporters/http.js';
+export { metricsHandler, renderMetrics, serveMetrics } from './exposition/handler.js';
 export type {
   MetricsFormat,
   MetricsHandler,
@@ -72,7 +77,7 @@ export type {
   MetricsServer,
   RenderMetricsOptions,
   ServeMetricsOptions,
-} from './reporters/http.js';
+} from './exposition/handler.js';
 export { buildSnapshotTree, formatJsonLine, formatJsonTree, jsonTreeChunks, SnapshotTreeBuilder } from './formats/json.js';
 export type { JsonReportDocument, JsonSeries } from './formats/json.js';
 export { formatPrometheus, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, prometheusChunks } from './formats/prometheus.js';
@@ -107,11 +112,11 @@ export { createLineTransport } from './transports/line-transport.js';
 export type { LineTransportOptions } from './transports/line-transport.js';
 export { StatsdReporter } from './reporters/statsd-reporter.js';
 export type { StatsdReporterOptions } from './reporters/statsd-reporter.js';
-export { StatsdClient, StatsdTimer } from './statsd-client.js';
-export type { StatsdCallOptions, StatsdClientOptions, StatsdClientStats, StatsdGaugeOptions } from './statsd-client.js';
-export type { StatsdOptions } from './statsd-options.js';
-export { GraphiteClient } from './graphite-client.js';
-export type { GraphiteClientOptions, GraphiteClientStats, GraphiteProtocol, GraphiteSample } from './graphite-client.js';
+export { StatsdClient, StatsdTimer } from './clients/statsd-client.js';
+export type { StatsdCallOptions, StatsdClientOptions, StatsdClientStats, StatsdGaugeOptions } from './clients/statsd-client.js';
+export type { StatsdOptions } from './clients/statsd-options.js';
+export { GraphiteClient } from './clients/graphite-client.js';
+export type { GraphiteClientOptions, GraphiteClientStats, GraphiteProtocol, GraphiteSample } from './clients/graphite-client.js';
 export { GraphiteReporter } from './reporters/graphite-reporter.js';
 export type { GraphiteReporterOptions } from './reporters/graphite-reporter.js';
 export {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Real Graphite carbon-cache for test/integration/graphite*.test.ts (Debian graphite-carbon
+# Real Graphite carbon-cache for test/servers/graphite*.test.ts (Debian graphite-carbon
 # + python3-whisper; the tests run it as a plain child process on loopback, never as a
 # service). Idempotent: does nothing when both are already installed.
 set -euo pipefail

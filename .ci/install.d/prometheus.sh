@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The real Prometheus server and promtool, for test/integration/prometheus*.test.ts.
+# The real Prometheus server and promtool, for test/servers/prometheus*.test.ts.
 # Idempotent; run as root by .ci/run. The tests start their own server on 127.0.0.1
 # (see test/helpers/prometheus-server.ts); the Debian service itself is not needed.
 set -euo pipefail

@@ -37,7 +37,7 @@ function yielder(budgetMs) {
 export async function formatExports(registry, clock) {
   const out = {};
   // What GET /metrics serves for Prometheus: read, formatted and encoded in 8 ms slices.
-  const http = await import('../../dist/reporters/http.js').catch(() => null);
+  const http = await import('../../dist/exposition/handler.js').catch(() => null);
   if (typeof http?.renderMetrics === 'function') {
     out['export.prometheus'] = { run: () => http.renderMetrics(registry, 'prometheus') };
   }

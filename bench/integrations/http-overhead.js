@@ -191,7 +191,7 @@ async function compare(framework, durationS, rounds, connections) {
  */
 async function perRequestCost() {
   const { Registry } = await import(new URL('index.js', dist).href);
-  const { HttpRecorder } = await import(new URL('integrations/http-common.js', dist).href);
+  const { HttpRecorder } = await import(new URL('integrations/http/recorder.js', dist).href);
   const registry = new Registry();
   const recorder = new HttpRecorder({ registry }, 'bench', () => '/users/:id');
   const timer = registry.timer('bench.one_timer');

@@ -62,9 +62,9 @@ if (process.argv.includes('--sink')) {
 }
 
 async function main() {
-  const dist = new URL('../../dist/statsd-client.js', import.meta.url);
+  const dist = new URL('../../dist/clients/statsd-client.js', import.meta.url);
   if (!existsSync(dist)) {
-    print('statsd-throughput: dist/statsd-client.js not found; run `npm run build` first');
+    print('statsd-throughput: dist/clients/statsd-client.js not found; run `npm run build` first');
     return;
   }
   const { StatsdClient } = await import(dist.href);

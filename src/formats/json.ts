@@ -7,7 +7,7 @@
  */
 
 import type { Tags } from '../names.js';
-import type { MetricSnapshot, SnapshotTree, TaggedSnapshot } from '../snapshot.js';
+import type { MetricSnapshot, SnapshotTree, TaggedSnapshot } from '../registry/snapshot.js';
 
 /** What the tree needs of one series. */
 export type JsonSeries = {

@@ -8,7 +8,7 @@
  */
 
 import { InvalidOptionError, show } from '../errors.js';
-import type { DistributionFields, RateFields } from '../snapshot.js';
+import type { DistributionFields, RateFields } from '../registry/snapshot.js';
 
 /**
  * How tags are written:

@@ -10,13 +10,13 @@
  * @module
  */
 
-import { defaultRegistry } from '../default-registry.js';
+import { defaultRegistry } from '../registry/default-registry.js';
 import { InvalidOptionError, show } from '../errors.js';
 import type { Counter } from '../metrics/counter.js';
 import type { Meter } from '../metrics/meter.js';
 import type { Timer } from '../metrics/timer.js';
 import { encodeSegment, validateName, type Tags } from '../names.js';
-import type { MetricFactory } from '../registry.js';
+import type { MetricFactory } from '../registry/types.js';
 
 /** Options of the method decorators and of {@link classMetric}. */
 export type DecoratorOptions = {

@@ -13,9 +13,9 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpRecorder, markError, stateOf, type HttpMetricsOptions, type RequestState, type RouteResolution } from './http-common.js';
+import { HttpRecorder, markError, stateOf, type HttpMetricsOptions, type RequestState, type RouteResolution } from './http/recorder.js';
 
-export type { HttpMetricsOptions, HttpRequestInfo, HttpSeriesName, HttpStatusTag } from './http-common.js';
+export type { HttpMetricsOptions, HttpRequestInfo, HttpSeriesName, HttpStatusTag } from './http/recorder.js';
 
 /** Options of {@link expressMetrics}. */
 export type ExpressMetricsOptions = HttpMetricsOptions;

@@ -6,9 +6,9 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpRecorder, markError, type HttpMetricsOptions, type RouteResolution } from './http-common.js';
+import { HttpRecorder, markError, type HttpMetricsOptions, type RouteResolution } from './http/recorder.js';
 
-export type { HttpMetricsOptions, HttpRequestInfo, HttpSeriesName, HttpStatusTag } from './http-common.js';
+export type { HttpMetricsOptions, HttpRequestInfo, HttpSeriesName, HttpStatusTag } from './http/recorder.js';
 
 /** Options of {@link koaMetrics}. */
 export type KoaMetricsOptions = HttpMetricsOptions;

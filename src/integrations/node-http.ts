@@ -7,14 +7,14 @@
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { InvalidOptionError, show } from '../errors.js';
-import { HttpRecorder, markError, type HttpMetricsOptions, type RequestState, type RouteResolution } from './http-common.js';
+import { HttpRecorder, markError, type HttpMetricsOptions, type RequestState, type RouteResolution } from './http/recorder.js';
 
 export type {
   HttpMetricsOptions,
   HttpRequestInfo,
   HttpSeriesName,
   HttpStatusTag,
-} from './http-common.js';
+} from './http/recorder.js';
 
 /** Options of {@link httpMetrics} and {@link instrumentServer}. */
 export type NodeHttpMetricsOptions = HttpMetricsOptions & {

@@ -12,7 +12,7 @@ import type { Gauge } from '../metrics/gauge.js';
 import type { Histogram } from '../metrics/histogram.js';
 import type { Timer } from '../metrics/timer.js';
 import { validateName, type Tags } from '../names.js';
-import type { MetricFactory } from '../registry.js';
+import type { MetricFactory } from '../registry/types.js';
 
 /** Options of {@link collectRuntimeMetrics}. */
 export type RuntimeMetricsOptions = {

@@ -9,7 +9,7 @@
 
 import { show } from '../errors.js';
 import type { Tags } from '../names.js';
-import type { GaugeSnapshot } from '../snapshot.js';
+import type { GaugeSnapshot } from '../registry/snapshot.js';
 import type { InvalidValueTally, MetricContext } from './metric.js';
 
 /** A gauge callback: returns the current value, or a promise of it. */

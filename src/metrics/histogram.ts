@@ -9,7 +9,7 @@
 import { currentTick, TICK_MS, type Clock, type CoarseTicker } from '../clock.js';
 import { InvalidOptionError, show } from '../errors.js';
 import type { Tags } from '../names.js';
-import type { DistributionFields, HistogramSnapshot } from '../snapshot.js';
+import type { DistributionFields, HistogramSnapshot } from '../registry/snapshot.js';
 import { WindowedHistogram, type WindowedHistogramConfig } from '../stats/windowed-histogram.js';
 import type { InvalidValueTally, MetricContext } from './metric.js';
 import type { JsHistogram } from 'hdr-histogram-js';

@@ -6,8 +6,10 @@
  */
 
 import type { Clock } from '../clock.js';
+import { InvalidArgumentError, show } from '../errors.js';
+import { afterSettled, thenOf } from '../internal/thenable.js';
 import type { Tags } from '../names.js';
-import type { DistributionFields, TimerSnapshot } from '../snapshot.js';
+import type { DistributionFields, TimerSnapshot } from '../registry/snapshot.js';
 import type { WindowedHistogramConfig } from '../stats/windowed-histogram.js';
 import { Distribution, type IntervalReader, type WindowOptions } from './histogram.js';
 import { Meter } from './meter.js';
@@ -35,29 +37,23 @@ export interface DurationSink {
 
 /**
  * Calls `fn`, and gives `sink` how long it took: when it returns, when it throws (then
- * rethrows), or, if it returns a promise (any thenable), when that settles. Returns
- * exactly what `fn` returned: the same promise, not a derived one.
+ * rethrows), or, if it returns a thenable, when that settles (see {@link afterSettled}:
+ * the thenable comes back derived, so an unhandled rejection stays unhandled).
  *
+ * @throws {@link InvalidArgumentError} if `fn` is not a function (nothing is recorded).
  * @internal
  */
 export function timeCall<T>(clock: Clock, sink: DurationSink, fn: () => T): T {
+  if (typeof fn !== 'function') {
+    throw new InvalidArgumentError(
+      `time() takes a function to call and time, received ${show(fn)}` +
+        (thenOf(fn) === undefined ? '' : '; to time a promise, pass () => promise, or use start() and stop()'),
+    );
+  }
   const startMs = clock.monotonicMs();
-  let result: T;
-  try {
-    result = fn();
-  } catch (error) {
+  return afterSettled(fn, () => {
     sink.update(clock.monotonicMs() - startMs);
-    throw error;
-  }
-  if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
-    const done = (): void => {
-      sink.update(clock.monotonicMs() - startMs);
-    };
-    (result as unknown as PromiseLike<unknown>).then(done, done);
-    return result;
-  }
-  sink.update(clock.monotonicMs() - startMs);
-  return result;
+  });
 }
 
 /**
@@ -151,13 +147,14 @@ export class Timer implements DurationSink {
   }
 
   /**
-   * Calls `fn` and records how long it took; returns exactly what `fn` returns. If that
-   * is a promise (or any thenable), the duration is recorded when it settles, fulfilled
-   * or rejected, and the same promise is returned. If `fn` throws, the duration is
-   * recorded and the error rethrown.
+   * Calls `fn` and records how long it took. A plain value is returned as it is. If `fn`
+   * throws, the duration is recorded and the error rethrown. If `fn` returns a promise
+   * (or any thenable), the duration is recorded when it settles, fulfilled or rejected,
+   * and a promise that settles the same way (`result.then(...)`, of the thenable's own
+   * kind) is returned: a rejection you do not handle is still reported as unhandled.
    *
-   * Observing a returned promise marks it as handled: a rejection you do not handle
-   * yourself is not reported as an unhandled rejection.
+   * @throws {@link InvalidArgumentError} if `fn` is not a function, such as a promise
+   *   (`time(promise)` instead of `time(() => promise)`); nothing is recorded.
    */
   time<T>(fn: () => T): T {
     return timeCall(this.#clock, this, fn);

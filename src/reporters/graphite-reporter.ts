@@ -6,11 +6,12 @@
  * @module
  */
 
-import { GraphiteClient, type GraphiteClientOptions } from '../graphite-client.js';
+import { GraphiteClient, type GraphiteClientOptions } from '../clients/graphite-client.js';
 import { graphitePath, graphiteSuffixed, sanitizeGraphitePath, type GraphitePoint } from '../formats/graphite-plaintext.js';
 import { InvalidOptionError, show } from '../errors.js';
 import type { Tags } from '../names.js';
-import type { Metric, Registry } from '../registry.js';
+import type { Registry } from '../registry/registry.js';
+import type { Metric } from '../registry/types.js';
 import { reporterArguments, ScheduledReporter, type Report, type ScheduledReporterOptions } from './scheduled-reporter.js';
 
 /** Options of a {@link GraphiteReporter}: what to report, and where. */

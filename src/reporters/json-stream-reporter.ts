@@ -9,8 +9,8 @@ import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { InvalidOptionError, show } from '../errors.js';
 import { jsonTreeChunks } from '../formats/json.js';
-import type { Registry } from '../registry.js';
-import type { SnapshotTree } from '../snapshot.js';
+import type { Registry } from '../registry/registry.js';
+import type { SnapshotTree } from '../registry/snapshot.js';
 import { reporterArguments, ScheduledReporter, type Report, type ScheduledReporterOptions } from './scheduled-reporter.js';
 import { buildSnapshotTreeInSlices, sliceYielder } from './select.js';
 

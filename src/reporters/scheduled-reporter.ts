@@ -42,9 +42,10 @@ import type { IntervalReader } from '../metrics/histogram.js';
 import type { MetricType } from '../metrics/metric.js';
 import type { Tags } from '../names.js';
 import type { Counter } from '../metrics/counter.js';
-import { Registry, type Metric } from '../registry.js';
-import { defaultRegistry } from '../default-registry.js';
-import type { DistributionFields, MetricSnapshot } from '../snapshot.js';
+import { Registry } from '../registry/registry.js';
+import { type Metric } from '../registry/types.js';
+import { defaultRegistry } from '../registry/default-registry.js';
+import type { DistributionFields, MetricSnapshot } from '../registry/snapshot.js';
 import {
   ALL_STATISTICS,
   checkStatistics,

@@ -6,8 +6,9 @@
  */
 
 import { InvalidOptionError, show } from '../errors.js';
-import type { Metric, MetricFilter, Registry } from '../registry.js';
-import type { MetricSnapshot, SnapshotTree } from '../snapshot.js';
+import type { Registry } from '../registry/registry.js';
+import type { Metric, MetricFilter } from '../registry/types.js';
+import type { MetricSnapshot, SnapshotTree } from '../registry/snapshot.js';
 import { SnapshotTreeBuilder, type JsonSeries } from '../formats/json.js';
 
 /**

@@ -5,15 +5,15 @@
  * @module
  */
 
-import type { StatsdOptions } from '../statsd-options.js';
+import type { StatsdOptions } from '../clients/statsd-options.js';
 import { InvalidOptionError, show } from '../errors.js';
 import {
   resolveStatsdTarget,
   StatsdFormat,
   type StatsdSeries,
 } from '../formats/statsd.js';
-import type { Metric } from '../registry.js';
-import { Registry } from '../registry.js';
+import type { Metric } from '../registry/types.js';
+import { Registry } from '../registry/registry.js';
 import { createLineTransport } from '../transports/line-transport.js';
 import type { Transport, TransportStats } from '../transports/transport.js';
 import { reporterArguments, ScheduledReporter, type Report, type ScheduledReporterOptions } from './scheduled-reporter.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { buildSnapshotTree, formatJsonLine, formatJsonTree, jsonTreeChunks } from '../../src/formats/json.js';
-import { Registry } from '../../src/registry.js';
+import { Registry } from '../../src/registry/registry.js';
 
 describe('JSON format', () => {
   it('builds exactly the tree registry.snapshot() builds', () => {

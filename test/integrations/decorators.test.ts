@@ -10,7 +10,7 @@ import { classMetric, counted, metered, timed } from '../../src/integrations/dec
 import type { Counter } from '../../src/metrics/counter.js';
 import type { Meter } from '../../src/metrics/meter.js';
 import type { Timer } from '../../src/metrics/timer.js';
-import { Registry } from '../../src/registry.js';
+import { Registry } from '../../src/registry/registry.js';
 import type { build as Build } from './fixtures/decorated.js';
 
 type Built = ReturnType<typeof Build>;

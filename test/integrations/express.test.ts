@@ -4,7 +4,7 @@ import express from 'express';
 import { describe, expect, it } from 'vitest';
 import { expressMetrics, mountTemplate } from '../../src/integrations/express.js';
 import type { Counter } from '../../src/metrics/counter.js';
-import { Registry } from '../../src/registry.js';
+import { Registry } from '../../src/registry/registry.js';
 import { close, httpScenarios, listen, routeName, send, Signal, timerOf, waitFor, type TestApp } from './http-helpers.js';
 
 async function start(registry: Registry, hang: Signal, build?: (app: express.Express) => void): Promise<TestApp> {

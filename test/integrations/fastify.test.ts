@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { fastifyMetrics } from '../../src/integrations/fastify.js';
-import { Registry } from '../../src/registry.js';
+import { Registry } from '../../src/registry/registry.js';
 import { httpScenarios, routeName, send, timerOf, waitFor, type TestApp, type Signal } from './http-helpers.js';
 
 async function start(registry: Registry, hang: Signal): Promise<TestApp> {

@@ -4,7 +4,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { describe, expect, it } from 'vitest';
 import { koaMetrics } from '../../src/integrations/koa.js';
-import { Registry } from '../../src/registry.js';
+import { Registry } from '../../src/registry/registry.js';
 import { close, httpScenarios, listen, send, Signal, timerOf, waitFor, type TestApp } from './http-helpers.js';
 
 async function readBody(req: Koa.Request['req']): Promise<string> {

@@ -3,7 +3,7 @@ import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { httpMetrics } from '../../src/integrations/node-http.js';
-import { Registry } from '../../src/registry.js';
+import { Registry } from '../../src/registry/registry.js';
 
 describe('httpMetrics and rejected handlers', () => {
   // Regression: the wrapper used to observe a rejected promise and swallow it, so Node no

@@ -7,7 +7,7 @@ import type { Counter } from '../../src/metrics/counter.js';
 import type { Gauge } from '../../src/metrics/gauge.js';
 import type { Histogram } from '../../src/metrics/histogram.js';
 import type { Timer } from '../../src/metrics/timer.js';
-import { Registry } from '../../src/registry.js';
+import { Registry } from '../../src/registry/registry.js';
 import { waitFor } from './http-helpers.js';
 
 /** Burns CPU on this thread for `ms` of CPU time (a busy loop, not a sleep). */

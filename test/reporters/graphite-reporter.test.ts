@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock, type Clock } from '../../src/clock.js';
 import { ErrorCodes } from '../../src/errors.js';
 import { encodeGraphitePickle } from '../../src/formats/graphite-pickle.js';
-import { GraphiteClient } from '../../src/graphite-client.js';
-import { Registry } from '../../src/registry.js';
+import { GraphiteClient } from '../../src/clients/graphite-client.js';
+import { Registry } from '../../src/registry/registry.js';
 import { GraphiteReporter } from '../../src/reporters/graphite-reporter.js';
 
 /** A loopback TCP server on port 0 that keeps every byte and counts connections. */

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Clock } from '../../src/clock.js';
 import { formatJsonLine } from '../../src/formats/json.js';
-import { Registry } from '../../src/registry.js';
+import { Registry } from '../../src/registry/registry.js';
 import { JsonStreamReporter } from '../../src/reporters/json-stream-reporter.js';
 import type { ReporterError } from '../../src/reporters/scheduled-reporter.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Clock } from '../../src/clock.js';
-import { Registry } from '../../src/registry.js';
+import { Registry } from '../../src/registry/registry.js';
 import {
   ScheduledReporter,
   type Report,

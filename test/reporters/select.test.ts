@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { Registry } from '../../src/registry.js';
+import { Registry } from '../../src/registry/registry.js';
 import { compileSelector, durationConverter, globMatcher, rateConverter } from '../../src/reporters/select.js';
 
 /** A slow, obviously correct matcher: the oracle. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { defaultRegistry } from '../../src/default-registry.js';
-import { Registry } from '../../src/registry.js';
+import { defaultRegistry } from '../../src/registry/default-registry.js';
+import { Registry } from '../../src/registry/registry.js';
 import type { ReporterError } from '../../src/reporters/scheduled-reporter.js';
 import { StatsdReporter } from '../../src/reporters/statsd-reporter.js';
 import type { Transport, TransportStats } from '../../src/transports/transport.js';

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { StatsdClient } from '../../src/statsd-client.js';
+import { StatsdClient } from '../../src/clients/statsd-client.js';
 import { startStatsd, type StatsdServer } from '../helpers/statsd-server.js';
 
 let statsd: StatsdServer;

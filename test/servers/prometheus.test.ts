@@ -8,8 +8,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { Registry } from '../../src/registry.js';
-import { metricsHandler } from '../../src/reporters/http.js';
+import { Registry } from '../../src/registry/registry.js';
+import { metricsHandler } from '../../src/exposition/handler.js';
 import { ensurePrometheus, startPrometheus, waitFor, type PrometheusServer, type PromSample } from '../helpers/prometheus-server.js';
 
 const clock = new ManualClock({ nowMs: Date.now(), monotonicMs: 1_000_000 });

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Tags } from './names.js';
+import type { Tags } from '../names.js';
 
 /** A counter's snapshot. */
 export type CounterSnapshot = {

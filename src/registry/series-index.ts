@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { Tags } from './names.js';
+import type { Tags } from '../names.js';
 
 type Node = Map<string, unknown>;
 

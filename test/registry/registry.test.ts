@@ -9,7 +9,7 @@ import {
   Registry,
   timer,
   type Metric,
-} from '../src/index.js';
+} from '../../src/index.js';
 
 const registry = (options: { maxSeriesPerName?: number } = {}): Registry =>
   new Registry({ clock: new ManualClock(), ...options });

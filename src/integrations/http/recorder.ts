@@ -11,15 +11,15 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Clock } from '../clock.js';
-import { defaultRegistry } from '../default-registry.js';
-import { InvalidOptionError, show } from '../errors.js';
-import type { Counter } from '../metrics/counter.js';
-import type { Gauge } from '../metrics/gauge.js';
-import type { Histogram } from '../metrics/histogram.js';
-import type { Timer } from '../metrics/timer.js';
-import { encodeSegment, MAX_NAME_LENGTH, MAX_SEGMENT_LENGTH, validateName, type Tags } from '../names.js';
-import type { MetricFactory } from '../registry.js';
+import type { Clock } from '../../clock.js';
+import { defaultRegistry } from '../../registry/default-registry.js';
+import { InvalidOptionError, show } from '../../errors.js';
+import type { Counter } from '../../metrics/counter.js';
+import type { Gauge } from '../../metrics/gauge.js';
+import type { Histogram } from '../../metrics/histogram.js';
+import type { Timer } from '../../metrics/timer.js';
+import { encodeSegment, MAX_NAME_LENGTH, MAX_SEGMENT_LENGTH, validateName, type Tags } from '../../names.js';
+import type { MetricFactory } from '../../registry/types.js';
 
 /**
  * How the status of a response is tagged: `'class'` (`2xx`, `4xx`...), `'code'` (`200`,

@@ -1,10 +1,10 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
-import { HttpRecorder, markError, safeName, type HttpMetricsOptions, type RouteResolution } from '../../src/integrations/http-common.js';
-import type { Timer } from '../../src/metrics/timer.js';
-import { Registry } from '../../src/registry.js';
+import { ManualClock } from '../../../src/clock.js';
+import { HttpRecorder, markError, safeName, type HttpMetricsOptions, type RouteResolution } from '../../../src/integrations/http/recorder.js';
+import type { Timer } from '../../../src/metrics/timer.js';
+import { Registry } from '../../../src/registry/registry.js';
 
 /** A request/response pair over no socket; the test emits 'finish' or 'close' itself. */
 function exchange(method: string, rawHeaders: string[] = []): [IncomingMessage, ServerResponse] {

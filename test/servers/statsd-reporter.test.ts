@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { Registry } from '../../src/registry.js';
+import { Registry } from '../../src/registry/registry.js';
 import { StatsdReporter } from '../../src/reporters/statsd-reporter.js';
 import type { ReporterError } from '../../src/reporters/scheduled-reporter.js';
 import { startStatsd, type StatsdServer } from '../helpers/statsd-server.js';

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runDemo } from '../../src/demo.js';
+import { runDemo } from '../../src/demo/main.js';
 
 class Capture extends Writable {
   text = '';

@@ -20,9 +20,10 @@ import {
   prometheusChunks,
   type PrometheusFormat,
 } from '../formats/prometheus.js';
-import { defaultRegistry } from '../default-registry.js';
-import type { MetricFilter, Registry } from '../registry.js';
-import { buildSnapshotTreeInSlices, compileSelector, readSeries, sliceYielder, type MetricSelector } from './select.js';
+import { defaultRegistry } from '../registry/default-registry.js';
+import type { Registry } from '../registry/registry.js';
+import type { MetricFilter } from '../registry/types.js';
+import { buildSnapshotTreeInSlices, compileSelector, readSeries, sliceYielder, type MetricSelector } from '../reporters/select.js';
 
 const gzip = promisify(gzipCallback);
 

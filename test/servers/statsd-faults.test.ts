@@ -3,10 +3,10 @@
  * mid-run, receives hostile names, and takes a sustained burst.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Registry } from '../../src/registry.js';
+import { Registry } from '../../src/registry/registry.js';
 import { StatsdReporter } from '../../src/reporters/statsd-reporter.js';
 import type { ReporterError } from '../../src/reporters/scheduled-reporter.js';
-import { StatsdClient } from '../../src/statsd-client.js';
+import { StatsdClient } from '../../src/clients/statsd-client.js';
 import { freePort, startStatsd, type StatsdServer } from '../helpers/statsd-server.js';
 
 const servers: StatsdServer[] = [];

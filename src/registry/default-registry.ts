@@ -4,13 +4,14 @@
  * @module
  */
 
-import type { Counter } from './metrics/counter.js';
-import type { Gauge, GaugeReader } from './metrics/gauge.js';
-import type { Histogram, HistogramOptions } from './metrics/histogram.js';
-import type { Meter } from './metrics/meter.js';
-import type { Timer, TimerOptions } from './metrics/timer.js';
-import type { Tags } from './names.js';
-import { Registry, type GaugeOptions, type MetricFactory, type MetricOptions } from './registry.js';
+import type { Counter } from '../metrics/counter.js';
+import type { Gauge, GaugeReader } from '../metrics/gauge.js';
+import type { Histogram, HistogramOptions } from '../metrics/histogram.js';
+import type { Meter } from '../metrics/meter.js';
+import type { Timer, TimerOptions } from '../metrics/timer.js';
+import type { Tags } from '../names.js';
+import { Registry } from './registry.js';
+import { type GaugeOptions, type MetricFactory, type MetricOptions } from './types.js';
 
 /** The default registry behind {@link counter}, {@link gauge}, {@link meter}, {@link histogram} and {@link timer}. */
 export const defaultRegistry: Registry = new Registry();

@@ -7,8 +7,8 @@ import Fastify from 'fastify';
 import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { Registry } from '../../src/registry.js';
-import { metricsHandler, negotiate, renderMetrics, serveMetrics, type MetricsHandler } from '../../src/reporters/http.js';
+import { Registry } from '../../src/registry/registry.js';
+import { metricsHandler, negotiate, renderMetrics, serveMetrics, type MetricsHandler } from '../../src/exposition/handler.js';
 
 type Reply = { status: number; headers: IncomingHttpHeaders; body: string };
 
@@ -335,7 +335,7 @@ describe('renderMetrics', () => {
 
 describe('serveMetrics without a registry', () => {
   it('serves the default registry', async () => {
-    const { defaultRegistry } = await import('../../src/default-registry.js');
+    const { defaultRegistry } = await import('../../src/registry/default-registry.js');
     defaultRegistry.counter('tapemeasure_test.default_served').inc(5);
     await using metrics = await serveMetrics({ port: 0 });
     const reply = await call(`${metrics.url}?filter=tapemeasure_test.`);

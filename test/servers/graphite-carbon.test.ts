@@ -8,11 +8,11 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { GraphiteClient } from '../../src/graphite-client.js';
+import { GraphiteClient } from '../../src/clients/graphite-client.js';
 import { encodeSegment } from '../../src/names.js';
-import { Registry } from '../../src/registry.js';
+import { Registry } from '../../src/registry/registry.js';
 import { GraphiteReporter } from '../../src/reporters/graphite-reporter.js';
-import type { GraphiteProtocol } from '../../src/graphite-client.js';
+import type { GraphiteProtocol } from '../../src/clients/graphite-client.js';
 import type { ReporterError } from '../../src/reporters/scheduled-reporter.js';
 import {
   freeTcpPort,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalizeTags } from '../src/names.js';
-import { SeriesIndex } from '../src/series-index.js';
+import { normalizeTags } from '../../src/names.js';
+import { SeriesIndex } from '../../src/registry/series-index.js';
 
 const tagSets = fc.array(
   fc.dictionary(fc.constantFrom('a', 'b', 'c', 'method', 'route'), fc.constantFrom('1', '2', 'GET', '/x'), { maxKeys: 4 }),

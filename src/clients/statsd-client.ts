@@ -7,18 +7,18 @@
  */
 
 import type { StatsdOptions } from './statsd-options.js';
-import { systemClock, type Clock } from './clock.js';
-import { InvalidOptionError, show } from './errors.js';
-import { Stopwatch, timeCall, type DurationSink } from './metrics/timer.js';
+import { systemClock, type Clock } from '../clock.js';
+import { InvalidOptionError, show } from '../errors.js';
+import { Stopwatch, timeCall, type DurationSink } from '../metrics/timer.js';
 import {
   resolveStatsdTarget,
   sanitizeStatsdSetMember,
   StatsdFormat,
   type StatsdMetricType,
   type StatsdSeries,
-} from './formats/statsd.js';
-import { createLineTransport } from './transports/line-transport.js';
-import type { Transport, TransportErrorHandler, TransportStats } from './transports/transport.js';
+} from '../formats/statsd.js';
+import { createLineTransport } from '../transports/line-transport.js';
+import type { Transport, TransportErrorHandler, TransportStats } from '../transports/transport.js';
 
 /** Options of a {@link StatsdClient}. */
 export type StatsdClientOptions = StatsdOptions & {

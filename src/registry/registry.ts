@@ -5,88 +5,30 @@
  * @module
  */
 
-import { systemClock, tickerFor, type Clock, type CoarseTicker, type TickListener } from './clock.js';
-import { ErrorCodes, InvalidOptionError, MetricConflictError, show } from './errors.js';
-import { Counter } from './metrics/counter.js';
-import { DEFAULT_GAUGE_TIMEOUT_MS, Gauge, type GaugeReader } from './metrics/gauge.js';
-import { configKey, DEFAULT_RESOLUTION, Histogram, windowConfig, type HistogramOptions } from './metrics/histogram.js';
-import { Meter } from './metrics/meter.js';
-import { InvalidValueTally, type MetricContext, type MetricType } from './metrics/metric.js';
-import { Timer, type TimerOptions } from './metrics/timer.js';
-import type { WindowedHistogramConfig } from './stats/windowed-histogram.js';
-import { name as joinName, normalizeTags, validateName, NO_TAGS, type Tags } from './names.js';
+import { systemClock, tickerFor, type Clock, type CoarseTicker, type TickListener } from '../clock.js';
+import { ErrorCodes, InvalidOptionError, MetricConflictError, show } from '../errors.js';
+import { Counter } from '../metrics/counter.js';
+import { DEFAULT_GAUGE_TIMEOUT_MS, Gauge, type GaugeReader } from '../metrics/gauge.js';
+import { configKey, DEFAULT_RESOLUTION, Histogram, windowConfig, type HistogramOptions } from '../metrics/histogram.js';
+import { Meter } from '../metrics/meter.js';
+import { InvalidValueTally, type MetricContext, type MetricType } from '../metrics/metric.js';
+import { Timer, type TimerOptions } from '../metrics/timer.js';
+import type { WindowedHistogramConfig } from '../stats/windowed-histogram.js';
+import { normalizeTags, validateName, NO_TAGS, type Tags } from '../names.js';
+import { Scope } from './scope.js';
 import { SeriesIndex } from './series-index.js';
 import type { MetricSnapshot, SnapshotTree, TaggedSnapshot } from './snapshot.js';
-
-/** Any metric the registry holds. */
-export type Metric = Counter | Gauge | Meter | Histogram | Timer;
-
-/** Options of `registry.counter()` and `registry.meter()`. */
-export type MetricOptions = {
-  /** Tags of this series. */
-  readonly tags?: Tags;
-};
-
-/** Options of `registry.gauge()`. */
-export type GaugeOptions = {
-  /** Tags of this series. */
-  readonly tags?: Tags;
-  /**
-   * How long an async callback may take before the gauge is reported as timed out.
-   *
-   * @defaultValue 1000
-   */
-  readonly timeoutMs?: number;
-};
-
-/** Selects metrics: called with each metric, returns whether it is selected. */
-export type MetricFilter = (metric: Metric) => boolean;
-
-/** Told when metrics are added to or removed from a registry. */
-export interface RegistryListener {
-  /** Called after a new series is created. */
-  onAdded?(metric: Metric): void;
-  /** Called after a series is removed. */
-  onRemoved?(metric: Metric): void;
-}
-
-/** Options of a {@link Registry}. */
-export type RegistryOptions = {
-  /**
-   * The time source for rates, windows and durations.
-   *
-   * @defaultValue {@link systemClock}
-   */
-  readonly clock?: Clock;
-  /**
-   * The most tagged series one name may hold. Beyond it, new tag sets share one overflow
-   * series tagged `{ tapemeasure_overflow: 'true' }`, and one warning is emitted.
-   *
-   * @defaultValue 1000
-   */
-  readonly maxSeriesPerName?: number;
-};
-
-/** The tags of the series that takes what exceeds `maxSeriesPerName`. */
-export const OVERFLOW_TAGS: Tags = Object.freeze({ tapemeasure_overflow: 'true' });
-
-/** What every factory of metrics offers: the {@link Registry} itself and its scopes. */
-export interface MetricFactory {
-  /** The clock the metrics read (the registry's). */
-  readonly clock: Clock;
-  /** Creates or returns the counter `name` with these tags. */
-  counter(name: string, options?: MetricOptions): Counter;
-  /** Creates or returns the gauge `name`: with a callback, read at report time; without, settable. */
-  gauge(name: string, reader?: GaugeReader | GaugeOptions, options?: GaugeOptions): Gauge;
-  /** Creates or returns the meter `name`. */
-  meter(name: string, options?: MetricOptions): Meter;
-  /** Creates or returns the histogram `name`. */
-  histogram(name: string, options?: HistogramOptions): Histogram;
-  /** Creates or returns the timer `name`. */
-  timer(name: string, options?: TimerOptions): Timer;
-  /** A view that prefixes names with `prefix` and adds `tags` to every metric. */
-  scope(prefix: string, tags?: Tags): MetricFactory;
-}
+import {
+  OVERFLOW_TAGS,
+  REGISTRY_BRAND,
+  type GaugeOptions,
+  type Metric,
+  type MetricFilter,
+  type MetricOptions,
+  type MetricRegistry,
+  type RegistryListener,
+  type RegistryOptions,
+} from './types.js';
 
 type Family = {
   readonly name: string;
@@ -113,7 +55,9 @@ type Family = {
  * registry.snapshot().http.requests.count; // 1
  * ```
  */
-export class Registry implements MetricFactory {
+export class Registry implements MetricRegistry {
+  /** The brand of registries: how every copy of tapemeasure recognises one. */
+  readonly [REGISTRY_BRAND] = 1 as const;
   /** The clock this registry's metrics read. */
   readonly clock: Clock;
   readonly #ticker: CoarseTicker;
@@ -244,7 +188,7 @@ export class Registry implements MetricFactory {
    *
    * @throws {@link InvalidNameError} if `prefix` is not a valid name.
    */
-  scope(prefix: string, tags?: Tags): MetricFactory {
+  scope(prefix: string, tags?: Tags): Scope {
     validateName(prefix);
     const normalized = normalizeTags(tags, prefix);
     return new Scope(this, prefix, normalized);
@@ -499,55 +443,4 @@ export class Registry implements MetricFactory {
 function onlyTags(options: object): boolean {
   for (const key in options) if (key !== 'tags') return false;
   return true;
-}
-
-/**
- * A prefixed, tagged view of a registry, from {@link Registry.scope}.
- */
-class Scope implements MetricFactory {
-  readonly clock: Clock;
-  readonly #registry: Registry;
-  readonly #prefix: string;
-  readonly #tags: Tags;
-
-  constructor(registry: Registry, prefix: string, tags: Tags) {
-    this.#registry = registry;
-    this.clock = registry.clock;
-    this.#prefix = prefix;
-    this.#tags = tags;
-  }
-
-  #name(name: string): string {
-    return joinName(this.#prefix, name);
-  }
-
-  #merge<O extends { readonly tags?: Tags }>(options: O | undefined): O | undefined {
-    if (this.#tags === NO_TAGS) return options;
-    return { ...options, tags: { ...this.#tags, ...options?.tags } } as O;
-  }
-
-  counter(name: string, options?: MetricOptions): Counter {
-    return this.#registry.counter(this.#name(name), this.#merge(options));
-  }
-
-  gauge(name: string, reader?: GaugeReader | GaugeOptions, options?: GaugeOptions): Gauge {
-    if (typeof reader === 'function') return this.#registry.gauge(this.#name(name), reader, this.#merge(options ?? {}));
-    return this.#registry.gauge(this.#name(name), this.#merge(reader ?? options ?? {}));
-  }
-
-  meter(name: string, options?: MetricOptions): Meter {
-    return this.#registry.meter(this.#name(name), this.#merge(options));
-  }
-
-  histogram(name: string, options?: HistogramOptions): Histogram {
-    return this.#registry.histogram(this.#name(name), this.#merge(options));
-  }
-
-  timer(name: string, options?: TimerOptions): Timer {
-    return this.#registry.timer(this.#name(name), this.#merge(options));
-  }
-
-  scope(prefix: string, tags?: Tags): MetricFactory {
-    return this.#registry.scope(this.#name(prefix), { ...this.#tags, ...tags });
-  }
 }

@@ -5,12 +5,12 @@
  * itself after a few seconds.
  *
  * ```sh
- * npm run build && node dist/demo.js              # one line per second, 6 seconds
- * node dist/demo.js --json                        # the JSON stream reporter's documents
- * node dist/demo.js --seconds=60                  # run longer; curl the endpoint meanwhile
- * PORT=8080 node dist/demo.js                     # another port (default 9464)
- * STATSD_HOST=127.0.0.1 node dist/demo.js         # also push to StatsD (STATSD_PORT, 8125)
- * GRAPHITE_HOST=127.0.0.1 node dist/demo.js       # also push to Graphite (GRAPHITE_PORT, 2003)
+ * npm run build && node dist/demo/main.js              # one line per second, 6 seconds
+ * node dist/demo/main.js --json                        # the JSON stream reporter's documents
+ * node dist/demo/main.js --seconds=60                  # run longer; curl the endpoint meanwhile
+ * PORT=8080 node dist/demo/main.js                     # another port (default 9464)
+ * STATSD_HOST=127.0.0.1 node dist/demo/main.js         # also push to StatsD (STATSD_PORT, 8125)
+ * GRAPHITE_HOST=127.0.0.1 node dist/demo/main.js       # also push to Graphite (GRAPHITE_PORT, 2003)
  * ```
  *
  * @module
@@ -20,10 +20,10 @@ import { Agent, createServer, request, type IncomingMessage, type ServerResponse
 import type { AddressInfo } from 'node:net';
 import type { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { Registry } from './registry.js';
-import { metricsHandler } from './reporters/http.js';
-import { JsonStreamReporter } from './reporters/json-stream-reporter.js';
-import { ScheduledReporter, type Report, type ReportSeries } from './reporters/scheduled-reporter.js';
+import { Registry } from '../registry/registry.js';
+import { metricsHandler } from '../exposition/handler.js';
+import { JsonStreamReporter } from '../reporters/json-stream-reporter.js';
+import { ScheduledReporter, type Report, type ReportSeries } from '../reporters/scheduled-reporter.js';
 
 /** Options of {@link runDemo}. */
 export type DemoOptions = {
@@ -222,12 +222,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
       : new SummaryReporter(registry, out).start(intervalMs),
   ];
   if (options.statsd !== undefined) {
-    const { StatsdReporter } = await import('./reporters/statsd-reporter.js');
+    const { StatsdReporter } = await import('../reporters/statsd-reporter.js');
     reporters.push(new StatsdReporter(registry, options.statsd).start(intervalMs));
     log.write(`  pushing to StatsD at ${options.statsd.host}:${options.statsd.port}\n`);
   }
   if (options.graphite !== undefined) {
-    const { GraphiteReporter } = await import('./reporters/graphite-reporter.js');
+    const { GraphiteReporter } = await import('../reporters/graphite-reporter.js');
     reporters.push(new GraphiteReporter(registry, options.graphite).start(intervalMs));
     log.write(`  pushing to Graphite at ${options.graphite.host}:${options.graphite.port}\n`);
   }
@@ -256,7 +256,7 @@ function destination(host: string | undefined, port: string | undefined, fallbac
   return host === undefined || host === '' ? undefined : { host, port: Number(port ?? fallbackPort) };
 }
 
-// Run when executed (`node dist/demo.js`), not when imported.
+// Run when executed (`node dist/demo/main.js`), not when imported.
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2);
   const secondsArg = args.find((a) => a.startsWith('--seconds='));

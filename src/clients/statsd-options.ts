@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { StatsdFormatOptions, StatsdTargetOptions } from './formats/statsd.js';
-import type { Transport } from './transports/transport.js';
+import type { StatsdFormatOptions, StatsdTargetOptions } from '../formats/statsd.js';
+import type { Transport } from '../transports/transport.js';
 
 /** Options shared by {@link StatsdReporter} and {@link StatsdClient}. */
 export type StatsdOptions = StatsdTargetOptions &

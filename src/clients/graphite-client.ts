@@ -6,12 +6,12 @@
  * @module
  */
 
-import { systemClock, type Clock } from './clock.js';
-import { InvalidOptionError, show } from './errors.js';
-import { CARBON_MAX_PICKLE_BYTES, encodeGraphitePickle } from './formats/graphite-pickle.js';
-import { formatGraphiteLines, graphitePath, sanitizeGraphitePath, type GraphitePoint } from './formats/graphite-plaintext.js';
-import type { Tags } from './names.js';
-import { TcpTransport } from './transports/tcp.js';
+import { systemClock, type Clock } from '../clock.js';
+import { InvalidOptionError, show } from '../errors.js';
+import { CARBON_MAX_PICKLE_BYTES, encodeGraphitePickle } from '../formats/graphite-pickle.js';
+import { formatGraphiteLines, graphitePath, sanitizeGraphitePath, type GraphitePoint } from '../formats/graphite-plaintext.js';
+import type { Tags } from '../names.js';
+import { TcpTransport } from '../transports/tcp.js';
 import {
   errorHandlerOption,
   hostOption,
@@ -19,8 +19,8 @@ import {
   type Transport,
   type TransportErrorHandler,
   type TransportStats,
-} from './transports/transport.js';
-import { UdpTransport } from './transports/udp.js';
+} from '../transports/transport.js';
+import { UdpTransport } from '../transports/udp.js';
 
 /**
  * How to talk to carbon: `'tcp'` (plaintext lines, carbon's LINE_RECEIVER_PORT, 2003),

@@ -1,0 +1,131 @@
+/**
+ * The types every registry shares: the metrics it holds, the options of its factories,
+ * the {@link MetricFactory} and {@link MetricRegistry} interfaces, and the brand that
+ * recognises a registry without `instanceof`.
+ *
+ * @module
+ */
+
+import type { Clock } from '../clock.js';
+import type { Counter } from '../metrics/counter.js';
+import type { Gauge, GaugeReader } from '../metrics/gauge.js';
+import type { Histogram, HistogramOptions } from '../metrics/histogram.js';
+import type { Meter } from '../metrics/meter.js';
+import type { Timer, TimerOptions } from '../metrics/timer.js';
+import type { Tags } from '../names.js';
+import type { SnapshotTree } from './snapshot.js';
+
+/** Any metric the registry holds. */
+export type Metric = Counter | Gauge | Meter | Histogram | Timer;
+
+/** Options of `registry.counter()` and `registry.meter()`. */
+export type MetricOptions = {
+  /** Tags of this series. */
+  readonly tags?: Tags;
+};
+
+/** Options of `registry.gauge()`. */
+export type GaugeOptions = {
+  /** Tags of this series. */
+  readonly tags?: Tags;
+  /**
+   * How long an async callback may take before the gauge is reported as timed out.
+   *
+   * @defaultValue 1000
+   */
+  readonly timeoutMs?: number;
+};
+
+/** Selects metrics: called with each metric, returns whether it is selected. */
+export type MetricFilter = (metric: Metric) => boolean;
+
+/** Told when metrics are added to or removed from a registry. */
+export interface RegistryListener {
+  /** Called after a new series is created. */
+  onAdded?(metric: Metric): void;
+  /** Called after a series is removed. */
+  onRemoved?(metric: Metric): void;
+}
+
+/** Options of a {@link Registry}. */
+export type RegistryOptions = {
+  /**
+   * The time source for rates, windows and durations.
+   *
+   * @defaultValue `systemClock`
+   */
+  readonly clock?: Clock;
+  /**
+   * The most tagged series one name may hold. Beyond it, new tag sets share one overflow
+   * series tagged `{ tapemeasure_overflow: 'true' }`, and one warning is emitted.
+   *
+   * @defaultValue 1000
+   */
+  readonly maxSeriesPerName?: number;
+};
+
+/** The tags of the series that takes what exceeds `maxSeriesPerName`. */
+export const OVERFLOW_TAGS: Tags = Object.freeze({ tapemeasure_overflow: 'true' });
+
+/** What every factory of metrics offers: the {@link Registry} itself and its scopes. */
+export interface MetricFactory {
+  /** The clock the metrics read (the registry's). */
+  readonly clock: Clock;
+  /** Creates or returns the counter `name` with these tags. */
+  counter(name: string, options?: MetricOptions): Counter;
+  /** Creates or returns the gauge `name`: with a callback, read at report time; without, settable. */
+  gauge(name: string, reader?: GaugeReader | GaugeOptions, options?: GaugeOptions): Gauge;
+  /** Creates or returns the meter `name`. */
+  meter(name: string, options?: MetricOptions): Meter;
+  /** Creates or returns the histogram `name`. */
+  histogram(name: string, options?: HistogramOptions): Histogram;
+  /** Creates or returns the timer `name`. */
+  timer(name: string, options?: TimerOptions): Timer;
+  /** A view that prefixes names with `prefix` and adds `tags` to every metric. */
+  scope(prefix: string, tags?: Tags): MetricRegistry;
+}
+
+/**
+ * The key of the brand every registry carries (`Symbol.for`, so that registries from two
+ * installed copies of tapemeasure recognise each other); its value is the version of the
+ * {@link MetricRegistry} interface.
+ */
+export const REGISTRY_BRAND: unique symbol = Symbol.for('tapemeasure.registry') as never;
+
+/**
+ * What every `options.registry` accepts: a {@link Registry}, a scope of one, or any
+ * object that carries the brand and implements this interface (a registry of another
+ * installed copy of tapemeasure, a read-only fleet view). Recognised by its brand, never
+ * by `instanceof`.
+ */
+export interface MetricRegistry extends MetricFactory {
+  /** The brand: `1`, the version of this interface. */
+  readonly [REGISTRY_BRAND]: 1;
+  /** How many invalid values recording methods have dropped. */
+  readonly invalidValues: number;
+  /** The series `name` with exactly these tags, if it exists (names relative to a scope's prefix). */
+  get(name: string, tags?: Tags): Metric | undefined;
+  /** Every series, in creation order of their names. */
+  metrics(): IterableIterator<Metric>;
+  /** The number of series. */
+  readonly size: number;
+  /**
+   * Registers a listener for added and removed series.
+   *
+   * @returns a function that unregisters it.
+   */
+  addListener(listener: RegistryListener): () => void;
+  /** The series as a JSON-serialisable tree of full names. */
+  snapshot(filter?: MetricFilter): SnapshotTree;
+  /** Like `snapshot()`, but reads async gauges first (each within its timeout); never rejects. */
+  collect(filter?: MetricFilter): Promise<SnapshotTree>;
+}
+
+/** Whether `value` carries the registry brand (from this or any other copy of tapemeasure). */
+export function isRegistry(value: unknown): value is MetricRegistry {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    (value as { [REGISTRY_BRAND]?: unknown })[REGISTRY_BRAND] === 1
+  );
+}
