@@ -5,6 +5,7 @@
  * @module
  */
 
+import { is, type Check } from './internal/options.js';
 import { InvalidOptionError, show } from './errors.js';
 
 /**
@@ -229,3 +230,13 @@ export function currentTick(clock: Clock, ticker: CoarseTicker): number {
   const tick = Math.floor(clock.monotonicMs() / TICK_MS);
   return tick > ticker.tick ? tick : ticker.tick;
 }
+
+/** The check of a `clock` option: anything with `now()` and `monotonicMs()`. @internal */
+export const clockCheck: Check<Clock> = is(
+  'a Clock (an object with now() and monotonicMs())',
+  (v): v is Clock =>
+    v !== null &&
+    typeof v === 'object' &&
+    typeof (v as Partial<Clock>).now === 'function' &&
+    typeof (v as Partial<Clock>).monotonicMs === 'function',
+);

@@ -65,8 +65,9 @@ export type {
   ScheduledReporterOptions,
   SelfMetricsOptions,
 } from './reporters/scheduled-reporter.js';
-export { ALL_STATISTICS, DEFAULT_STATISTICS, STATISTIC_SUFFIX, TIME_UNIT_MS } from './reporters/select.js';
-export type { MetricSelector, Statistic, TimeUnit } from './reporters/select.js';
+export { ALL_STATISTICS, DEFAULT_STATISTICS, STATISTIC_SUFFIX, TIME_UNIT_MS } from './formats/statistics.js';
+export type { Statistic, TimeUnit } from './formats/statistics.js';
+export type { MetricSelector } from './reporters/select.js';
 export { JsonStreamReporter } from './reporters/json-stream-reporter.js';
 export type { JsonStreamReporterOptions } from './reporters/json-stream-reporter.js';
 export { metricsHandler, renderMetrics, serveMetrics } from './exposition/handler.js';

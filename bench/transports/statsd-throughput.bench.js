@@ -155,7 +155,7 @@ async function main() {
   const registry = new Registry();
   const timers = [];
   for (let i = 0; i < TIMERS; i++) timers.push(registry.timer(`bench.export.timer${i}`));
-  const reporter = new StatsdReporter(registry, { host: '127.0.0.1', port, protocol: 'udp', env: {}, onError: () => {} });
+  const reporter = new StatsdReporter({ registry, host: '127.0.0.1', port, protocol: 'udp', env: {}, onError: () => {} });
   reporter.start(2 ** 31 - 1); // reports are driven below
   const exportMs = [];
   const stretchMs = [];

@@ -123,7 +123,7 @@ class SummaryReporter extends ScheduledReporter {
   readonly #out: Writable;
 
   constructor(registry: Registry, out: Writable) {
-    super(registry, { durationUnit: 'ms' }, 'summary');
+    super({ registry, durationUnit: 'ms' }, { kind: 'summary', where: 'SummaryReporter' });
     this.#out = out;
     this.#previous = this.clock.now();
   }
@@ -218,17 +218,17 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
 
   const reporters: ScheduledReporter[] = [
     options.json === true
-      ? new JsonStreamReporter(registry, { stream: out }).start(intervalMs)
+      ? new JsonStreamReporter({ registry, stream: out }).start(intervalMs)
       : new SummaryReporter(registry, out).start(intervalMs),
   ];
   if (options.statsd !== undefined) {
     const { StatsdReporter } = await import('../reporters/statsd-reporter.js');
-    reporters.push(new StatsdReporter(registry, options.statsd).start(intervalMs));
+    reporters.push(new StatsdReporter({ registry, ...options.statsd }).start(intervalMs));
     log.write(`  pushing to StatsD at ${options.statsd.host}:${options.statsd.port}\n`);
   }
   if (options.graphite !== undefined) {
     const { GraphiteReporter } = await import('../reporters/graphite-reporter.js');
-    reporters.push(new GraphiteReporter(registry, options.graphite).start(intervalMs));
+    reporters.push(new GraphiteReporter({ registry, ...options.graphite }).start(intervalMs));
     log.write(`  pushing to Graphite at ${options.graphite.host}:${options.graphite.port}\n`);
   }
 

@@ -23,7 +23,8 @@ import {
 import { defaultRegistry } from '../registry/default-registry.js';
 import type { Registry } from '../registry/registry.js';
 import type { MetricFilter } from '../registry/types.js';
-import { buildSnapshotTreeInSlices, compileSelector, readSeries, sliceYielder, type MetricSelector } from '../reporters/select.js';
+import { buildSnapshotTreeInSlices, compileSelector, readSeries, type MetricSelector } from '../reporters/select.js';
+import { sliceYielder } from '../internal/slicer.js';
 
 const gzip = promisify(gzipCallback);
 

@@ -10,9 +10,13 @@ import { GraphiteClient, type GraphiteClientOptions } from '../clients/graphite-
 import { graphitePath, graphiteSuffixed, sanitizeGraphitePath, type GraphitePoint } from '../formats/graphite-plaintext.js';
 import { InvalidOptionError, show } from '../errors.js';
 import type { Tags } from '../names.js';
-import type { Registry } from '../registry/registry.js';
 import type { Metric } from '../registry/types.js';
-import { reporterArguments, ScheduledReporter, type Report, type ScheduledReporterOptions } from './scheduled-reporter.js';
+import { keysOnly } from '../internal/options.js';
+import { ScheduledReporter, type Report, type ScheduledReporterOptions } from './scheduled-reporter.js';
+
+const GRAPHITE_REPORTER_KEYS = keysOnly(
+  'host', 'port', 'protocol', 'maxQueueBytes', 'maxDatagramBytes', 'maxFrameBytes', 'prefix', 'tags', 'closeTimeoutMs',
+);
 
 /** Options of a {@link GraphiteReporter}: what to report, and where. */
 export type GraphiteReporterOptions = ScheduledReporterOptions &
@@ -72,7 +76,7 @@ function nextTurn(): Promise<void> {
  *
  * @example
  * ```ts
- * const reporter = new GraphiteReporter(registry, { host: 'carbon.internal', protocol: 'pickle', prefix: 'web1' });
+ * const reporter = new GraphiteReporter({ registry, host: 'carbon.internal', protocol: 'pickle', prefix: 'web1' });
  * reporter.start(10_000);
  * process.on('SIGTERM', () => void reporter.stop()); // final report, flushed
  * ```
@@ -87,22 +91,13 @@ export class GraphiteReporter extends ScheduledReporter {
   #bytesSeen = 0;
 
   /**
-   * Reports the default registry.
-   *
-   * @param options - as below.
+   * @param options - what to report and where (`options.registry`, by default the
+   *   default registry); the connection may also come from `GRAPHITE_HOST`,
+   *   `GRAPHITE_PORT`, `GRAPHITE_PROTOCOL` and `GRAPHITE_PREFIX`.
    * @throws {@link InvalidOptionError} for a bad option.
    */
-  constructor(options?: GraphiteReporterOptions);
-  /**
-   * @param registry - the registry to report.
-   * @param options - what to report and where; the connection may also come from
-   *   `GRAPHITE_HOST`, `GRAPHITE_PORT`, `GRAPHITE_PROTOCOL` and `GRAPHITE_PREFIX`.
-   * @throws {@link InvalidOptionError} for a bad option.
-   */
-  constructor(registry: Registry, options?: GraphiteReporterOptions);
-  constructor(first?: Registry | GraphiteReporterOptions, second?: GraphiteReporterOptions) {
-    const [registry, options] = reporterArguments('GraphiteReporter', first, second);
-    super(registry, options, 'graphite');
+  constructor(options: GraphiteReporterOptions = {}) {
+    super(options, { kind: 'graphite', where: 'GraphiteReporter', schema: GRAPHITE_REPORTER_KEYS });
     const prefix = options.prefix ?? (process.env.GRAPHITE_PREFIX || undefined);
     if (prefix !== undefined && typeof prefix !== 'string') {
       throw new InvalidOptionError(`graphite reporter: prefix must be a string, received ${show(prefix)}`);

@@ -9,10 +9,11 @@ import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { InvalidOptionError, show } from '../errors.js';
 import { jsonTreeChunks } from '../formats/json.js';
-import type { Registry } from '../registry/registry.js';
 import type { SnapshotTree } from '../registry/snapshot.js';
-import { reporterArguments, ScheduledReporter, type Report, type ScheduledReporterOptions } from './scheduled-reporter.js';
-import { buildSnapshotTreeInSlices, sliceYielder } from './select.js';
+import { keysOnly } from '../internal/options.js';
+import { ScheduledReporter, type Report, type ScheduledReporterOptions } from './scheduled-reporter.js';
+import { buildSnapshotTreeInSlices } from './select.js';
+import { sliceYielder } from '../internal/slicer.js';
 
 /**
  * Options of a {@link JsonStreamReporter}. Documents always hold the snapshot tree in
@@ -46,7 +47,7 @@ export type JsonStreamReporterOptions = Omit<ScheduledReporterOptions, 'rateUnit
  *
  * @example
  * ```ts
- * const reporter = new JsonStreamReporter(registry, { filter: 'http.' }).start(10_000);
+ * const reporter = new JsonStreamReporter({ registry, filter: 'http.' }).start(10_000);
  * // later, on shutdown:
  * await reporter.stop();
  * ```
@@ -61,21 +62,12 @@ export class JsonStreamReporter extends ScheduledReporter {
   };
 
   /**
-   * Reports the default registry.
-   *
-   * @param options - as below.
+   * @param options - where to write, and what (`options.registry`, by default the
+   *   default registry).
    * @throws {@link InvalidOptionError} for a bad option.
    */
-  constructor(options?: JsonStreamReporterOptions);
-  /**
-   * @param registry - the registry to report.
-   * @param options - where to write, and what.
-   * @throws {@link InvalidOptionError} for a bad option.
-   */
-  constructor(registry: Registry, options?: JsonStreamReporterOptions);
-  constructor(first?: Registry | JsonStreamReporterOptions, second?: JsonStreamReporterOptions) {
-    const [registry, options] = reporterArguments('JsonStreamReporter', first, second);
-    super(registry, options, 'json-stream');
+  constructor(options: JsonStreamReporterOptions = {}) {
+    super(options, { kind: 'json-stream', where: 'JsonStreamReporter', schema: keysOnly('stream', 'path') });
     if (options.stream !== undefined && options.path !== undefined) {
       throw new InvalidOptionError('json-stream reporter: give either stream or path, not both');
     }

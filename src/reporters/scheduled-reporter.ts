@@ -37,50 +37,31 @@
  */
 
 import type { Clock } from '../clock.js';
+import { clockCheck } from '../clock.js';
 import { ErrorCodes, InvalidOptionError, MetricsError, show } from '../errors.js';
+import { anyOf, arrayOf, boolean, func, integer, nonEmptyString, object, oneOf, readOptions, shape, type Schema } from '../internal/options.js';
 import type { IntervalReader } from '../metrics/histogram.js';
 import type { MetricType } from '../metrics/metric.js';
 import type { Tags } from '../names.js';
 import type { Counter } from '../metrics/counter.js';
-import { Registry } from '../registry/registry.js';
-import { type Metric } from '../registry/types.js';
-import { defaultRegistry } from '../registry/default-registry.js';
+import { registryOf, REGISTRY_OPTION } from '../registry/registry-option.js';
+import type { Metric, MetricRegistry } from '../registry/types.js';
 import type { DistributionFields, MetricSnapshot } from '../registry/snapshot.js';
+import { compileSelector, selectorCheck, type MetricSelector } from './select.js';
 import {
   ALL_STATISTICS,
-  checkStatistics,
-  checkTimeUnit,
-  compileSelector,
   DEFAULT_STATISTICS,
   DURATION_STATISTICS,
   durationConverter,
   RATE_STATISTICS,
   rateConverter,
-  sliceYielder,
   STATISTIC_SUFFIX,
-  type MetricSelector,
+  statisticCheck,
+  timeUnitCheck,
   type Statistic,
   type TimeUnit,
-} from './select.js';
-
-/**
- * Resolves a reporter's `(options?)` or `(registry, options?)` arguments: without a
- * registry, the default registry is reported.
- *
- * @internal
- */
-export function reporterArguments<O extends object>(
-  what: string,
-  first: Registry | O | undefined,
-  second: O | undefined,
-): [Registry, O] {
-  const registry = first instanceof Registry ? first : defaultRegistry;
-  const options = (first instanceof Registry ? second : first) ?? ({} as O);
-  if (options === null || typeof options !== 'object') {
-    throw new InvalidOptionError(`${what} options must be an object, received ${show(options)}`);
-  }
-  return [registry, options];
-}
+} from '../formats/statistics.js';
+import { sliceYielder } from '../internal/slicer.js';
 
 /**
  * What failed in a reporter:
@@ -211,6 +192,13 @@ export type SelfMetricsOptions = {
 /** Options every scheduled reporter accepts. */
 export type ScheduledReporterOptions = {
   /**
+   * The registry to report: a {@link Registry}, a scope of one, or any object with the
+   * registry brand.
+   *
+   * @defaultValue the default registry
+   */
+  readonly registry?: MetricRegistry;
+  /**
    * Which metrics to report: a name prefix, a glob, a list of them, or a predicate.
    *
    * @defaultValue every metric
@@ -273,6 +261,40 @@ export type ScheduledReporterOptions = {
   readonly clock?: Clock;
 };
 
+/** Who a subclass of {@link ScheduledReporter} is; see its constructor. */
+export type ReporterIdentity = {
+  /** The reporter's kind, in warnings and self-metric names (`'statsd'`). */
+  readonly kind: string;
+  /** Its name in error messages (`'StatsdReporter'`). */
+  readonly where: string;
+  /** The schema of the subclass's own options (beyond `REPORTER_OPTIONS`). */
+  readonly schema?: Schema;
+  /** The default of `distribution` for this reporter. */
+  readonly distribution?: 'window' | 'interval';
+};
+
+/** The longest interval `setTimeout` accepts. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The schema of {@link ScheduledReporterOptions}: every scheduled reporter reads these
+ * keys, and spreads them into the schema of its own options.
+ *
+ * @internal
+ */
+export const REPORTER_OPTIONS = Object.freeze({
+  ...REGISTRY_OPTION,
+  filter: selectorCheck,
+  rateUnit: timeUnitCheck,
+  durationUnit: timeUnitCheck,
+  statistics: arrayOf(statisticCheck),
+  distribution: oneOf('window', 'interval'),
+  onError: func,
+  selfMetrics: anyOf(boolean, shape({ prefix: nonEmptyString, tags: object }, '{ prefix?, tags? }')),
+  stopTimeoutMs: integer(1, MAX_TIMER_MS),
+  clock: clockCheck,
+});
+
 /** The minimum gap between two default warnings of the same kind. */
 const WARNING_INTERVAL_MS = 60_000;
 /** The longest interval `setTimeout` accepts. */
@@ -313,9 +335,11 @@ const NULL_DISTRIBUTION = {
  */
 export abstract class ScheduledReporter {
   /** The registry this reporter reads. */
-  readonly registry: Registry;
+  readonly registry: MetricRegistry;
   /** The reporter's kind, used in warnings and self-metric names (`'statsd'`). */
   readonly kind: string;
+  /** The reporter's name in messages (`'StatsdReporter'`). */
+  readonly where: string;
   /** The clock used for alignment and timestamps. */
   protected readonly clock: Clock;
   readonly #filter: ((metric: Metric) => boolean) | undefined;
@@ -324,7 +348,7 @@ export abstract class ScheduledReporter {
   readonly #toRate: (perSecond: number) => number;
   readonly #interval: boolean;
   readonly #onError: ((error: ReporterError) => void) | undefined;
-  readonly #selfOptions: SelfMetricsOptions | null;
+  readonly #selfOptions: { readonly prefix?: string | undefined; readonly tags?: Tags | undefined } | null;
   readonly #stopTimeoutMs: number;
 
   #state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
@@ -348,51 +372,29 @@ export abstract class ScheduledReporter {
   #lastDurationMs: number | null = null;
 
   /**
-   * @param registry - the registry to report.
-   * @param options - what to report and how; see {@link ScheduledReporterOptions}.
-   * @param kind - the reporter's kind, for warnings and self-metric names.
-   * @throws {@link InvalidOptionError} for a bad option.
+   * @param options - what to report and how; see {@link ScheduledReporterOptions}. Read
+   *   with `REPORTER_OPTIONS` plus `identity.schema`: any other key is an error.
+   * @param identity - who the subclass is: its kind (warnings and self-metric names),
+   *   its name in messages, the schema of its own options, and its default `distribution`.
+   * @throws {@link InvalidOptionError} or {@link UnknownOptionError} for a bad option.
    */
-  constructor(registry: Registry, options: ScheduledReporterOptions = {}, kind = 'reporter') {
-    if (registry === null || typeof registry !== 'object' || typeof registry.metrics !== 'function') {
-      throw new InvalidOptionError(`${kind} reporter: expected a Registry, received ${show(registry)}`);
-    }
-    if (options === null || typeof options !== 'object') {
-      throw new InvalidOptionError(`${kind} reporter: options must be an object, received ${show(options)}`);
-    }
-    this.registry = registry;
+  constructor(options: ScheduledReporterOptions | undefined, identity: ReporterIdentity) {
+    const { kind, where, schema = {}, distribution: defaultDistribution = 'window' } = identity;
+    const o = readOptions(where, options, REPORTER_OPTIONS, schema);
+    this.registry = registryOf(o);
     this.kind = kind;
-    this.clock = options.clock ?? registry.clock;
-    this.#filter = compileSelector(options.filter, `${kind} reporter`);
-    this.#statistics = checkStatistics(options.statistics ?? DEFAULT_STATISTICS, `${kind} reporter: statistics`);
-    this.#toDuration = durationConverter(checkTimeUnit(options.durationUnit ?? 'ms', `${kind} reporter: durationUnit`));
-    this.#toRate = rateConverter(checkTimeUnit(options.rateUnit ?? 's', `${kind} reporter: rateUnit`));
-    const distribution = options.distribution ?? 'window';
-    if (distribution !== 'window' && distribution !== 'interval') {
-      throw new InvalidOptionError(
-        `${kind} reporter: distribution must be 'window' or 'interval', received ${show(distribution)}`,
-      );
-    }
-    this.#interval = distribution === 'interval';
-    if (options.onError !== undefined && typeof options.onError !== 'function') {
-      throw new InvalidOptionError(`${kind} reporter: onError must be a function, received ${show(options.onError)}`);
-    }
-    this.#onError = options.onError;
-    const self = options.selfMetrics ?? false;
-    if (typeof self !== 'boolean' && (self === null || typeof self !== 'object')) {
-      throw new InvalidOptionError(
-        `${kind} reporter: selfMetrics must be a boolean or { prefix?, tags? }, received ${show(self)}`,
-      );
-    }
-    this.#selfOptions = self === false ? null : self === true ? {} : self;
+    this.where = where;
+    this.clock = o.clock ?? this.registry.clock;
+    this.#filter = compileSelector(o.filter, where);
+    this.#statistics = new Set(o.statistics ?? DEFAULT_STATISTICS);
+    this.#toDuration = durationConverter(o.durationUnit ?? 'ms');
+    this.#toRate = rateConverter(o.rateUnit ?? 's');
+    this.#interval = (o.distribution ?? defaultDistribution) === 'interval';
+    this.#onError = o.onError as ((error: ReporterError) => void) | undefined;
+    const self = o.selfMetrics ?? false;
+    this.#selfOptions = self === false ? null : self === true ? {} : (self as { prefix?: string; tags?: Tags });
     if (this.#selfOptions !== null) this.#registerSelfMetrics();
-    this.#stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
-    if (typeof this.#stopTimeoutMs !== 'number' || !(this.#stopTimeoutMs > 0) || this.#stopTimeoutMs > MAX_INTERVAL_MS) {
-      throw new InvalidOptionError(
-        `${kind} reporter: stopTimeoutMs must be a number of milliseconds in (0, ${MAX_INTERVAL_MS}], ` +
-          `received ${show(options.stopTimeoutMs)}`,
-      );
-    }
+    this.#stopTimeoutMs = o.stopTimeoutMs ?? 5_000;
   }
 
   /**
@@ -507,7 +509,7 @@ export abstract class ScheduledReporter {
    * @throws {@link MetricsError} `ERR_TAPEMEASURE_REPORTER_STATE` if already started or stopped.
    * @example
    * ```ts
-   * const reporter = new JsonStreamReporter(registry).start(10_000);
+   * const reporter = new JsonStreamReporter({ registry }).start(10_000);
    * process.on('SIGTERM', () => void reporter.stop());
    * ```
    */

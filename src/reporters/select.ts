@@ -10,6 +10,8 @@ import type { Registry } from '../registry/registry.js';
 import type { Metric, MetricFilter } from '../registry/types.js';
 import type { MetricSnapshot, SnapshotTree } from '../registry/snapshot.js';
 import { SnapshotTreeBuilder, type JsonSeries } from '../formats/json.js';
+import { sliceYielder } from '../internal/slicer.js';
+import { anyOf, arrayOf, func, string, type Check } from '../internal/options.js';
 
 /**
  * Selects metrics: a name prefix (`'http.'`), a glob (`'http.*.count'`, `'db.**'`), a
@@ -22,117 +24,8 @@ import { SnapshotTreeBuilder, type JsonSeries } from '../formats/json.js';
  */
 export type MetricSelector = string | readonly string[] | MetricFilter;
 
-/**
- * A unit of time: nanoseconds, microseconds, milliseconds, seconds, minutes or hours.
- * Used for durations (`durationUnit`) and as the denominator of rates (`rateUnit`).
- */
-export type TimeUnit = 'ns' | 'us' | 'ms' | 's' | 'min' | 'h';
-
-/** Milliseconds in one of each {@link TimeUnit}. */
-export const TIME_UNIT_MS: Readonly<Record<TimeUnit, number>> = Object.freeze({
-  ns: 1e-6,
-  us: 1e-3,
-  ms: 1,
-  s: 1e3,
-  min: 6e4,
-  h: 3.6e6,
-});
-
-/**
- * A statistic a series can report. Counters have `count`; meters `count` and the rates;
- * histograms `count`, `sum`, `windowCount` and the distribution; timers all of these.
- * Gauges always report their value and are not chosen by statistic.
- */
-export type Statistic =
-  | 'count'
-  | 'sum'
-  | 'windowCount'
-  | 'min'
-  | 'max'
-  | 'mean'
-  | 'stddev'
-  | 'p50'
-  | 'p75'
-  | 'p95'
-  | 'p98'
-  | 'p99'
-  | 'p999'
-  | 'meanRate'
-  | 'm1Rate'
-  | 'm5Rate'
-  | 'm15Rate';
-
-/** Every {@link Statistic}, in the order reporters write them. */
-export const ALL_STATISTICS: readonly Statistic[] = Object.freeze([
-  'count',
-  'sum',
-  'windowCount',
-  'min',
-  'max',
-  'mean',
-  'stddev',
-  'p50',
-  'p75',
-  'p95',
-  'p98',
-  'p99',
-  'p999',
-  'meanRate',
-  'm1Rate',
-  'm5Rate',
-  'm15Rate',
-] as const);
-
-/**
- * The statistics scheduled reporters send by default: Dropwizard's set (everything but
- * `sum` and `windowCount`).
- */
-export const DEFAULT_STATISTICS: readonly Statistic[] = Object.freeze(
-  ALL_STATISTICS.filter((s) => s !== 'sum' && s !== 'windowCount'),
-);
-
-/**
- * The Dropwizard-style suffix of each statistic (`m1Rate` -> `m1_rate`), and `value`
- * for a gauge's value. StatsD and Graphite write `name.<suffix>`.
- */
-export const STATISTIC_SUFFIX: Readonly<Record<Statistic | 'value', string>> = Object.freeze({
-  count: 'count',
-  sum: 'sum',
-  windowCount: 'window_count',
-  min: 'min',
-  max: 'max',
-  mean: 'mean',
-  stddev: 'stddev',
-  p50: 'p50',
-  p75: 'p75',
-  p95: 'p95',
-  p98: 'p98',
-  p99: 'p99',
-  p999: 'p999',
-  meanRate: 'mean_rate',
-  m1Rate: 'm1_rate',
-  m5Rate: 'm5_rate',
-  m15Rate: 'm15_rate',
-  value: 'value',
-});
-
-/** The statistics that are durations in a timer (converted by `durationUnit`). */
-export const DURATION_STATISTICS: ReadonlySet<Statistic> = new Set<Statistic>([
-  'sum',
-  'min',
-  'max',
-  'mean',
-  'stddev',
-  'p50',
-  'p75',
-  'p95',
-  'p98',
-  'p99',
-  'p999',
-]);
-
-/** The statistics that are rates (converted by `rateUnit`). */
-export const RATE_STATISTICS: ReadonlySet<Statistic> = new Set<Statistic>(['meanRate', 'm1Rate', 'm5Rate', 'm15Rate']);
+/** The check of a `filter` option: a name prefix, a glob, a list of them, or a predicate. @internal */
+export const selectorCheck: Check<MetricSelector> = anyOf(string, arrayOf(string), func) as Check<MetricSelector>;
 
 const GLOB_CHARS = /[*?]/;
 
@@ -228,110 +121,6 @@ export function compileSelector(selector: MetricSelector | undefined, what: stri
     for (const p of prefixes) if (n.startsWith(p)) return true;
     for (const g of globs) if (g(n)) return true;
     return false;
-  };
-}
-
-/**
- * Checks a time unit option.
- *
- * @throws {@link InvalidOptionError} if `unit` is not a {@link TimeUnit}.
- * @internal
- */
-export function checkTimeUnit(unit: unknown, what: string): TimeUnit {
-  if (typeof unit !== 'string' || !Object.hasOwn(TIME_UNIT_MS, unit)) {
-    throw new InvalidOptionError(
-      `${what} must be one of ${Object.keys(TIME_UNIT_MS).join(', ')}, received ${show(unit)}`,
-    );
-  }
-  return unit as TimeUnit;
-}
-
-/**
- * Checks a list of statistics and returns it as a set.
- *
- * @throws {@link InvalidOptionError} for an unknown statistic or a non-array.
- * @internal
- */
-export function checkStatistics(statistics: unknown, what: string): ReadonlySet<Statistic> {
-  if (!Array.isArray(statistics)) {
-    throw new InvalidOptionError(`${what} must be an array of statistics, received ${show(statistics)}`);
-  }
-  for (const s of statistics) {
-    if (typeof s !== 'string' || !(ALL_STATISTICS as readonly string[]).includes(s)) {
-      throw new InvalidOptionError(
-        `${what}: unknown statistic ${show(s)}; expected some of ${ALL_STATISTICS.join(', ')}`,
-      );
-    }
-  }
-  return new Set(statistics as Statistic[]);
-}
-
-/**
- * Converts milliseconds to `unit`, exactly where the factor is a power of ten.
- *
- * @internal
- */
-export function durationConverter(unit: TimeUnit): (ms: number) => number {
-  switch (unit) {
-    case 'ns':
-      return (ms) => ms * 1e6;
-    case 'us':
-      return (ms) => ms * 1e3;
-    case 'ms':
-      return (ms) => ms;
-    default: {
-      const divisor = TIME_UNIT_MS[unit];
-      return (ms) => ms / divisor;
-    }
-  }
-}
-
-/**
- * Converts a rate per second to a rate per `unit`.
- *
- * @internal
- */
-export function rateConverter(unit: TimeUnit): (perSecond: number) => number {
-  switch (unit) {
-    case 's':
-      return (r) => r;
-    case 'min':
-      return (r) => r * 60;
-    case 'h':
-      return (r) => r * 3600;
-    case 'ms':
-      return (r) => r / 1e3;
-    case 'us':
-      return (r) => r / 1e6;
-    case 'ns':
-      return (r) => r / 1e9;
-  }
-}
-
-/**
- * How long reading or formatting may hold the event loop before it yields (with
- * `setImmediate`), so that reporting a large registry never stalls the application.
- *
- * @internal
- */
-export const SLICE_MS = 8;
-
-/**
- * Returns a function to call between units of work: it resolves at once while the
- * current slice lasts less than `sliceMs`, and after one `setImmediate` otherwise.
- *
- * @internal
- */
-export function sliceYielder(sliceMs = SLICE_MS): () => Promise<void> | undefined {
-  let since = performance.now();
-  return () => {
-    if (performance.now() - since < sliceMs) return undefined;
-    return new Promise<void>((resolve) => {
-      setImmediate(() => {
-        since = performance.now();
-        resolve();
-      });
-    });
   };
 }
 

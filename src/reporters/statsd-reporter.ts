@@ -13,10 +13,15 @@ import {
   type StatsdSeries,
 } from '../formats/statsd.js';
 import type { Metric } from '../registry/types.js';
-import { Registry } from '../registry/registry.js';
 import { createLineTransport } from '../transports/line-transport.js';
 import type { Transport, TransportStats } from '../transports/transport.js';
-import { reporterArguments, ScheduledReporter, type Report, type ScheduledReporterOptions } from './scheduled-reporter.js';
+import { keysOnly } from '../internal/options.js';
+import { ScheduledReporter, type Report, type ScheduledReporterOptions } from './scheduled-reporter.js';
+
+const STATSD_REPORTER_KEYS = keysOnly(
+  'host', 'port', 'protocol', 'prefix', 'tagStyle', 'typePrefixes', 'globalTags',
+  'maxDatagramBytes', 'maxQueueBytes', 'transport', 'env', 'closeTimeoutMs',
+);
 
 /** Options of a {@link StatsdReporter}. */
 export type StatsdReporterOptions = ScheduledReporterOptions & StatsdOptions & {
@@ -66,21 +71,13 @@ export class StatsdReporter extends ScheduledReporter {
   #droppedSeen = 0;
 
   /**
-   * @param options - where StatsD is and what to send; missing host, port, protocol
-   *   and prefix come from `STATSD_HOST`, `STATSD_PORT`, `STATSD_PROTOCOL` and
-   *   `STATSD_PREFIX`. Reports the default registry.
+   * @param options - where StatsD is and what to send (`options.registry`, by default
+   *   the default registry); missing host, port, protocol and prefix come from
+   *   `STATSD_HOST`, `STATSD_PORT`, `STATSD_PROTOCOL` and `STATSD_PREFIX`.
    * @throws {@link InvalidOptionError} for a bad option (or environment variable).
    */
-  constructor(options?: StatsdReporterOptions);
-  /**
-   * @param registry - the registry to report.
-   * @param options - as above.
-   * @throws {@link InvalidOptionError} for a bad option (or environment variable).
-   */
-  constructor(registry: Registry, options?: StatsdReporterOptions);
-  constructor(first?: Registry | StatsdReporterOptions, second?: StatsdReporterOptions) {
-    const [registry, options] = reporterArguments('StatsdReporter', first, second);
-    super(registry, { distribution: 'interval', ...options }, 'statsd');
+  constructor(options: StatsdReporterOptions = {}) {
+    super(options, { kind: 'statsd', where: 'StatsdReporter', schema: STATSD_REPORTER_KEYS, distribution: 'interval' });
     const target = resolveStatsdTarget(options, options.env ?? process.env);
     this.#format = new StatsdFormat({
       prefix: target.prefix,

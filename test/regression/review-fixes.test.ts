@@ -50,7 +50,7 @@ describe('review regressions', () => {
   it('a reporter used only through report() closes readers of removed metrics', async () => {
     const close = vi.spyOn(IntervalReader.prototype, 'close');
     const reg = new Registry({ clock: new ManualClock() });
-    const reporter = new StatsdReporter(reg, { host: '127.0.0.1', port: 9, protocol: 'udp' });
+    const reporter = new StatsdReporter({ registry: reg, host: '127.0.0.1', port: 9, protocol: 'udp' });
     reg.histogram('tmp.h').record(1);
     await reporter.report(); // no start(): readers are opened lazily here
     expect(close).not.toHaveBeenCalled();

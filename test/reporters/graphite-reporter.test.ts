@@ -82,7 +82,7 @@ describe('GraphiteReporter: the datapoints of a report', () => {
     cleanup.push(sink.close);
     const clock = new ManualClock({ nowMs: T0 * 1000 + 999 });
     const registry = registryWithEverything(clock);
-    const reporter = new GraphiteReporter(registry, { port: sink.port, protocol: 'tcp', prefix: 'app', durationUnit: 's' });
+    const reporter = new GraphiteReporter({ registry, port: sink.port, protocol: 'tcp', prefix: 'app', durationUnit: 's' });
     await reporter.report();
     await reporter.stop();
     const lines = sink.text().split('\n').filter(Boolean);
@@ -117,7 +117,8 @@ describe('GraphiteReporter: the datapoints of a report', () => {
     const registry = new Registry({ clock });
     registry.counter('x', { tags: { env: 'dev' } }).inc();
     registry.gauge('bad', () => Number.NaN);
-    const reporter = new GraphiteReporter(registry, {
+    const reporter = new GraphiteReporter({
+ registry,
       port: sink.port,
       tags: { env: 'prod', host: 'web 1' },
       onError: () => {},
@@ -134,7 +135,7 @@ describe('GraphiteReporter: one persistent connection', () => {
     const clock = new ManualClock({ nowMs: T0 * 1000 });
     const registry = new Registry({ clock });
     const c = registry.counter('n');
-    const reporter = new GraphiteReporter(registry, { port: sink.port });
+    const reporter = new GraphiteReporter({ registry, port: sink.port });
     for (let i = 1; i <= 5; i++) {
       c.inc();
       clock.advance(1_000);
@@ -155,7 +156,7 @@ describe('GraphiteReporter: one persistent connection', () => {
     const registry = new Registry({ clock });
     registry.counter('a').inc(2);
     registry.gauge('b').set(0.1 + 0.2);
-    const reporter = new GraphiteReporter(registry, { port: sink.port, protocol: 'pickle' });
+    const reporter = new GraphiteReporter({ registry, port: sink.port, protocol: 'pickle' });
     await reporter.stop();
     const expected = encodeGraphitePickle([
       { path: 'a.count', value: 2, timestampS: T0 },
@@ -171,7 +172,7 @@ describe('GraphiteReporter: one persistent connection', () => {
     const clock = new ManualClock({ nowMs: T0 * 1000 });
     const registry = new Registry({ clock });
     for (let i = 0; i < 300; i++) registry.gauge(`series.number${i}`).set(i);
-    const reporter = new GraphiteReporter(registry, { port: sink.port, protocol: 'pickle', maxFrameBytes: 1_000 });
+    const reporter = new GraphiteReporter({ registry, port: sink.port, protocol: 'pickle', maxFrameBytes: 1_000 });
     await reporter.stop();
     const data = sink.bytes();
     let frames = 0;
@@ -193,7 +194,7 @@ describe('GraphiteReporter over UDP', () => {
     const clock = new ManualClock({ nowMs: T0 * 1000 });
     const registry = new Registry({ clock });
     for (let i = 0; i < 100; i++) registry.gauge(`udp.gauge${i}`).set(i * 1.25);
-    const reporter = new GraphiteReporter(registry, { port: sink.port, protocol: 'udp', maxDatagramBytes: 512 });
+    const reporter = new GraphiteReporter({ registry, port: sink.port, protocol: 'udp', maxDatagramBytes: 512 });
     await reporter.stop();
     await until(() => sink.datagrams.reduce((n, d) => n + d.toString().split('\n').filter(Boolean).length, 0) >= 100);
     const lines: string[] = [];
@@ -215,7 +216,7 @@ describe('GraphiteReporter: scheduled timestamps', () => {
     cleanup.push(sink.close);
     const registry = new Registry({ clock });
     registry.gauge('aligned').set(1);
-    const reporter = new GraphiteReporter(registry, { port: sink.port, clock }).start(10_000);
+    const reporter = new GraphiteReporter({ registry, port: sink.port, clock }).start(10_000);
     await vi.advanceTimersByTimeAsync(10_000); // fires at T0+10 s
     await vi.advanceTimersByTimeAsync(10_000); // fires at T0+20 s
     await until(() => sink.text().split('\n').filter(Boolean).length >= 2);
@@ -233,12 +234,12 @@ describe('GraphiteReporter and GraphiteClient options', () => {
   it('rejects bad options with ERR_TAPEMEASURE_INVALID_OPTION', () => {
     const registry = new Registry();
     const invalid: unknown = expect.objectContaining({ code: ErrorCodes.INVALID_OPTION });
-    expect(() => new GraphiteReporter(registry, { protocol: 'http' as never })).toThrow(invalid);
-    expect(() => new GraphiteReporter(registry, { port: 70_000 })).toThrow(invalid);
-    expect(() => new GraphiteReporter(registry, { host: 'a b' })).toThrow(invalid);
-    expect(() => new GraphiteReporter(registry, { maxFrameBytes: 10 })).toThrow(invalid);
-    expect(() => new GraphiteReporter(registry, { prefix: 5 as never })).toThrow(invalid);
-    expect(() => new GraphiteReporter(registry, { closeTimeoutMs: -1 })).toThrow(invalid);
+    expect(() => new GraphiteReporter({ registry, protocol: 'http' as never })).toThrow(invalid);
+    expect(() => new GraphiteReporter({ registry, port: 70_000 })).toThrow(invalid);
+    expect(() => new GraphiteReporter({ registry, host: 'a b' })).toThrow(invalid);
+    expect(() => new GraphiteReporter({ registry, maxFrameBytes: 10 })).toThrow(invalid);
+    expect(() => new GraphiteReporter({ registry, prefix: 5 as never })).toThrow(invalid);
+    expect(() => new GraphiteReporter({ registry, closeTimeoutMs: -1 })).toThrow(invalid);
     expect(() => new GraphiteClient({ maxQueueBytes: 0 })).toThrow(invalid);
   });
 

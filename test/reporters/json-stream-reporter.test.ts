@@ -52,7 +52,7 @@ describe('JsonStreamReporter', () => {
     registry.counter('http.requests', { tags: { method: 'GET' } }).inc(2);
     registry.timer('db.query').update(12.5);
     registry.gauge('queue.depth', () => 7);
-    const reporter = new JsonStreamReporter(registry, { stream: sink, onError: (e) => errors.push(e) }).start(1_000);
+    const reporter = new JsonStreamReporter({ registry, stream: sink, onError: (e) => errors.push(e) }).start(1_000);
     await vi.advanceTimersByTimeAsync(1_500);
     await reporter.stop();
     const lines = sink.text.split('\n');
@@ -76,7 +76,7 @@ describe('JsonStreamReporter', () => {
   it('skips and counts reports while the stream has not drained, then resumes', async () => {
     const sink = new SlowSink(16);
     registry.counter('c').inc();
-    const reporter = new JsonStreamReporter(registry, { stream: sink, onError: (e) => errors.push(e) }).start(1_000);
+    const reporter = new JsonStreamReporter({ registry, stream: sink, onError: (e) => errors.push(e) }).start(1_000);
     await vi.advanceTimersByTimeAsync(500);
     expect(sink.chunks).toHaveLength(1);
     expect(sink.writableNeedDrain).toBe(true);
@@ -99,7 +99,7 @@ describe('JsonStreamReporter', () => {
 
   it('stop() writes the final document even under backpressure and waits for it within stopTimeoutMs', async () => {
     const sink = new SlowSink(16);
-    const reporter = new JsonStreamReporter(registry, { stream: sink, stopTimeoutMs: 1_000, onError: (e) => errors.push(e) });
+    const reporter = new JsonStreamReporter({ registry, stream: sink, stopTimeoutMs: 1_000, onError: (e) => errors.push(e) });
     await reporter.report();
     expect(sink.writableNeedDrain).toBe(true);
     let done = false;
@@ -115,7 +115,7 @@ describe('JsonStreamReporter', () => {
   it('never ends a stream it was given, and leaves its listeners as it found them', async () => {
     const sink = new Sink();
     const listeners = sink.listenerCount('error');
-    const reporter = new JsonStreamReporter(registry, { stream: sink });
+    const reporter = new JsonStreamReporter({ registry, stream: sink });
     await reporter.report();
     expect(sink.listenerCount('error')).toBe(listeners + 1);
     await reporter.stop();
@@ -129,7 +129,7 @@ describe('JsonStreamReporter', () => {
       return true;
     });
     try {
-      const reporter = new JsonStreamReporter(registry);
+      const reporter = new JsonStreamReporter({ registry });
       registry.counter('x').inc();
       await reporter.stop();
       expect(write).toHaveBeenCalledTimes(1);
@@ -147,7 +147,7 @@ describe('JsonStreamReporter', () => {
         callback(new Error('EPIPE'));
       },
     });
-    const reporter = new JsonStreamReporter(registry, { stream: sink, onError: (e) => errors.push(e) });
+    const reporter = new JsonStreamReporter({ registry, stream: sink, onError: (e) => errors.push(e) });
     await reporter.report();
     await vi.advanceTimersByTimeAsync(0);
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -164,7 +164,7 @@ describe('JsonStreamReporter', () => {
       const path = join(dir, 'metrics.ndjson');
       const r = new Registry();
       r.meter('m').mark(3);
-      const reporter = new JsonStreamReporter(r, { path });
+      const reporter = new JsonStreamReporter({ registry: r, path });
       await reporter.report();
       await reporter.stop();
       const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
@@ -176,7 +176,7 @@ describe('JsonStreamReporter', () => {
   });
 
   it('rejects bad options', () => {
-    expect(() => new JsonStreamReporter(registry, { stream: new Sink(), path: '/tmp/x' })).toThrow(/either stream or path/);
-    expect(() => new JsonStreamReporter(registry, { stream: JSON.parse("{}") as Writable })).toThrow(/Writable/);
+    expect(() => new JsonStreamReporter({ registry, stream: new Sink(), path: '/tmp/x' })).toThrow(/either stream or path/);
+    expect(() => new JsonStreamReporter({ registry, stream: JSON.parse("{}") as Writable })).toThrow(/Writable/);
   });
 });

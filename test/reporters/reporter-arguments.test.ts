@@ -13,7 +13,7 @@ describe('reporter constructors', () => {
     ];
     for (const reporter of reporters) expect(reporter.registry).toBe(defaultRegistry);
     const own = new Registry();
-    expect(new JsonStreamReporter(own, { stream: sink() }).registry).toBe(own);
+    expect(new JsonStreamReporter({ registry: own, stream: sink() }).registry).toBe(own);
     await Promise.all(reporters.map((r) => r.stop()));
   });
 

@@ -21,7 +21,7 @@ class MemoryReporter extends ScheduledReporter {
 
   constructor(registry: Registry, options: ScheduledReporterOptions = {}) {
     const errors: ReporterError[] = [];
-    super(registry, { onError: (e) => errors.push(e), ...options }, 'memory');
+    super({ registry, onError: (e: ReporterError) => errors.push(e), ...options }, { kind: 'memory', where: 'MemoryReporter' });
     this.errors = errors;
   }
 
@@ -269,7 +269,7 @@ describe('ScheduledReporter', () => {
           throw new Error('down');
         }
       }
-      const reporter = new Failing(registry, {}, 'failing');
+      const reporter = new Failing({ registry }, { kind: 'failing', where: 'Failing' });
       await reporter.report();
       await reporter.report();
       await vi.advanceTimersByTimeAsync(60_000);

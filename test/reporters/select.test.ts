@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { Registry } from '../../src/registry/registry.js';
-import { compileSelector, durationConverter, globMatcher, rateConverter } from '../../src/reporters/select.js';
+import { compileSelector, globMatcher } from '../../src/reporters/select.js';
+import { durationConverter, rateConverter } from '../../src/formats/statistics.js';
 
 /** A slow, obviously correct matcher: the oracle. */
 function segmentOracle(p: string, s: string): boolean {

@@ -3,7 +3,7 @@ import { ManualClock } from '../../src/clock.js';
 import { defaultRegistry } from '../../src/registry/default-registry.js';
 import { Registry } from '../../src/registry/registry.js';
 import type { ReporterError } from '../../src/reporters/scheduled-reporter.js';
-import { StatsdReporter } from '../../src/reporters/statsd-reporter.js';
+import { StatsdReporter, type StatsdReporterOptions } from '../../src/reporters/statsd-reporter.js';
 import type { Transport, TransportStats } from '../../src/transports/transport.js';
 import { freePort } from '../helpers/statsd-server.js';
 
@@ -37,11 +37,11 @@ class Capture implements Transport {
   }
 }
 
-function setup(options: ConstructorParameters<typeof StatsdReporter>[1] = {}) {
+function setup(options: StatsdReporterOptions = {}) {
   const clock = new ManualClock({ nowMs: 1_700_000_000_000, monotonicMs: 10_000 });
   const registry = new Registry({ clock });
   const transport = new Capture();
-  const reporter = new StatsdReporter(registry, { transport, env: {}, ...options });
+  const reporter = new StatsdReporter({ registry, transport, env: {}, ...options });
   reporter.start(3_600_000);
   return { clock, registry, transport, reporter };
 }
@@ -151,7 +151,8 @@ describe('StatsdReporter construction', () => {
     const errors: ReporterError[] = [];
     const registry = new Registry();
     registry.counter('x').inc();
-    const reporter = new StatsdReporter(registry, {
+    const reporter = new StatsdReporter({
+ registry,
       port,
       protocol: 'tcp',
       onError: (e) => errors.push(e),
@@ -170,7 +171,7 @@ describe('StatsdReporter construction', () => {
   });
 
   it('rejects a transport that is not one', () => {
-    expect(() => new StatsdReporter(new Registry(), { transport: {} as Transport })).toThrow(
+    expect(() => new StatsdReporter({ registry: new Registry(), transport: {} as Transport })).toThrow(
       expect.objectContaining({ code: 'ERR_TAPEMEASURE_INVALID_OPTION' }),
     );
   });

@@ -161,7 +161,8 @@ describe.skipIf(skip)('GraphiteReporter against real carbon-cache', () => {
       const clock = new ManualClock({ nowMs: ts * 1000 - 5_000 });
       const registry = populate(clock);
       const errors: ReporterError[] = [];
-      const reporter = new GraphiteReporter(registry, {
+      const reporter = new GraphiteReporter({
+ registry,
         host: '127.0.0.1',
         port: ports(protocol),
         protocol,
@@ -192,7 +193,7 @@ describe.skipIf(skip)('GraphiteReporter against real carbon-cache', () => {
     registry.counter('forge.victim', { tags: { note: `x forged.tcp.series 666 ${ts} ` } }).inc(1);
     registry.counter('forge.victim2', { tags: { note: 'a b;evil=1' } }).inc(2);
     for (const protocol of ['tcp', 'udp', 'pickle'] as const) {
-      const reporter = new GraphiteReporter(registry, { port: ports(protocol), protocol, prefix: `forge.${protocol}` });
+      const reporter = new GraphiteReporter({ registry, port: ports(protocol), protocol, prefix: `forge.${protocol}` });
       await reporter.stop();
       const client = new GraphiteClient({ port: ports(protocol), protocol, clock });
       client.send(`forge.${protocol}.client\nforged.client.series 1 ${ts}`, 5);
@@ -244,7 +245,8 @@ describe.skipIf(skip)('GraphiteReporter when carbon is away', () => {
     registry.counter('late.count').inc(11);
     registry.gauge('late.gauge').set(2.5);
     const errors: ReporterError[] = [];
-    const reporter = new GraphiteReporter(registry, {
+    const reporter = new GraphiteReporter({
+ registry,
       port: ports.pickle,
       protocol: 'pickle',
       onError: (e) => errors.push(e),
@@ -278,7 +280,7 @@ describe.skipIf(skip)('GraphiteReporter when carbon is away', () => {
       const registry = new Registry({ clock });
       const jobs = registry.counter('restart.jobs');
       const errors: ReporterError[] = [];
-      const reporter = new GraphiteReporter(registry, { port, protocol, onError: (e) => errors.push(e) });
+      const reporter = new GraphiteReporter({ registry, port, protocol, onError: (e) => errors.push(e) });
       try {
         jobs.inc(1);
         await reporter.report(); // ts0: 1
@@ -321,7 +323,7 @@ describe.skipIf(skip)('GraphiteReporter when carbon is away', () => {
       series.push(`outage.g${i}`);
     }
     // One report is 20 lines of about 33 bytes: the bound holds 2 of them.
-    const reporter = new GraphiteReporter(registry, { port: ports.line, protocol: 'tcp', maxQueueBytes: 1_600, onError: () => {} });
+    const reporter = new GraphiteReporter({ registry, port: ports.line, protocol: 'tcp', maxQueueBytes: 1_600, onError: () => {} });
     for (let i = 0; i < 8; i++) {
       await reporter.report();
       clock.advance(1_000);

@@ -28,7 +28,8 @@ describe('StatsD faults', () => {
     const tcpPort = await freePort('tcp');
     const registry = new Registry();
     const errors: ReporterError[] = [];
-    const reporter = new StatsdReporter(registry, {
+    const reporter = new StatsdReporter({
+ registry,
       port: tcpPort,
       protocol: 'tcp',
       prefix: 'late',
@@ -57,7 +58,7 @@ describe('StatsD faults', () => {
     const udpPort = await freePort('udp');
     const tcpPort = await freePort('tcp');
     const registry = new Registry();
-    const reporter = new StatsdReporter(registry, { port: udpPort, prefix: 'lateudp', onError: () => {}, env: {} });
+    const reporter = new StatsdReporter({ registry, port: udpPort, prefix: 'lateudp', onError: () => {}, env: {} });
     const c = registry.counter('jobs');
     c.inc(7);
     await reporter.report(); // lost: nobody listens (UDP cannot know), but nothing breaks
@@ -76,7 +77,8 @@ describe('StatsD faults', () => {
     servers.push(statsd);
     const registry = new Registry();
     const errors: ReporterError[] = [];
-    const reporter = new StatsdReporter(registry, {
+    const reporter = new StatsdReporter({
+ registry,
       port: statsd.tcpPort,
       protocol: 'tcp',
       prefix: 'restart',
@@ -118,7 +120,8 @@ describe('StatsD faults', () => {
     await statsd.kill();
     const registry = new Registry();
     const errors: ReporterError[] = [];
-    const reporter = new StatsdReporter(registry, {
+    const reporter = new StatsdReporter({
+ registry,
       port: tcpPort,
       protocol: 'tcp',
       prefix: 'bounded',
@@ -150,7 +153,7 @@ describe('StatsD faults', () => {
     const registry = new Registry();
     registry.counter('inj.counter', { tags: { v: 'x|c|#evil:1,forged:2|c' } }).inc(3);
     registry.gauge('inj.gauge', { tags: { k: 'a:b:c;d=e f' } }).set(-4);
-    const reporter = new StatsdReporter(registry, { port, protocol, prefix: 'p|x:1\nforged', env: {} });
+    const reporter = new StatsdReporter({ registry, port, protocol, prefix: 'p|x:1\nforged', env: {} });
     await reporter.stop();
     const client = new StatsdClient({ port, protocol, prefix: 'cli', env: {} });
     client.incr('evil\nforged:1000|c\r\nmore', 1, { tags: { 'k|#': 'v\nforged2:1|c' } });

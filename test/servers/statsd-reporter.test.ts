@@ -31,7 +31,8 @@ describe.each(['udp', 'tcp'] as const)('StatsdReporter over %s with the real Sta
     const clock = new ManualClock({ nowMs: Date.UTC(2026, 0, 1), monotonicMs: 1_000_000 });
     const registry = new Registry({ clock });
     const errors: ReporterError[] = [];
-    const reporter = new StatsdReporter(registry, {
+    const reporter = new StatsdReporter({
+ registry,
       host: '127.0.0.1',
       port: protocol === 'udp' ? statsd.udpPort : statsd.tcpPort,
       protocol,
@@ -171,17 +172,18 @@ describe.each(['udp', 'tcp'] as const)('StatsdReporter over %s with the real Sta
 describe('StatsdReporter options', () => {
   it('reads STATSD_* from the environment and rejects bad values', () => {
     const registry = new Registry();
-    expect(() => new StatsdReporter(registry, { env: { STATSD_PORT: 'x' } })).toThrow(/STATSD_PORT/);
-    expect(() => new StatsdReporter(registry, { env: { STATSD_PROTOCOL: 'quic' } })).toThrow(
+    expect(() => new StatsdReporter({ registry, env: { STATSD_PORT: 'x' } })).toThrow(/STATSD_PORT/);
+    expect(() => new StatsdReporter({ registry, env: { STATSD_PROTOCOL: 'quic' } })).toThrow(
       expect.objectContaining({ code: 'ERR_TAPEMEASURE_INVALID_OPTION' }),
     );
-    expect(() => new StatsdReporter(registry, { closeTimeoutMs: -1 })).toThrow(/closeTimeoutMs/);
+    expect(() => new StatsdReporter({ registry, closeTimeoutMs: -1 })).toThrow(/closeTimeoutMs/);
   });
 
   it('takes its options from the environment', async () => {
     const registry = new Registry();
     registry.counter('from_env').inc(3);
-    const reporter = new StatsdReporter(registry, {
+    const reporter = new StatsdReporter({
+ registry,
       env: { STATSD_HOST: '127.0.0.1', STATSD_PORT: String(statsd.tcpPort), STATSD_PROTOCOL: 'tcp', STATSD_PREFIX: 'envtest' },
     });
     await reporter.stop();
