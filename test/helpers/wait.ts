@@ -41,7 +41,7 @@ export async function waitUntil<T>(
       lastError = error;
     }
     if (Date.now() > deadline) {
-      const cause = lastError === undefined ? '' : `; last error: ${String(lastError)}`;
+      const cause = lastError === undefined ? '' : `; last error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)}`;
       const extra = context === undefined ? '' : `\n${context()}`;
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}${extra}`);
     }
