@@ -204,3 +204,30 @@ export const timeUnitCheck: Check<TimeUnit> = oneOf('ns', 'us', 'ms', 's', 'min'
 
 /** The check of one {@link Statistic}. @internal */
 export const statisticCheck: Check<Statistic> = oneOf(...ALL_STATISTICS);
+
+/** The statistics of a distribution's window, in the order formats write them (`min` ... `p999`). */
+export const DISTRIBUTION_STATISTICS = Object.freeze([
+  'min',
+  'max',
+  'mean',
+  'stddev',
+  'p50',
+  'p75',
+  'p95',
+  'p98',
+  'p99',
+  'p999',
+] as const);
+
+/** The rate statistics, in the order formats write them. */
+export const RATE_STATISTIC_ORDER = Object.freeze(['meanRate', 'm1Rate', 'm5Rate', 'm15Rate'] as const);
+
+/** Each quantile statistic with its quantile, as a number and as a label value (`quantile="0.99"`). */
+export const QUANTILE_STATISTICS = Object.freeze([
+  { statistic: 'p50', quantile: 0.5, label: '0.5' },
+  { statistic: 'p75', quantile: 0.75, label: '0.75' },
+  { statistic: 'p95', quantile: 0.95, label: '0.95' },
+  { statistic: 'p98', quantile: 0.98, label: '0.98' },
+  { statistic: 'p99', quantile: 0.99, label: '0.99' },
+  { statistic: 'p999', quantile: 0.999, label: '0.999' },
+] as const);
