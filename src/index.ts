@@ -3,6 +3,7 @@
  *
  * @packageDocumentation
  */
+/// <reference types="node" preserve="true" />
 
 export { ManualClock, systemClock, TICK_MS } from './clock.js';
 export type { Clock } from './clock.js';

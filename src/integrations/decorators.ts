@@ -9,6 +9,7 @@
  *
  * @module
  */
+/// <reference types="node" preserve="true" />
 
 import { defaultRegistry } from '../registry/default-registry.js';
 import { InvalidOptionError, show } from '../errors.js';

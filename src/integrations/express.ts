@@ -11,6 +11,7 @@
  *
  * @module
  */
+/// <reference types="node" preserve="true" />
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpRecorder, markError, stateOf, type HttpMetricsOptions, type RequestState, type RouteResolution } from './http/recorder.js';

@@ -3,6 +3,7 @@
  *
  * @module
  */
+/// <reference types="node" preserve="true" />
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpRecorder, markError, type HttpMetricsOptions, type RouteResolution } from './http/recorder.js';

@@ -4,6 +4,7 @@
  *
  * @module
  */
+/// <reference types="node" preserve="true" />
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { InvalidOptionError, show } from '../errors.js';

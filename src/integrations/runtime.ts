@@ -4,6 +4,7 @@
  *
  * @module
  */
+/// <reference types="node" preserve="true" />
 
 import { constants, monitorEventLoopDelay, performance, PerformanceObserver, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
 import { InvalidOptionError, show } from '../errors.js';
