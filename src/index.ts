@@ -1,7 +1,7 @@
 /**
  * tapemeasure: in-process application metrics for Node.js.
  *
- * @packageDocumentation
+ * @module tapemeasure
  */
 /// <reference types="node" preserve="true" />
 

@@ -9,7 +9,7 @@
  * It also wraps route layers, to see the errors their handlers raise. Nothing else in
  * the application is touched, and `express` is never imported.
  *
- * @module
+ * @module tapemeasure/express
  */
 /// <reference types="node" preserve="true" />
 

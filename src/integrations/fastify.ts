@@ -1,7 +1,7 @@
 /**
  * Request metrics for Fastify (4 and 5), as a plugin. Import from `tapemeasure/fastify`.
  *
- * @module
+ * @module tapemeasure/fastify
  */
 /// <reference types="node" preserve="true" />
 

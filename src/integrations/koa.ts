@@ -2,7 +2,7 @@
  * Request metrics for Koa (2 and 3), with route templates from `@koa/router`. Import from
  * `tapemeasure/koa`.
  *
- * @module
+ * @module tapemeasure/koa
  */
 /// <reference types="node" preserve="true" />
 

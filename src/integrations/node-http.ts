@@ -2,7 +2,7 @@
  * Request metrics for plain `node:http` servers: wrap a request handler, or attach to a
  * server. Import from `tapemeasure/node-http`.
  *
- * @module
+ * @module tapemeasure/node-http
  */
 /// <reference types="node" preserve="true" />
 

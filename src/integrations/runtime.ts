@@ -2,7 +2,7 @@
  * Node.js runtime metrics: event-loop delay and utilisation, GC pauses, memory, CPU and
  * active resources, sampled by one `unref()`ed timer.
  *
- * @module
+ * @module tapemeasure/runtime
  */
 /// <reference types="node" preserve="true" />
 
