@@ -73,12 +73,13 @@ function indexOne(specifier: string): string {
 }
 
 let project = '';
+/** The files `npm pack` would put in the tarball (read once dist/ is built). */
+let packed: string[] = [];
 
-/** The files `npm pack` would put in the tarball. */
 async function packedFiles(): Promise<string[]> {
   const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, maxBuffer: 16 << 20 });
-  const [packed] = JSON.parse(stdout) as [{ files: { path: string }[] }];
-  return packed.files.map((f) => f.path);
+  const [tarball] = JSON.parse(stdout) as [{ files: { path: string }[] }];
+  return tarball.files.map((f) => f.path);
 }
 
 function writeProject(dir: string, index: string): void {
@@ -102,7 +103,8 @@ beforeAll(async () => {
   project = mkdtempSync(join(realpathSync(tmpdir()), 'tapemeasure-types-'));
   const modules = join(project, 'node_modules');
   const installed = join(modules, pkg.name);
-  for (const file of await packedFiles()) {
+  packed = await packedFiles();
+  for (const file of packed) {
     mkdirSync(dirname(join(installed, file)), { recursive: true });
     cpSync(join(ROOT, file), join(installed, file));
   }
@@ -112,15 +114,15 @@ beforeAll(async () => {
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-app', private: true, type: 'module' }));
   writeProject(join(project, 'all'), INDEX_ALL);
   SPECIFIERS.forEach((specifier, i) => writeProject(join(project, `entry-${i}`), indexOne(specifier)));
-}, 120_000);
+}, 300_000);
 
 afterAll(() => {
   if (project !== '') rmSync(project, { recursive: true, force: true });
 });
 
 describe('the package as npm ships it', () => {
-  it('has declarations for every export, and no source maps it cannot ship', async () => {
-    const files = await packedFiles();
+  it('has declarations for every export, and no source maps it cannot ship', () => {
+    const files = packed;
     for (const key of Object.keys(pkg.exports)) {
       const target = pkg.exports[key]!;
       if (typeof target === 'string') continue;
@@ -147,13 +149,13 @@ describe('the package as npm ships it', () => {
 });
 
 describe.each(COMPILERS)('TypeScript $major ($version), strict, nodenext, no types field', ({ major, tsc }) => {
-  it(`type-checks a project importing ${SPECIFIERS.join(', ')}`, { timeout: 120_000 }, async () => {
+  it(`type-checks a project importing ${SPECIFIERS.join(', ')}`, { timeout: 300_000 }, async () => {
     expect(await compile(tsc, join(project, 'all'))).toBe('');
   });
 
   // TypeScript 5 loads every @types package anyway, and 6 resolves references as 7 does:
   // the per-entry check runs with the fastest compiler.
-  it.runIf(major === 7)('type-checks each entry point imported alone', { timeout: 120_000 }, async () => {
+  it.runIf(major === 7)('type-checks each entry point imported alone', { timeout: 300_000 }, async () => {
     const failures: string[] = [];
     for (const [i, specifier] of SPECIFIERS.entries()) {
       const out = await compile(tsc, join(project, `entry-${i}`));
