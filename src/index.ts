@@ -1,8 +1,9 @@
 /**
  * tapemeasure: in-process application metrics for Node.js.
  *
- * @packageDocumentation
+ * @module tapemeasure
  */
+/// <reference types="node" preserve="true" />
 
 export { ManualClock, systemClock, TICK_MS } from './clock.js';
 export type { Clock } from './clock.js';

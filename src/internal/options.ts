@@ -228,10 +228,17 @@ export function oneOf<const T extends readonly (string | number | boolean)[]>(..
   return is(expected, (v): v is T[number] => (values as readonly unknown[]).includes(v));
 }
 
+/** `an array of strings` for `a string`; `an array of values, each one of "a", "b"` otherwise. */
+function arrayExpected(element: string): string {
+  const noun = /^an? (\w+)$/.exec(element)?.[1];
+  return noun !== undefined ? `an array of ${noun}s` : `an array of values, each ${element}`;
+}
+
 /** An array whose every element passes `element`; returned frozen. */
 export function arrayOf<T>(element: Check<T>): Check<readonly T[]> {
-  return check(`an array of ${element.expected.replace(/^an? /, '')}s`, (value, context) => {
-    if (!Array.isArray(value)) return context.fail(`an array of ${element.expected}`);
+  const expected = arrayExpected(element.expected);
+  return check(expected, (value, context) => {
+    if (!Array.isArray(value)) return context.fail(expected);
     const out: T[] = [];
     for (let i = 0; i < value.length; i++) {
       out.push(element(value[i], contextFor(context.where, `${context.label}[${i}]`, value[i])));
