@@ -108,7 +108,9 @@ export function pushMetrics(options: PushMetricsOptions): Promise<PushResult> {
   const startedMs = timers.nowMs();
   return (async () => {
     let filterErrors = 0;
-    // readSeries reads any branded registry: it only iterates `metrics()`.
+    // readSeries reads any branded registry (it only iterates `metrics()`), but is typed
+    // for the Registry class until it takes a MetricRegistry.
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
     const series = await readSeries(registry as Registry, filter, () => {
       filterErrors++;
     });

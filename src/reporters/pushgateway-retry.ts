@@ -129,7 +129,7 @@ export async function withRetries<T>(
       error = caught;
     }
     if (aborted(signal) || attempts > policy.retries || !retryable(error)) return { ok: false, error, attempts };
-    const delay = backoffDelayMs(attempts, policy, timers.random);
+    const delay = backoffDelayMs(attempts, policy, () => timers.random());
     // A retry needs time of its own after the wait: give up now rather than wait to no end.
     if (timers.nowMs() + delay >= deadline) return { ok: false, error, attempts };
     await wait(timers, delay, signal);
