@@ -143,7 +143,7 @@ describe('pushMetrics', () => {
     });
     expect(result.ok).toBe(false);
     expect(result.attempts).toBeLessThanOrEqual(4);
-    expect(result.durationMs).toBeLessThan(150 + 100);
+    expect(result.durationMs).toBeLessThan(150 + 500); // the deadline, plus timer lateness on a loaded machine
   });
 
   it('codes an answer that breaks off as CONNECTION_FAILED, and retries it', async () => {
