@@ -40,9 +40,11 @@ describe('pushMetrics to the real Pushgateway', () => {
     registry.meter('rows').mark(12);
     const timer = registry.timer('db.query', { tags: { table: 'users' } });
     for (const ms of [1.5, 2.25, 3, 12.5, 250]) timer.update(ms);
+    registry.histogram('idle.sizes'); // an empty window: a summary with no quantiles
+    registry.counter('balance').dec(2); // below zero: untyped
 
     const result = await pushMetrics({ url: gateway.url, job: 'push-all', registry, ...quiet });
-    expect(result).toMatchObject({ ok: true, status: 200, attempts: 1, series: 6, dropped: 0, error: null });
+    expect(result).toMatchObject({ ok: true, status: 200, attempts: 1, series: 8, dropped: 0, error: null });
     expect(result.bytes).toBeGreaterThan(0);
 
     const group = await gateway.group({ job: 'push-all' });
@@ -61,6 +63,8 @@ describe('pushMetrics to the real Pushgateway', () => {
     expect(query.metrics[0]).toMatchObject({ labels: { job: 'push-all', table: 'users' }, count: '5' });
     expect(Number(query.metrics[0]!.sum)).toBeCloseTo(0.26925, 9);
     expect(Number(query.metrics[0]!.quantiles!['0.99'])).toBeCloseTo(timer.statistics().p99! / 1000, 9);
+    expect(f['idle_sizes']).toMatchObject({ type: 'SUMMARY', metrics: [{ count: '0', sum: '0', quantiles: {} }] });
+    expect(f['balance_total']).toMatchObject({ type: 'UNTYPED', metrics: [{ value: '-2' }] });
   });
 
   it('round-trips grouping keys with hostile characters exactly', async () => {
