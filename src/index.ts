@@ -148,6 +148,6 @@ export type { DeleteMetricsOptions, PushMetricsOptions } from './reporters/pushg
 export { PushgatewayReporter } from './reporters/pushgateway-reporter.js';
 export type { PushgatewayReporterOptions } from './reporters/pushgateway-reporter.js';
 export { PushError } from './reporters/pushgateway-error.js';
-export type { PushErrorCode, PushMethod, PushResult } from './reporters/pushgateway-error.js';
+export type { PushErrorCode, PushMethod, PushResult, PushSummary } from './reporters/pushgateway-error.js';
 export type { PushBodyOptions, PushgatewayTargetOptions } from './reporters/pushgateway-options.js';
 export type { GroupingKey } from './reporters/pushgateway-grouping-key.js';

@@ -85,13 +85,8 @@ export class PushError extends MetricsError {
   }
 }
 
-/**
- * What {@link pushMetrics} and {@link deleteMetrics} resolve with. They never reject:
- * test `ok`, and read `error` for why not.
- */
-export type PushResult = {
-  /** Whether the gateway accepted the push (or the delete) with a 2xx status. */
-  readonly ok: boolean;
+/** What every {@link PushResult} tells, whether the call succeeded or not. */
+export type PushSummary = {
   /** The HTTP status of the last answer, if one came. */
   readonly status: number | null;
   /** How many requests were made: 1, plus the retries. */
@@ -107,6 +102,29 @@ export type PushResult = {
    * written before them (`a.b_c` and `a_b.c` are both `a_b_c`), or the filter threw.
    */
   readonly dropped: number;
-  /** Why it failed; `null` when `ok`. */
-  readonly error: PushError | null;
 };
+
+/**
+ * What {@link pushMetrics} and {@link deleteMetrics} resolve with. They never reject:
+ * test `ok` (the gateway accepted the call with a 2xx status); when it is `false`,
+ * `error` says why.
+ *
+ * @example
+ * ```ts
+ * const result = await pushMetrics({ url: 'http://127.0.0.1:9091', job: 'backup' });
+ * if (!result.ok) console.error(result.error.code, result.attempts);
+ * ```
+ */
+export type PushResult =
+  | (PushSummary & {
+      /** The gateway accepted the call with a 2xx status. */
+      readonly ok: true;
+      /** No error. */
+      readonly error: null;
+    })
+  | (PushSummary & {
+      /** The call failed, after its retries. */
+      readonly ok: false;
+      /** Why: a coded error. */
+      readonly error: PushError;
+    });

@@ -8,10 +8,11 @@
  */
 
 import type { Agent } from 'node:http';
+import { ErrorCodes } from '../errors.js';
 import type { PushMethod, PushResult } from './pushgateway-error.js';
 import { PushError } from './pushgateway-error.js';
 import type { PushBody } from './pushgateway-body.js';
-import { retryable, sendOnce } from './pushgateway-http.js';
+import { retryable, safeUrl, sendOnce } from './pushgateway-http.js';
 import type { PushTarget } from './pushgateway-options.js';
 import { withRetries, type PushTimers } from './pushgateway-retry.js';
 
@@ -69,9 +70,9 @@ export async function sendToGroup(
     outcome.error instanceof PushError
       ? outcome.error.withAttempts(outcome.attempts)
       : // sendOnce rejects only with PushError; anything else is a bug worth seeing as such.
-        new PushError('ERR_TAPEMEASURE_CONNECTION_FAILED', `${method.toUpperCase()} failed: ${String(outcome.error)}`, {
+        new PushError(ErrorCodes.CONNECTION_FAILED, `${method.toUpperCase()} failed: ${String(outcome.error)}`, {
           method,
-          url: target.url.origin,
+          url: safeUrl(target.url),
           attempts: outcome.attempts,
           cause: outcome.error,
         });
