@@ -144,3 +144,11 @@ export type {
 } from './integrations/decorators.js';
 export { collectRuntimeMetrics } from './integrations/runtime.js';
 export type { RuntimeMetrics, RuntimeMetricsOptions } from './integrations/runtime.js';
+export { deleteMetrics, pushMetrics } from './reporters/pushgateway-push.js';
+export type { DeleteMetricsOptions, PushMetricsOptions } from './reporters/pushgateway-push.js';
+export { PushgatewayReporter } from './reporters/pushgateway-reporter.js';
+export type { PushgatewayReporterOptions } from './reporters/pushgateway-reporter.js';
+export { PushError } from './reporters/pushgateway-error.js';
+export type { PushErrorCode, PushMethod, PushResult, PushSummary } from './reporters/pushgateway-error.js';
+export type { PushBodyOptions, PushgatewayTargetOptions } from './reporters/pushgateway-options.js';
+export type { GroupingKey } from './reporters/pushgateway-grouping-key.js';
