@@ -107,12 +107,12 @@ export class InvalidTagError extends MetricsError {
 
 /** An option is invalid. Code `ERR_TAPEMEASURE_INVALID_OPTION`. */
 export class InvalidOptionError extends MetricsError {
-  /** Which option was bad, as the message names it (`option 'port'`), when one was. */
+  /** Which option was bad: its key (`port`), with indices into arrays (`tags[1]`), or the argument's name; when one was. */
   readonly option: string | undefined;
 
   /**
    * @param message - explains the bad option: what was expected and what was received.
-   * @param option - which option, as the message names it.
+   * @param option - which option: its key or path.
    */
   constructor(message: string, option?: string) {
     super(ErrorCodes.INVALID_OPTION, message);
