@@ -5,7 +5,7 @@
  */
 
 export { ManualClock, systemClock, TICK_MS } from './clock.js';
-export type { Clock } from './clock.js';
+export type { Clock, ManualClockOptions } from './clock.js';
 export {
   ErrorCodes,
   InvalidNameError,

@@ -244,9 +244,4 @@ export class Gauge {
     }
     return this.#reading();
   }
-
-  /** @internal For options comparison. */
-  get timeoutMs(): number {
-    return this.#timeoutMs;
-  }
 }
