@@ -40,9 +40,14 @@ import {
 const REGISTRY_SCHEMA = Object.freeze({ clock: clockCheck, maxSeriesPerName: integer(1) });
 
 /**
- * Whether an options object holds nothing but `tags`: the lookup of an existing series
- * needs no other reading. Anything else (another key, a typo, not an object) takes the
- * path that reads the options fully.
+ * Whether an options object holds nothing but `tags`: the lookup of an existing
+ * histogram, timer or gauge needs no other reading. Anything else (another key, a typo,
+ * not an object) takes the path that reads the options fully.
+ *
+ * Counters and meters, whose only option is `tags`, skip this loop on the lookup path
+ * (it cost 10 to 15% of a 3-tag lookup): options without `tags` (a typo such as `tgas`)
+ * take the full path; options with `tags` find an existing series directly. A key beside
+ * `tags` is still rejected the first time its call site creates a series.
  */
 function onlyTags(options: unknown): boolean {
   if (typeof options !== 'object' || options === null) return false;
@@ -107,8 +112,9 @@ export class Registry implements MetricRegistry {
    * @throws {@link MetricsError} for an invalid name, tags or options, or a conflict with an existing metric.
    */
   counter(name: string, options?: MetricOptions): Counter {
-    if (options === undefined || onlyTags(options)) {
-      const found = this.#find('counter', name, options?.tags);
+    const tags = options?.tags;
+    if (options === undefined || tags !== undefined) {
+      const found = this.#find('counter', name, tags);
       if (found !== undefined) return found as Counter;
     }
     const read = readOptions(`counter ${show(name)}`, options, METRIC_SCHEMA);
@@ -158,8 +164,9 @@ export class Registry implements MetricRegistry {
    * @throws {@link MetricsError} for an invalid name, tags or options, or a conflict.
    */
   meter(name: string, options?: MetricOptions): Meter {
-    if (options === undefined || onlyTags(options)) {
-      const found = this.#find('meter', name, options?.tags);
+    const tags = options?.tags;
+    if (options === undefined || tags !== undefined) {
+      const found = this.#find('meter', name, tags);
       if (found !== undefined) return found as Meter;
     }
     const read = readOptions(`meter ${show(name)}`, options, METRIC_SCHEMA);

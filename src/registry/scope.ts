@@ -6,12 +6,13 @@
 
 import type { Clock } from '../clock.js';
 import { InvalidTagError, show } from '../errors.js';
+import { readOptions, type Schema } from '../internal/options.js';
 import type { Counter } from '../metrics/counter.js';
-import type { Gauge, GaugeOptions, GaugeReader } from '../metrics/gauge.js';
-import type { Histogram, HistogramOptions } from '../metrics/histogram.js';
+import { GAUGE_SCHEMA, type Gauge, type GaugeOptions, type GaugeReader } from '../metrics/gauge.js';
+import { HISTOGRAM_SCHEMA, type Histogram, type HistogramOptions } from '../metrics/histogram.js';
 import type { Meter } from '../metrics/meter.js';
-import type { MetricOptions } from '../metrics/metric.js';
-import type { Timer, TimerOptions } from '../metrics/timer.js';
+import { METRIC_SCHEMA, type MetricOptions } from '../metrics/metric.js';
+import { TIMER_SCHEMA, type Timer, type TimerOptions } from '../metrics/timer.js';
 import { name as joinName, NO_TAGS, type Tags } from '../names.js';
 import type { SnapshotTree } from './snapshot.js';
 import {
@@ -96,9 +97,14 @@ export class Scope implements MetricRegistry {
     return { ...own, ...this.tags };
   }
 
-  /** The options with the scope's tags merged in; anything malformed passes through for the registry to report. */
-  #merge<O extends { readonly tags?: Tags }>(options: O | undefined, what: () => string): O | undefined {
+  /**
+   * The options with the scope's tags merged in; anything malformed passes through for
+   * the registry to report. An unknown key is reported here: with the scope's tags added,
+   * a typo such as `tgas` would otherwise look like a tags-only lookup to the registry.
+   */
+  #merge<O extends { readonly tags?: Tags }>(options: O | undefined, what: () => string, schema: Schema): O | undefined {
     if (this.tags === NO_TAGS || (options !== undefined && !isTagObject(options))) return options;
+    for (const key in options) if (!Object.hasOwn(schema, key)) readOptions(what(), options, schema);
     const own = options?.tags;
     if (own === undefined) return { ...options, tags: this.tags } as O;
     if (!isTagObject(own)) return options;
@@ -108,35 +114,35 @@ export class Scope implements MetricRegistry {
   /** Creates or returns the counter `prefix.name`. */
   counter(name: string, options?: MetricOptions): Counter {
     const full = this.#name(name);
-    return this.#root.counter(full, this.#merge(options, () => `counter ${show(full)}`));
+    return this.#root.counter(full, this.#merge(options, () => `counter ${show(full)}`, METRIC_SCHEMA));
   }
 
   /** Creates or returns the gauge `prefix.name`. */
   gauge(name: string, reader?: GaugeReader | GaugeOptions, options?: GaugeOptions): Gauge {
     const full = this.#name(name);
     const what = (): string => `gauge ${show(full)}`;
-    if (typeof reader === 'function') return this.#root.gauge(full, reader, this.#merge(options, what));
-    if (reader === undefined) return this.#root.gauge(full, undefined, this.#merge(options, what));
+    if (typeof reader === 'function') return this.#root.gauge(full, reader, this.#merge(options, what, GAUGE_SCHEMA));
+    if (reader === undefined) return this.#root.gauge(full, undefined, this.#merge(options, what, GAUGE_SCHEMA));
     if (options !== undefined || !isTagObject(reader)) return this.#root.gauge(full, reader, options);
-    return this.#root.gauge(full, this.#merge(reader, what));
+    return this.#root.gauge(full, this.#merge(reader, what, GAUGE_SCHEMA));
   }
 
   /** Creates or returns the meter `prefix.name`. */
   meter(name: string, options?: MetricOptions): Meter {
     const full = this.#name(name);
-    return this.#root.meter(full, this.#merge(options, () => `meter ${show(full)}`));
+    return this.#root.meter(full, this.#merge(options, () => `meter ${show(full)}`, METRIC_SCHEMA));
   }
 
   /** Creates or returns the histogram `prefix.name`. */
   histogram(name: string, options?: HistogramOptions): Histogram {
     const full = this.#name(name);
-    return this.#root.histogram(full, this.#merge(options, () => `histogram ${show(full)}`));
+    return this.#root.histogram(full, this.#merge(options, () => `histogram ${show(full)}`, HISTOGRAM_SCHEMA));
   }
 
   /** Creates or returns the timer `prefix.name`. */
   timer(name: string, options?: TimerOptions): Timer {
     const full = this.#name(name);
-    return this.#root.timer(full, this.#merge(options, () => `timer ${show(full)}`));
+    return this.#root.timer(full, this.#merge(options, () => `timer ${show(full)}`, TIMER_SCHEMA));
   }
 
   /**

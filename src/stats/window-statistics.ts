@@ -55,51 +55,62 @@ export const EMPTY_WINDOW: WindowStatistics = Object.freeze({
 /** Quantiles every histogram reports, as thousandths (exact integer rank arithmetic). */
 const QUANTILE_PERMILLE = [500, 750, 950, 980, 990, 999] as const;
 
-// The fields of one slice's summary, at offsets from the slice's base.
-/** Values in the slice. */
-export const S_COUNT = 0;
-/** Their exact double sum. */
-export const S_SUM = 1;
-/** The smallest value. */
-export const S_MIN = 2;
-/** The largest value. */
-export const S_MAX = 3;
-/** The shift the moments are taken around: the slice's first value. */
-export const S_SHIFT = 4;
-/** Sum of `value - shift`. */
-export const S_S1 = 5;
-/** Sum of `(value - shift)^2`. */
-export const S_S2 = 6;
-/** Which slice of time the summary belongs to (kept by the ring, read by nothing here). */
-export const S_SLICE = 7;
+// The fields of one slice's summary, at offsets from the slice's base. The recording
+// hot path reads these module-local constants: V8 folds them, while an exported binding
+// is a load from its module cell on every use (measured: 10% on histogram.record).
+const COUNT = 0;
+const SUM = 1;
+const MIN = 2;
+const MAX = 3;
+const SHIFT = 4;
+const S1 = 5;
+const S2 = 6;
+const SLICE = 7;
+
+/** Offset of the values in the slice. */
+export const S_COUNT = COUNT;
+/** Offset of their exact double sum. */
+export const S_SUM = SUM;
+/** Offset of the smallest value. */
+export const S_MIN = MIN;
+/** Offset of the largest value. */
+export const S_MAX = MAX;
+/** Offset of the shift the moments are taken around: the slice's first value. */
+export const S_SHIFT = SHIFT;
+/** Offset of the sum of `value - shift`. */
+export const S_S1 = S1;
+/** Offset of the sum of `(value - shift)^2`. */
+export const S_S2 = S2;
+/** Offset of the slice of time the summary belongs to (kept by the ring, read by nothing here). */
+export const S_SLICE = SLICE;
 /** Doubles per slice summary. */
 export const SUMMARY_FIELDS = 8;
 
 /** Adds one value to the summary at `base` (the recording hot path: no allocation). */
 export function addToSummary(summary: Float64Array, base: number, value: number): void {
-  if (summary[base + S_COUNT] === 0) {
-    summary[base + S_SHIFT] = value;
-    summary[base + S_MIN] = value;
-    summary[base + S_MAX] = value;
-  } else if (value < summary[base + S_MIN]!) summary[base + S_MIN] = value;
-  else if (value > summary[base + S_MAX]!) summary[base + S_MAX] = value;
-  summary[base + S_COUNT]! += 1;
-  summary[base + S_SUM]! += value;
-  const d = value - summary[base + S_SHIFT]!;
-  summary[base + S_S1]! += d;
-  summary[base + S_S2]! += d * d;
+  if (summary[base + COUNT] === 0) {
+    summary[base + SHIFT] = value;
+    summary[base + MIN] = value;
+    summary[base + MAX] = value;
+  } else if (value < summary[base + MIN]!) summary[base + MIN] = value;
+  else if (value > summary[base + MAX]!) summary[base + MAX] = value;
+  summary[base + COUNT]! += 1;
+  summary[base + SUM]! += value;
+  const d = value - summary[base + SHIFT]!;
+  summary[base + S1]! += d;
+  summary[base + S2]! += d * d;
 }
 
 /** Empties the summary at `base` and assigns it to `slice`. */
 export function resetSummary(summary: Float64Array, base: number, slice: number): void {
-  summary[base + S_COUNT] = 0;
-  summary[base + S_SUM] = 0;
-  summary[base + S_MIN] = 0;
-  summary[base + S_MAX] = 0;
-  summary[base + S_SHIFT] = 0;
-  summary[base + S_S1] = 0;
-  summary[base + S_S2] = 0;
-  summary[base + S_SLICE] = slice;
+  summary[base + COUNT] = 0;
+  summary[base + SUM] = 0;
+  summary[base + MIN] = 0;
+  summary[base + MAX] = 0;
+  summary[base + SHIFT] = 0;
+  summary[base + S1] = 0;
+  summary[base + S2] = 0;
+  summary[base + SLICE] = slice;
 }
 
 /** The live slices of a window, as the windowed histogram hands them over. */
@@ -130,10 +141,10 @@ export function windowStatistics(window: WindowSlices): WindowStatistics {
   let max = -Infinity;
   for (const s of slots) {
     const b = s * SUMMARY_FIELDS;
-    count += st[b + S_COUNT]!;
-    sum += st[b + S_SUM]!;
-    if (st[b + S_MIN]! < min) min = st[b + S_MIN]!;
-    if (st[b + S_MAX]! > max) max = st[b + S_MAX]!;
+    count += st[b + COUNT]!;
+    sum += st[b + SUM]!;
+    if (st[b + MIN]! < min) min = st[b + MIN]!;
+    if (st[b + MAX]! > max) max = st[b + MAX]!;
   }
   if (count === 0) return EMPTY_WINDOW;
   const mean = sum / count;
@@ -153,20 +164,20 @@ export function windowStatistics(window: WindowSlices): WindowStatistics {
  * a small spread.
  */
 function secondMoment(st: Float64Array, slots: readonly number[], count: number): number {
-  const ref = st[slots[0]! * SUMMARY_FIELDS + S_SHIFT]!;
+  const ref = st[slots[0]! * SUMMARY_FIELDS + SHIFT]!;
   let offset = 0;
   for (const s of slots) {
     const b = s * SUMMARY_FIELDS;
-    offset += st[b + S_COUNT]! * (st[b + S_SHIFT]! - ref) + st[b + S_S1]!;
+    offset += st[b + COUNT]! * (st[b + SHIFT]! - ref) + st[b + S1]!;
   }
   offset /= count;
   let m2 = 0;
   for (const s of slots) {
     const b = s * SUMMARY_FIELDS;
-    const n = st[b + S_COUNT]!;
-    const s1 = st[b + S_S1]!;
-    const d = st[b + S_SHIFT]! - ref + s1 / n - offset;
-    m2 += Math.max(0, st[b + S_S2]! - (s1 * s1) / n) + n * d * d;
+    const n = st[b + COUNT]!;
+    const s1 = st[b + S1]!;
+    const d = st[b + SHIFT]! - ref + s1 / n - offset;
+    m2 += Math.max(0, st[b + S2]! - (s1 * s1) / n) + n * d * d;
   }
   return m2;
 }

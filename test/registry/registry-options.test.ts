@@ -168,6 +168,11 @@ describe('options on the lookup path', () => {
       expect(unknown(() => v.timer('t', { tags: { a: 'b' }, resolutin: 1 } as never))).toBe('resolutionMs');
       expect(unknown(() => v.counter('c', { tgas: { a: 'b' } } as never))).toBe('tags');
       expect(unknown(() => v.gauge('g', { timeout: 5 } as never))).toBe('timeoutMs');
+      // Malformed tags on the lookup path are not taken for "no tags".
+      for (const tags of [null, 5, 'x']) {
+        expect(errorOf(() => v.counter('c', { tags } as never)).code).toBe(ErrorCodes.INVALID_OPTION);
+        expect(errorOf(() => v.timer('t', { tags } as never)).code).toBe(ErrorCodes.INVALID_OPTION);
+      }
     });
   }
 
