@@ -52,11 +52,9 @@ export type {
   MeterSnapshot,
   MetricSnapshot,
   RateFields,
-  SeriesSnapshot,
-  SnapshotTree,
-  TaggedSnapshot,
   TimerSnapshot,
-} from './registry/snapshot.js';
+} from './metrics/snapshot.js';
+export type { SeriesSnapshot, SnapshotTree, TaggedSnapshot } from './registry/snapshot.js';
 export { ReporterError, ScheduledReporter } from './reporters/scheduled-reporter.js';
 export type {
   Report,

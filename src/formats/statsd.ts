@@ -8,7 +8,7 @@
  */
 
 import { InvalidOptionError, show } from '../errors.js';
-import type { DistributionFields, RateFields } from '../registry/snapshot.js';
+import type { DistributionFields, RateFields } from '../metrics/snapshot.js';
 
 /**
  * How tags are written:
