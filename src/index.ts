@@ -98,7 +98,7 @@ export type {
 export { DEFAULT_MAX_DATAGRAM_BYTES, UdpTransport } from './transports/udp.js';
 export type { UdpTransportOptions } from './transports/udp.js';
 export { TcpTransport } from './transports/tcp.js';
-export type { TcpTransportOptions } from './transports/tcp.js';
+export type { TcpTransportOptions } from './transports/tcp-options.js';
 export { StreamTransport } from './transports/stream.js';
 export type { StreamTransportOptions } from './transports/stream.js';
 export { MemoryTransport } from './transports/memory.js';

@@ -39,7 +39,9 @@ export async function graphiteExports(registry, clock, dist = DEFAULT_DIST) {
   const plaintext = await load(dist, 'graphite-plaintext.js');
   const pickle = await load(dist, 'graphite-pickle.js');
   if (plaintext === null || pickle === null) return {};
-  const { graphitePath, graphiteSuffixed, formatGraphiteLines } = plaintext;
+  // The path rules live in graphite-path.js (in graphite-plaintext.js in builds before it).
+  const { graphitePath, graphiteSuffixed } = (await load(dist, 'graphite-path.js')) ?? plaintext;
+  const { formatGraphiteLines } = plaintext;
   const { encodeGraphitePickle } = pickle;
   const cache = new WeakMap();
 

@@ -94,10 +94,13 @@ async function main() {
   for (const b of builds) {
     const lib = await import(new URL('index.js', b.dist).href);
     const registry = new lib.Registry();
-    for (let i = 0; i < TIMERS; i++) {
-      const t = registry.timer(`bench.export.timer${i}`);
-      for (let k = 0; k < 100; k++) t.update(((k * 37 + i) % 997) + 0.25);
-    }
+    const timers = [];
+    for (let i = 0; i < TIMERS; i++) timers.push(registry.timer(`bench.export.timer${i}`));
+    // Recorded again before every export (untimed): a window left idle for a minute is
+    // empty, and its statistics are no longer sent.
+    b.refresh = () => {
+      for (let i = 0; i < TIMERS; i++) for (let k = 0; k < 100; k++) timers[i].update(((k * 37 + i) % 997) + 0.25);
+    };
     b.registry = registry;
     b.formats = await graphiteExports(registry, registry.clock, b.dist);
     b.reporters = {
@@ -111,6 +114,7 @@ async function main() {
   const reportBytes = new Map();
 
   async function run(b, row) {
+    b.refresh();
     const t0 = performance.now();
     if (row === 'format plaintext') await b.formats['export.graphite-plaintext'].run();
     else if (row === 'format pickle') await b.formats['export.graphite-pickle'].run();

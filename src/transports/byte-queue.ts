@@ -8,6 +8,7 @@
  * @internal
  */
 
+import { coalesce, type Chunk } from './coalesce.js';
 import {
   report,
   TransportError,
@@ -45,19 +46,6 @@ export type ByteQueueOptions = {
   readonly name: string;
 };
 
-/** Whole records coalesced for one write or datagram. */
-export type Chunk = {
-  /** The bytes, framing included. */
-  readonly bytes: Buffer;
-  /** How many records they hold. */
-  readonly records: number;
-};
-
-const NEWLINE = Buffer.from('\n');
-
-function asBuffer(record: Uint8Array): Buffer {
-  return Buffer.isBuffer(record) ? record : Buffer.from(record.buffer, record.byteOffset, record.byteLength);
-}
 
 /**
  * A FIFO of records bounded in bytes. The transport calls {@link ByteQueue.push} from
@@ -201,31 +189,7 @@ export class ByteQueue {
     }
     const cap = this.#maxChunkBytes;
     if (!this.#flushing && this.#recordBytes < cap && sizes[start]! < cap) return null;
-    let end = start;
-    let total = 0;
-    let strings = true;
-    while (end < records.length && (end === start || total + sizes[end]! <= cap)) {
-      total += sizes[end]!;
-      if (typeof records[end] !== 'string') strings = false;
-      end++;
-    }
-    let bytes: Buffer;
-    if (strings) {
-      let text = '';
-      if (this.#lines) for (let i = start; i < end; i++) text += `${records[i] as string}\n`;
-      else for (let i = start; i < end; i++) text += records[i] as string;
-      bytes = Buffer.from(text, 'utf8');
-    } else if (end - start === 1 && !this.#lines) {
-      bytes = asBuffer(records[start] as Uint8Array);
-    } else {
-      const parts: Uint8Array[] = [];
-      for (let i = start; i < end; i++) {
-        const r = records[i]!;
-        parts.push(typeof r === 'string' ? Buffer.from(r, 'utf8') : r);
-        if (this.#lines) parts.push(NEWLINE);
-      }
-      bytes = Buffer.concat(parts, total);
-    }
+    const { end, total, bytes } = coalesce(records, sizes, start, cap, this.#lines);
     this.#advance(end, total);
     this.#inflightBytes += total;
     return { bytes, records: end - start };

@@ -8,7 +8,8 @@
 
 import type { Writable } from 'node:stream';
 import { boolean, checkValue, integer, is, readOptions, type Check } from '../internal/options.js';
-import { ByteQueue, type Chunk } from './byte-queue.js';
+import { ByteQueue } from './byte-queue.js';
+import type { Chunk } from './coalesce.js';
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_MAX_QUEUE_BYTES,

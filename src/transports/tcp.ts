@@ -8,115 +8,23 @@
 import net from 'node:net';
 import { checkValue, integer, readOptions } from '../internal/options.js';
 import { Backoff } from './backoff.js';
-import { ByteQueue, type Chunk } from './byte-queue.js';
+import { ByteQueue } from './byte-queue.js';
+import type { Chunk } from './coalesce.js';
+import { TCP_OPTIONS, type TcpTransportOptions } from './tcp-options.js';
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_MAX_QUEUE_BYTES,
   defaultTransportErrorHandler,
-  dropPolicyCheck,
-  errorHandlerCheck,
-  flushIntervalCheck,
-  framingCheck,
-  hostCheck,
   MutableTransportStats,
   portCheck,
-  queueBytesCheck,
   raceTimeout,
   report,
   TransportError,
   TransportErrorCodes,
-  type DropPolicy,
-  type Framing,
   type Transport,
   type TransportErrorHandler,
   type TransportStats,
 } from './transport.js';
-
-/** Options of a {@link TcpTransport}. */
-export type TcpTransportOptions = {
-  /**
-   * The server's host name or IP address, resolved again on every (re)connect.
-   *
-   * @defaultValue '127.0.0.1'
-   */
-  readonly host?: string;
-  /** The server's TCP port (required). */
-  readonly port: number;
-  /**
-   * How records are delimited.
-   *
-   * @defaultValue 'lines'
-   */
-  readonly framing?: Framing;
-  /**
-   * The most bytes kept while the server is unreachable or slow (the write in flight
-   * included). Beyond it records are dropped by `dropPolicy` and counted, and one
-   * `QUEUE_FULL` is reported until the queue drains.
-   *
-   * @defaultValue 4194304 (4 MiB)
-   */
-  readonly maxQueueBytes?: number;
-  /**
-   * What a full queue drops: the record being sent (`'newest'`, `send()` returns
-   * `false`) or the oldest queued ones (`'oldest'`, so the freshest data survives an
-   * outage, as Graphite wants).
-   *
-   * @defaultValue 'newest'
-   */
-  readonly dropPolicy?: DropPolicy;
-  /**
-   * The largest single write in bytes: queued records are coalesced up to this size.
-   * A larger record is written alone.
-   *
-   * @defaultValue 65536
-   */
-  readonly maxWriteBytes?: number;
-  /**
-   * How long records may wait to be coalesced into one write, in milliseconds.
-   *
-   * @defaultValue 10
-   */
-  readonly flushIntervalMs?: number;
-  /**
-   * How long one connection attempt may take, in milliseconds.
-   *
-   * @defaultValue 5000
-   */
-  readonly connectTimeoutMs?: number;
-  /**
-   * The first reconnect delay, in milliseconds; it doubles after each failure up to
-   * `maxBackoffMs`, and each delay is jittered down by up to half.
-   *
-   * @defaultValue 100
-   */
-  readonly minBackoffMs?: number;
-  /**
-   * The longest reconnect delay, in milliseconds (at least `minBackoffMs`).
-   *
-   * @defaultValue 30000
-   */
-  readonly maxBackoffMs?: number;
-  /**
-   * Receives failures, which are never thrown.
-   *
-   * @defaultValue a `TapemeasureWarning` per error code, at most one per minute
-   */
-  readonly onError?: TransportErrorHandler;
-};
-
-const TCP_OPTIONS = Object.freeze({
-  host: hostCheck,
-  port: portCheck,
-  framing: framingCheck,
-  maxQueueBytes: queueBytesCheck,
-  dropPolicy: dropPolicyCheck,
-  maxWriteBytes: integer(1, 2 ** 30),
-  flushIntervalMs: flushIntervalCheck,
-  connectTimeoutMs: integer(1, 600_000),
-  minBackoffMs: integer(1, 600_000),
-  maxBackoffMs: integer(1, 3_600_000),
-  onError: errorHandlerCheck,
-});
 
 const EMPTY = Buffer.alloc(0);
 

@@ -7,7 +7,8 @@
 
 import dgram from 'node:dgram';
 import { checkValue, integer, readOptions } from '../internal/options.js';
-import { ByteQueue, type Chunk } from './byte-queue.js';
+import { ByteQueue } from './byte-queue.js';
+import type { Chunk } from './coalesce.js';
 import { HostResolver } from './host-resolver.js';
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,

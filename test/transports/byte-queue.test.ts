@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ByteQueue, type ByteQueueOptions, type Chunk } from '../../src/transports/byte-queue.js';
+import { ByteQueue, type ByteQueueOptions } from '../../src/transports/byte-queue.js';
+import type { Chunk } from '../../src/transports/coalesce.js';
 import { MutableTransportStats, TransportErrorCodes, type TransportError } from '../../src/transports/transport.js';
 
 function queue(options: Partial<ByteQueueOptions> = {}) {
