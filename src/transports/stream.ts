@@ -231,10 +231,11 @@ export class StreamTransport implements Transport {
   }
 
   /**
-   * Writes what it can within `timeoutMs`; with `end: true`, then ends the stream.
-   * Removes the transport's listeners from the stream. Never rejects.
+   * Writes what it can within `timeoutMs` (what is left is dropped and counted); with
+   * `end: true`, then ends the stream. Removes the transport's listeners from the stream.
+   * Never rejects; later `send()`s are dropped.
    *
-   * @inheritDoc
+   * @param timeoutMs - the most time to spend flushing, in milliseconds.
    */
   async close(timeoutMs = DEFAULT_CLOSE_TIMEOUT_MS): Promise<void> {
     if (this.#closed) return;

@@ -109,7 +109,7 @@ const UDP_OPTIONS = Object.freeze({
  * terminated by it), so a StatsD daemon or carbon reads several per datagram. The
  * socket is created on first use, `unref()`ed and always has an `'error'` listener;
  * a server that is down loses datagrams silently, as UDP does. Records wait in a
- * bounded {@link ByteQueue} while a datagram fills, while the host name is resolved and
+ * bounded byte queue while a datagram fills, while the host name is resolved and
  * while the operating system has not yet sent them.
  *
  * @example

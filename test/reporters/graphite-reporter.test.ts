@@ -6,6 +6,7 @@ import { ErrorCodes } from '../../src/errors.js';
 import { encodeGraphitePickle } from '../../src/formats/graphite-pickle.js';
 import { Registry } from '../../src/registry/registry.js';
 import { GraphiteReporter } from '../../src/reporters/graphite-reporter.js';
+import type { ReporterError } from '../../src/reporters/scheduled-reporter.js';
 import { MemoryTransport } from '../../src/transports/memory.js';
 import { waitUntil } from '../helpers/wait.js';
 
@@ -272,6 +273,30 @@ describe('GraphiteReporter over a transport you pass', () => {
     const env = { GRAPHITE_PREFIX: 'from.env', GRAPHITE_PROTOCOL: 'PICKLE' };
     await new GraphiteReporter({ registry, transport, env }).stop();
     expect(transport.bytes().equals(encodeGraphitePickle([{ path: 'from.env.x', value: 1, timestampS: T0 }]).frames[0]!)).toBe(true);
+  });
+});
+
+describe('GraphiteReporter while carbon is away', () => {
+  it("drops the oldest records beyond maxQueueBytes and tells onError (QUEUE_FULL, kind 'transport')", async () => {
+    const sink = await tcpSink();
+    const port = sink.port;
+    await sink.close(); // nothing listens there now
+    const registry = new Registry();
+    for (let i = 0; i < 50; i++) registry.gauge(`g${i}`).set(i);
+    const errors: ReporterError[] = [];
+    const reporter = new GraphiteReporter({ registry, port, maxQueueBytes: 1_024, closeTimeoutMs: 50, onError: (e) => errors.push(e), env: {} });
+    await reporter.report();
+    await reporter.report();
+    const queueFull = errors.filter((e) => (e.cause as { code?: string } | undefined)?.code === ErrorCodes.QUEUE_FULL);
+    expect(queueFull).toHaveLength(1);
+    expect(queueFull[0]!.kind).toBe('transport');
+    expect(reporter.transportStats.queuedBytes).toBeLessThanOrEqual(1_024);
+    expect(reporter.stats.dropped).toBe(reporter.transportStats.droppedLines);
+    await reporter.stop();
+    const t = reporter.transportStats;
+    expect(t.sentLines).toBe(0);
+    expect(t.droppedLines).toBe(150); // three reports of 50 lines: every one accounted for
+    expect(reporter.stats.dropped).toBe(150);
   });
 });
 
