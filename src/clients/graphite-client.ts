@@ -7,10 +7,11 @@
  */
 
 import { clockCheck, systemClock, type Clock } from '../clock.js';
-import { integer, readOptions } from '../internal/options.js';
+import { readOptions } from '../internal/options.js';
 import type { Tags } from '../names.js';
 import { graphitePath, type GraphitePoint } from '../formats/graphite-path.js';
 import {
+  closeTimeoutCheck,
   DEFAULT_CLOSE_TIMEOUT_MS,
   defaultTransportErrorHandler,
   errorHandlerCheck,
@@ -47,7 +48,7 @@ const GRAPHITE_CLIENT_OPTIONS = Object.freeze({
   ...GRAPHITE_OPTIONS,
   clock: clockCheck,
   onError: errorHandlerCheck,
-  stopTimeoutMs: integer(0, 2 ** 31 - 1),
+  stopTimeoutMs: closeTimeoutCheck,
 });
 
 /** One point for {@link GraphiteClient.sendMany}. */

@@ -7,10 +7,11 @@
  */
 
 import { clockCheck, systemClock, type Clock } from '../clock.js';
-import { func, integer, number, readOptions } from '../internal/options.js';
+import { func, number, readOptions } from '../internal/options.js';
 import type { StatsdMetricType, StatsdSeries } from '../formats/statsd.js';
 import { sanitizeStatsdSetMember } from '../formats/statsd-sanitize.js';
 import {
+  closeTimeoutCheck,
   DEFAULT_CLOSE_TIMEOUT_MS,
   defaultTransportErrorHandler,
   errorHandlerCheck,
@@ -62,7 +63,7 @@ const STATSD_CLIENT_OPTIONS = Object.freeze({
   onError: errorHandlerCheck,
   clock: clockCheck,
   random: func,
-  stopTimeoutMs: integer(0, 2 ** 31 - 1),
+  stopTimeoutMs: closeTimeoutCheck,
 });
 
 /** Options of one call. */

@@ -11,6 +11,7 @@
 import { checkValue, integer, is } from '../internal/options.js';
 import { TcpTransport } from '../transports/tcp.js';
 import {
+  datagramBytesCheck,
   dropPolicyCheck,
   flushIntervalCheck,
   queueBytesCheck,
@@ -29,7 +30,7 @@ import { UdpTransport } from '../transports/udp.js';
  * @internal
  */
 export const SENDER_TRANSPORT_OPTIONS = Object.freeze({
-  maxDatagramBytes: integer(2, 65_507),
+  maxDatagramBytes: datagramBytesCheck,
   maxQueueBytes: queueBytesCheck,
   dropPolicy: dropPolicyCheck,
   flushIntervalMs: flushIntervalCheck,

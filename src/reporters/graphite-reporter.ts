@@ -9,11 +9,11 @@
 import type { GraphiteEncoder } from '../clients/graphite-encoder.js';
 import { GRAPHITE_OPTIONS, openGraphite, type GraphiteOptions } from '../clients/graphite-options.js';
 import { graphitePath, graphiteSuffixed, type GraphitePoint } from '../formats/graphite-path.js';
-import { integer, readOptions } from '../internal/options.js';
+import { readOptions } from '../internal/options.js';
 import { sliceYielder } from '../internal/slicer.js';
 import type { Tags } from '../names.js';
 import type { Metric } from '../registry/types.js';
-import { DEFAULT_CLOSE_TIMEOUT_MS, type Transport, type TransportStats } from '../transports/transport.js';
+import { closeTimeoutCheck, DEFAULT_CLOSE_TIMEOUT_MS, type Transport, type TransportStats } from '../transports/transport.js';
 import { REPORTER_OPTIONS, ScheduledReporter, type Report, type ScheduledReporterOptions } from './scheduled-reporter.js';
 
 /** Options of a {@link GraphiteReporter}: what to report, and where. */
@@ -28,7 +28,7 @@ export type GraphiteReporterOptions = ScheduledReporterOptions &
     readonly closeTimeoutMs?: number;
   };
 
-const GRAPHITE_REPORTER_OPTIONS = Object.freeze({ ...GRAPHITE_OPTIONS, closeTimeoutMs: integer(0, 2 ** 31 - 1) });
+const GRAPHITE_REPORTER_OPTIONS = Object.freeze({ ...GRAPHITE_OPTIONS, closeTimeoutMs: closeTimeoutCheck });
 
 /** Per metric: its base path (prefix, name, tags) and the paths of its suffixes, built once. */
 type Paths = { readonly base: string; readonly bySuffix: Map<string, string> };

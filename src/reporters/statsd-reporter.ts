@@ -7,10 +7,10 @@
 
 import { openStatsd, STATSD_OPTIONS, type StatsdOptions } from '../clients/statsd-options.js';
 import type { StatsdFormat, StatsdSeries } from '../formats/statsd.js';
-import { integer, readOptions } from '../internal/options.js';
+import { readOptions } from '../internal/options.js';
 import { sliceYielder } from '../internal/slicer.js';
 import type { Metric } from '../registry/types.js';
-import { DEFAULT_CLOSE_TIMEOUT_MS, type Transport, type TransportStats } from '../transports/transport.js';
+import { closeTimeoutCheck, DEFAULT_CLOSE_TIMEOUT_MS, type Transport, type TransportStats } from '../transports/transport.js';
 import { REPORTER_OPTIONS, ScheduledReporter, type Report, type ScheduledReporterOptions } from './scheduled-reporter.js';
 
 /** Options of a {@link StatsdReporter}. */
@@ -25,7 +25,7 @@ export type StatsdReporterOptions = ScheduledReporterOptions &
     readonly closeTimeoutMs?: number;
   };
 
-const STATSD_REPORTER_OPTIONS = Object.freeze({ ...STATSD_OPTIONS, closeTimeoutMs: integer(0, 2 ** 31 - 1) });
+const STATSD_REPORTER_OPTIONS = Object.freeze({ ...STATSD_OPTIONS, closeTimeoutMs: closeTimeoutCheck });
 
 /** Series formatted between two looks at the clock. */
 const SLICE_CHECK_EVERY = 64;

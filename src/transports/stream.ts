@@ -7,7 +7,7 @@
  */
 
 import type { Writable } from 'node:stream';
-import { boolean, checkValue, integer, is, readOptions, type Check } from '../internal/options.js';
+import { boolean, checkValue, is, readOptions, type Check } from '../internal/options.js';
 import { ByteQueue } from './byte-queue.js';
 import type { Chunk } from './coalesce.js';
 import {
@@ -29,6 +29,7 @@ import {
   type Transport,
   type TransportErrorHandler,
   type TransportStats,
+  writeBytesCheck,
 } from './transport.js';
 
 /** Options of a {@link StreamTransport}. */
@@ -98,7 +99,7 @@ const STREAM_OPTIONS = Object.freeze({
   framing: framingCheck,
   maxQueueBytes: queueBytesCheck,
   dropPolicy: dropPolicyCheck,
-  maxWriteBytes: integer(1, 2 ** 30),
+  maxWriteBytes: writeBytesCheck,
   flushIntervalMs: flushIntervalCheck,
   end: boolean,
   onError: errorHandlerCheck,

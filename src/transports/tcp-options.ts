@@ -16,6 +16,7 @@ import {
   type DropPolicy,
   type Framing,
   type TransportErrorHandler,
+  writeBytesCheck,
 } from './transport.js';
 
 /** Options of a {@link TcpTransport}. */
@@ -101,7 +102,7 @@ export const TCP_OPTIONS = Object.freeze({
   framing: framingCheck,
   maxQueueBytes: queueBytesCheck,
   dropPolicy: dropPolicyCheck,
-  maxWriteBytes: integer(1, 2 ** 30),
+  maxWriteBytes: writeBytesCheck,
   flushIntervalMs: flushIntervalCheck,
   connectTimeoutMs: integer(1, 600_000),
   minBackoffMs: integer(1, 600_000),

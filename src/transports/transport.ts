@@ -199,6 +199,18 @@ export const flushIntervalCheck: Check<number> = integer(0, 60_000);
 /** A bound of a queue in bytes. @internal */
 export const queueBytesCheck: Check<number> = integer(1, 2 ** 31);
 
+/** The largest write of a stream transport, in bytes. @internal */
+export const writeBytesCheck: Check<number> = integer(1, 2 ** 30);
+
+/** The largest UDP payload (IPv4), in bytes. */
+const MAX_UDP_PAYLOAD = 65_507;
+
+/** The largest datagram of a UDP transport, in bytes. @internal */
+export const datagramBytesCheck: Check<number> = integer(2, MAX_UDP_PAYLOAD);
+
+/** How long a close or a stop may last, in milliseconds (what `setTimeout` accepts). @internal */
+export const closeTimeoutCheck: Check<number> = integer(0, 2 ** 31 - 1);
+
 /** An `onError` of a transport. @internal */
 export const errorHandlerCheck: Check<TransportErrorHandler> = func as Check<TransportErrorHandler>;
 

@@ -13,6 +13,7 @@ import { HostResolver } from './host-resolver.js';
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_MAX_QUEUE_BYTES,
+  datagramBytesCheck,
   defaultTransportErrorHandler,
   dropPolicyCheck,
   errorHandlerCheck,
@@ -90,13 +91,10 @@ export type UdpTransportOptions = {
 /** Default {@link UdpTransportOptions.maxDatagramBytes}. */
 export const DEFAULT_MAX_DATAGRAM_BYTES = 1432;
 
-/** The largest UDP payload over IPv4. */
-const MAX_UDP_PAYLOAD = 65_507;
-
 const UDP_OPTIONS = Object.freeze({
   host: hostCheck,
   port: portCheck,
-  maxDatagramBytes: integer(2, MAX_UDP_PAYLOAD),
+  maxDatagramBytes: datagramBytesCheck,
   flushIntervalMs: flushIntervalCheck,
   maxQueueBytes: queueBytesCheck,
   dropPolicy: dropPolicyCheck,
