@@ -2,15 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  escapeHelp,
-  escapeLabelValue,
-  formatPrometheus,
-  labelName,
-  prometheusChunks,
-  prometheusName,
-  type PrometheusSeries,
-} from '../../src/formats/prometheus.js';
+import { formatPrometheus, prometheusChunks, type PrometheusSeries } from '../../src/formats/prometheus.js';
+import { escapeHelp, escapeLabelValue, labelName, prometheusName } from '../../src/formats/prometheus-names.js';
 import type { DistributionFields } from '../../src/registry/snapshot.js';
 
 const golden = (name: string): string => fileURLToPath(new URL(`./golden/${name}`, import.meta.url));
