@@ -172,7 +172,7 @@ const RENDER_WARNINGS = new WarningLimiter();
 export async function renderMetrics(options?: RenderMetricsOptions): Promise<string> {
   rejectRegistryAsOptions('renderMetrics', options);
   const o = readOptions('renderMetrics', options, RENDER_OPTIONS);
-  const chunks = await renderChunks({
+  const body = await renderBody({
     registry: registryOf(o),
     format: o.format ?? 'json',
     filter: compileSelector(o.filter, 'renderMetrics'),
@@ -181,13 +181,7 @@ export async function renderMetrics(options?: RenderMetricsOptions): Promise<str
     report: endpointErrors(o.onError as ((error: EndpointError) => void) | undefined, RENDER_WARNINGS),
     aborted: () => false,
   });
-  // A string result: no need to encode. Join in slices all the same (formatting is lazy).
-  const parts: string[] = [];
-  const pause = sliceYielder();
-  for (const chunk of chunks!) {
-    parts.push(chunk);
-    const wait = pause();
-    if (wait !== undefined) await wait;
-  }
-  return parts.join('');
+  // Encoded in slices, decoded in one go: measured faster, and with shorter stretches,
+  // than joining the chunks (flattening megabytes of concatenated strings at once).
+  return body!.toString('utf8');
 }

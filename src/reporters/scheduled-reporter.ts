@@ -42,137 +42,32 @@
  */
 
 import type { Clock } from '../clock.js';
-import { clockCheck } from '../clock.js';
 import { ErrorCodes, MetricsError, show } from '../errors.js';
-import { DEFAULT_STATISTICS, statisticCheck, timeUnitCheck, type Statistic, type TimeUnit } from '../formats/statistics.js';
-import { arrayOf, checkValue, func, integer, oneOf, readOptions, type Schema } from '../internal/options.js';
+import { DEFAULT_STATISTICS } from '../formats/statistics.js';
+import { checkValue, readOptions } from '../internal/options.js';
 import { WARNING_INTERVAL_MS, WarningLimiter } from '../internal/warnings.js';
-import { registryOf, rejectRegistryAsOptions, REGISTRY_OPTION } from '../registry/registry-option.js';
+import { registryOf, rejectRegistryAsOptions } from '../registry/registry-option.js';
 import type { MetricRegistry } from '../registry/types.js';
+import { AlignedTimer } from './aligned-timer.js';
 import { ReportCollector } from './collect.js';
 import { ReporterError, type Report, type ReporterErrorKind, type ReporterStats } from './report.js';
-import { compileSelector, selectorCheck, type MetricSelector } from './select.js';
-import { SelfMetrics, selfMetricsCheck, type SelfMetricsOptions } from './self-metrics.js';
+import {
+  intervalCheck,
+  REPORTER_OPTIONS,
+  schemaWithout,
+  type ReporterIdentity,
+  type ScheduledReporterOptions,
+} from './reporter-options.js';
+import { compileSelector } from './select.js';
+import { SelfMetrics } from './self-metrics.js';
 
-// The types of a report live in report.ts; subclasses import them from here too.
+// What a subclass needs, from one import: the options (reporter-options.ts) and the
+// types of a report (report.ts).
+export { REPORTER_OPTIONS } from './reporter-options.js';
+export type { ReporterIdentity, ScheduledReporterOptions } from './reporter-options.js';
 export { ReporterError } from './report.js';
 export type { Report, ReportField, ReporterErrorKind, ReporterStats, ReportSeries } from './report.js';
 export type { SelfMetricsOptions } from './self-metrics.js';
-
-/** Options every scheduled reporter accepts. */
-export type ScheduledReporterOptions = {
-  /**
-   * The registry to report: a `Registry`, a scope of one, or any object with the
-   * registry brand.
-   *
-   * @defaultValue the default registry
-   */
-  readonly registry?: MetricRegistry;
-  /**
-   * Which metrics to report: a name prefix, a glob, a list of them, or a predicate.
-   *
-   * @defaultValue every metric
-   */
-  readonly filter?: MetricSelector;
-  /**
-   * The unit rates are reported per (`'min'`: events per minute).
-   *
-   * @defaultValue `'s'`
-   */
-  readonly rateUnit?: TimeUnit;
-  /**
-   * The unit timer durations are reported in.
-   *
-   * @defaultValue `'ms'`
-   */
-  readonly durationUnit?: TimeUnit;
-  /**
-   * Which statistics to report for meters, histograms and timers (counters report
-   * `count` if it is listed; gauges always report their value).
-   *
-   * @defaultValue {@link DEFAULT_STATISTICS}: all but `sum` and `windowCount`
-   */
-  readonly statistics?: readonly Statistic[];
-  /**
-   * Where histogram and timer statistics come from: `'window'`, the metric's recent
-   * sliding window (about a minute, shared by every reader); `'interval'`, the values
-   * recorded since this reporter's previous report (its own reader, so two reporters
-   * never disturb each other; an interval with no values omits them).
-   *
-   * @defaultValue `'interval'` for `StatsdReporter`, `'window'` for every other reporter
-   */
-  readonly distribution?: 'window' | 'interval';
-  /**
-   * Called with every error; must not throw (what it throws is ignored).
-   *
-   * @defaultValue one `process.emitWarning` per error kind, then at most one per kind
-   *   per minute, saying how many were suppressed.
-   */
-  readonly onError?: (error: ReporterError) => void;
-  /**
-   * Also count reports, failures, skipped reports, dropped items, bytes sent and the
-   * last report's duration as metrics in the registry.
-   *
-   * @defaultValue false
-   */
-  readonly selfMetrics?: boolean | SelfMetricsOptions;
-  /**
-   * How long `stop()` waits for the running report, the final report and the close,
-   * together, before giving up (reported as `stop-timeout`), in milliseconds.
-   *
-   * @defaultValue 5000
-   */
-  readonly stopTimeoutMs?: number;
-  /**
-   * The wall-clock source for alignment and timestamps.
-   *
-   * @defaultValue the registry's clock
-   */
-  readonly clock?: Clock;
-};
-
-/** Who a subclass of {@link ScheduledReporter} is; see its constructor. */
-export type ReporterIdentity = {
-  /** The reporter's kind, in warnings and self-metric names (`'statsd'`). */
-  readonly kind: string;
-  /** Its name in error messages (`'StatsdReporter'`). */
-  readonly where: string;
-  /** The schema of the subclass's own options (beyond `REPORTER_OPTIONS`). */
-  readonly schema?: Schema;
-  /**
-   * The default of `distribution` for this reporter.
-   *
-   * @defaultValue `'window'`
-   */
-  readonly distribution?: 'window' | 'interval';
-  /** Options of `REPORTER_OPTIONS` that do not apply to this reporter: passing one is an unknown option. */
-  readonly omit?: readonly (keyof ScheduledReporterOptions)[];
-};
-
-/** The longest interval `setTimeout` accepts. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** The check of `start(intervalMs)`. */
-const intervalCheck = integer(1, MAX_TIMER_MS);
-
-/**
- * The schema of {@link ScheduledReporterOptions}: every scheduled reporter reads these
- * keys, and passes them as `alsoKnown` when it reads its own.
- *
- * @internal
- */
-export const REPORTER_OPTIONS = Object.freeze({
-  ...REGISTRY_OPTION,
-  filter: selectorCheck,
-  rateUnit: timeUnitCheck,
-  durationUnit: timeUnitCheck,
-  statistics: arrayOf(statisticCheck),
-  distribution: oneOf('window', 'interval'),
-  onError: func,
-  selfMetrics: selfMetricsCheck,
-  stopTimeoutMs: integer(1, MAX_TIMER_MS),
-  clock: clockCheck,
-});
 
 /**
  * The base of push reporters: `start(intervalMs)` schedules reports on one `unref()`ed
@@ -200,8 +95,7 @@ export abstract class ScheduledReporter {
 
   #state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   #intervalMs = 0;
-  #timer: NodeJS.Timeout | null = null;
-  #lastScheduledMs = Number.NEGATIVE_INFINITY;
+  #timer: AlignedTimer | null = null;
   #inFlight: Promise<void> | null = null;
   #stopped: Promise<void> | null = null;
   #sendSkipped = false;
@@ -218,7 +112,7 @@ export abstract class ScheduledReporter {
     const { kind, where, schema = {}, distribution = 'window', omit } = identity;
     rejectRegistryAsOptions(where, options);
     // Omitted keys are unknown options, and read as not given.
-    const own = (omit === undefined ? REPORTER_OPTIONS : without(REPORTER_OPTIONS, omit)) as typeof REPORTER_OPTIONS;
+    const own = (omit === undefined ? REPORTER_OPTIONS : schemaWithout(REPORTER_OPTIONS, omit)) as typeof REPORTER_OPTIONS;
     const o = readOptions(where, options, own, schema);
     this.registry = registryOf(o);
     this.kind = kind;
@@ -340,7 +234,9 @@ export abstract class ScheduledReporter {
     this.#state = 'running';
     this.#intervalMs = intervalMs;
     this.#collector.open();
-    this.#schedule();
+    this.#timer = new AlignedTimer(this.clock, intervalMs, (timestampMs) => {
+      this.#onDue(timestampMs);
+    });
     return this;
   }
 
@@ -370,7 +266,7 @@ export abstract class ScheduledReporter {
 
   async #stop(): Promise<void> {
     this.#state = 'stopping';
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer?.stop();
     this.#timer = null;
     let closing = false;
     const close = async (): Promise<void> => {
@@ -403,30 +299,8 @@ export abstract class ScheduledReporter {
     this.#state = 'stopped';
   }
 
-  #schedule(): void {
-    const nowMs = this.clock.now();
-    const interval = this.#intervalMs;
-    // The next multiple of the interval after now, and never the one already used (a
-    // timer can fire a little before the wall clock reaches its boundary).
-    // (If the wall clock was set back by more than an interval, start afresh from now.)
-    let next = (Math.floor(nowMs / interval) + 1) * interval;
-    if (next <= this.#lastScheduledMs && this.#lastScheduledMs - nowMs <= interval) next = this.#lastScheduledMs + interval;
-    this.#lastScheduledMs = next;
-    const delay = Math.min(Math.max(next - nowMs, 0), MAX_TIMER_MS);
-    const timer = setTimeout(() => {
-      this.#onTimer(next);
-    }, delay);
-    timer.unref();
-    this.#timer = timer;
-  }
-
-  #onTimer(dueMs: number): void {
+  #onDue(timestampMs: number): void {
     if (this.#state !== 'running') return;
-    // The report carries the boundary it was due at; if the wall clock jumped meanwhile
-    // (NTP, a suspended VM), the boundary it is at now.
-    const nowMs = this.clock.now();
-    const timestampMs = Math.abs(nowMs - dueMs) < this.#intervalMs ? dueMs : Math.floor(nowMs / this.#intervalMs) * this.#intervalMs;
-    this.#schedule();
     if (this.#inFlight !== null) {
       this.#self.skipped();
       return;
@@ -464,12 +338,6 @@ export abstract class ScheduledReporter {
   }
 }
 
-/** `schema` without the keys in `keys`. */
-function without(schema: Schema, keys: readonly string[]): Schema {
-  const out: Record<string, Schema[string]> = {};
-  for (const key of Object.keys(schema)) if (!keys.includes(key)) out[key] = schema[key]!;
-  return out;
-}
 
 /** Resolves `true` if `promise` settles within `ms`, `false` otherwise; never rejects. */
 function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {

@@ -129,3 +129,36 @@ describe('formatPrometheus', () => {
     );
   });
 });
+
+describe('formatPrometheus options', () => {
+  it.each([
+    ['prefix', '9bad'],
+    ['prefix', 'a b'],
+    ['prefix', 3],
+    ['onCollision', 'warn'],
+  ] as const)('rejects %s: %o with INVALID_OPTION', (key, value) => {
+    expect(() => formatPrometheus([], 'prometheus', { [key]: value } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_TAPEMEASURE_INVALID_OPTION' }) as Error,
+    );
+  });
+
+  it('rejects a format other than prometheus and openmetrics', () => {
+    expect(() => formatPrometheus([], 'json' as never)).toThrow(expect.objectContaining({ code: 'ERR_TAPEMEASURE_INVALID_OPTION' }) as Error);
+  });
+
+  it('rejects a typo, suggesting the option', () => {
+    expect(() => formatPrometheus([], 'prometheus', { prefx: 'a' } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_TAPEMEASURE_UNKNOWN_OPTION', suggestion: 'prefix' }) as Error,
+    );
+  });
+
+  it('checks the options of prometheusChunks at the call, not at the first chunk', () => {
+    expect(() => prometheusChunks([], 'prometheus', { prefix: '9' })).toThrow(
+      expect.objectContaining({ code: 'ERR_TAPEMEASURE_INVALID_OPTION' }) as Error,
+    );
+  });
+
+  it('accepts an empty prefix as none', () => {
+    expect(formatPrometheus([SERIES[2]!], 'prometheus', { prefix: '' })).toContain('\njobs_done_total 7\n');
+  });
+});
