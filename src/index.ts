@@ -74,7 +74,7 @@ export type { MetricsServer, ServeMetricsOptions } from './exposition/server.js'
 export type { MetricsFormat } from './exposition/negotiate.js';
 export { EndpointError } from './exposition/endpoint-error.js';
 export type { EndpointErrorKind } from './exposition/endpoint-error.js';
-export { buildSnapshotTree, formatJsonLine, formatJsonTree, jsonTreeChunks, SnapshotTreeBuilder } from './formats/json.js';
+export { buildSnapshotTree, formatJsonLine, formatJsonTree, jsonLineChunks, jsonTreeChunks, SnapshotTreeBuilder } from './formats/json.js';
 export type { JsonReportDocument, JsonSeries } from './formats/json.js';
 export { formatPrometheus, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, prometheusChunks } from './formats/prometheus.js';
 export type { PrometheusFormat, PrometheusFormatOptions, PrometheusSeries } from './formats/prometheus.js';

@@ -8,7 +8,7 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { InvalidOptionError } from '../errors.js';
-import { jsonTreeChunks, SnapshotTreeBuilder } from '../formats/json.js';
+import { jsonLineChunks, SnapshotTreeBuilder } from '../formats/json.js';
 import { is, nonEmptyString, readOptions, type Check } from '../internal/options.js';
 import { sliceYielder } from '../internal/slicer.js';
 import type { SnapshotTree } from '../registry/snapshot.js';
@@ -167,20 +167,15 @@ async function snapshotTreeInSlices(series: readonly ReportSeries[]): Promise<Sn
  * that a large registry never stalls the event loop.
  */
 async function formatJsonLineInSlices(timestampMs: number, tree: SnapshotTree): Promise<Buffer> {
-  const parts = [
-    Buffer.from(`{"timestamp":${JSON.stringify(new Date(timestampMs).toISOString())},"timestampMs":${timestampMs},"metrics":`),
-  ];
+  const parts: Buffer[] = [];
   const pause = sliceYielder();
-  for (const chunk of jsonTreeChunks(tree)) {
+  for (const chunk of jsonLineChunks(timestampMs, tree)) {
     parts.push(Buffer.from(chunk, 'utf8'));
     const wait = pause();
     if (wait !== undefined) await wait;
   }
-  parts.push(LINE_END);
   return Buffer.concat(parts);
 }
-
-const LINE_END = Buffer.from('}\n');
 
 function noop(): void {
   // Errors after stop() are of no interest.

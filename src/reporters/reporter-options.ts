@@ -93,7 +93,13 @@ export type ReporterIdentity = {
   readonly kind: string;
   /** Its name in error messages (`'StatsdReporter'`). */
   readonly where: string;
-  /** The schema of the subclass's own options (beyond `REPORTER_OPTIONS`). */
+  /**
+   * The schema of the subclass's own options (beyond `REPORTER_OPTIONS`), for
+   * tapemeasure's own reporters. A reporter of yours takes its own options out of the
+   * object before it hands the rest to `super()`.
+   *
+   * @internal
+   */
   readonly schema?: Schema;
   /**
    * The default of `distribution` for this reporter.

@@ -137,7 +137,7 @@ describe('formatPrometheus options', () => {
     ['prefix', 3],
     ['onCollision', 'warn'],
   ] as const)('rejects %s: %o with INVALID_OPTION', (key, value) => {
-    expect(() => formatPrometheus([], 'prometheus', { [key]: value } as never)).toThrow(
+    expect(() => formatPrometheus([], 'prometheus', { [key]: value })).toThrow(
       expect.objectContaining({ code: 'ERR_TAPEMEASURE_INVALID_OPTION' }) as Error,
     );
   });
