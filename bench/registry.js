@@ -1,6 +1,21 @@
 /** tapemeasure's registry export: 10,000 timers holding 100 values each. */
 
+import process from 'node:process';
+import { pathToFileURL, URL } from 'node:url';
+import { isMainThread, workerData } from 'node:worker_threads';
 import { HUNDRED_MS } from './lib/values.js';
+
+// The build the library was loaded from: `--compare=DIR/index.js` runs a second copy
+// (bench/tapemeasure.js), whose export rows must use its own modules too.
+const distPath = (isMainThread ? undefined : workerData?.options?.dist) ?? process.env.TAPEMEASURE_DIST;
+
+/** The dist/ directory of the build under test. */
+export const distDir = distPath === undefined ? new URL('../dist/', import.meta.url) : new URL('./', pathToFileURL(distPath));
+
+/** Imports a module of the build under test (`'index.js'`, `'formats/statsd.js'`). */
+export function fromDist(file) {
+  return import(new URL(file, distDir).href);
+}
 
 /** Fills `registry` with `timers` timers of 100 values each (0.01 ms to 1.5 s). */
 export function fillTimers(registry, timers) {
@@ -11,10 +26,29 @@ export function fillTimers(registry, timers) {
 }
 
 /**
- * The JSON export as users get it: what `GET /metrics` renders (the snapshot tree, read and
- * serialised in 8 ms slices that yield to the event loop).
+ * The exports as users get them: what `GET /metrics` renders (the snapshot tree, read
+ * and serialised in 8 ms slices that yield to the event loop), and what every push
+ * reporter reads before it formats (the collector: gauges, snapshots, deltas, units).
  */
 export async function snapshotExport(registry) {
-  const { renderMetrics } = await import('../dist/exposition/handler.js');
-  return { 'export.json': { run: () => renderMetrics(registry, 'json') } };
+  const { renderMetrics, ScheduledReporter } = await fromDist('index.js');
+  class CountingReporter extends ScheduledReporter {
+    series = 0;
+    constructor(options) {
+      super(options, { kind: 'bench', where: 'CountingReporter' });
+    }
+    send(report) {
+      this.series = report.series.length;
+    }
+  }
+  const reporter = new CountingReporter({ registry });
+  return {
+    'export.json': { run: () => renderMetrics({ registry, format: 'json' }) },
+    'export.collect': {
+      run: async () => {
+        await reporter.report();
+        return reporter.series;
+      },
+    },
+  };
 }

@@ -55,33 +55,28 @@ export type {
   TimerSnapshot,
 } from './metrics/snapshot.js';
 export type { SeriesSnapshot, SnapshotTree, TaggedSnapshot } from './registry/snapshot.js';
-export { ReporterError, ScheduledReporter } from './reporters/scheduled-reporter.js';
-export type {
-  Report,
-  ReportField,
-  ReportSeries,
-  ReporterErrorKind,
-  ReporterStats,
-  ScheduledReporterOptions,
-  SelfMetricsOptions,
-} from './reporters/scheduled-reporter.js';
-export { ALL_STATISTICS, DEFAULT_STATISTICS, STATISTIC_SUFFIX, TIME_UNIT_MS } from './formats/statistics.js';
+export { ScheduledReporter } from './reporters/scheduled-reporter.js';
+export type { ReporterIdentity, ScheduledReporterOptions } from './reporters/scheduled-reporter.js';
+export { ReporterError } from './reporters/report.js';
+export type { Report, ReportField, ReportSeries, ReporterErrorKind, ReporterStats } from './reporters/report.js';
+export type { SelfMetricsOptions } from './reporters/self-metrics.js';
+export { ALL_STATISTICS, DEFAULT_STATISTICS, STATISTIC_SUFFIX, TIME_UNIT_MS, TIME_UNITS } from './formats/statistics.js';
 export type { Statistic, TimeUnit } from './formats/statistics.js';
 export type { MetricSelector } from './reporters/select.js';
 export { JsonStreamReporter } from './reporters/json-stream-reporter.js';
 export type { JsonStreamReporterOptions } from './reporters/json-stream-reporter.js';
-export { metricsHandler, renderMetrics, serveMetrics } from './exposition/handler.js';
-export type {
-  MetricsFormat,
-  MetricsHandler,
-  MetricsHandlerOptions,
-  MetricsServer,
-  RenderMetricsOptions,
-  ServeMetricsOptions,
-} from './exposition/handler.js';
+export { metricsHandler } from './exposition/handler.js';
+export type { MetricsHandler, MetricsHandlerOptions } from './exposition/handler.js';
+export { renderMetrics } from './exposition/render.js';
+export type { RenderMetricsOptions } from './exposition/render.js';
+export { serveMetrics } from './exposition/server.js';
+export type { MetricsServer, ServeMetricsOptions } from './exposition/server.js';
+export type { MetricsFormat } from './exposition/negotiate.js';
+export { EndpointError } from './exposition/endpoint-error.js';
+export type { EndpointErrorKind } from './exposition/endpoint-error.js';
 export { buildSnapshotTree, SnapshotTreeBuilder } from './registry/snapshot-tree.js';
 export type { JsonSeries } from './registry/snapshot-tree.js';
-export { formatJsonLine, formatJsonTree, jsonTreeChunks } from './formats/json.js';
+export { formatJsonLine, formatJsonTree, jsonLineChunks, jsonTreeChunks } from './formats/json.js';
 export type { JsonReportDocument } from './formats/json.js';
 export { formatPrometheus, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, prometheusChunks } from './formats/prometheus.js';
 export type { PrometheusFormat, PrometheusFormatOptions, PrometheusSeries } from './formats/prometheus.js';

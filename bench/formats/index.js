@@ -4,45 +4,32 @@
  * series of the registry the way its reporter would, from the public metric API.
  */
 
-import { performance } from 'node:perf_hooks';
 import process from 'node:process';
-import { setImmediate } from 'node:timers';
+import { existsSync } from 'node:fs';
 import { URL } from 'node:url';
 import { graphiteExports } from './graphite.js';
-import { existsSync } from 'node:fs';
-
-const dist = new URL('../../dist/formats/', import.meta.url);
+import { distDir, fromDist } from '../registry.js';
 
 async function optional(file) {
-  const url = new URL(file, dist);
-  if (!existsSync(url)) return null;
+  if (!existsSync(new URL(file, distDir))) return null;
   try {
-    return await import(url.href);
+    return await fromDist(file);
   } catch (error) {
-    process.emitWarning(`bench: cannot load dist/formats/${file}: ${String(error)}`);
+    process.emitWarning(`bench: cannot load ${file} of the build: ${String(error)}`);
     return null;
   }
 }
 
-/** Yields to the event loop whenever `budgetMs` has passed since the last yield. */
-function yielder(budgetMs) {
-  let since = performance.now();
-  return async () => {
-    if (performance.now() - since < budgetMs) return;
-    await new Promise((resolve) => setImmediate(resolve));
-    since = performance.now();
-  };
-}
-
 export async function formatExports(registry, clock) {
   const out = {};
-  // What GET /metrics serves for Prometheus: read, formatted and encoded in 8 ms slices.
-  const http = await import('../../dist/exposition/handler.js').catch(() => null);
-  if (typeof http?.renderMetrics === 'function') {
-    out['export.prometheus'] = { run: () => http.renderMetrics(registry, 'prometheus') };
-  }
-  const statsd = await optional('statsd.js');
-  if (typeof statsd?.StatsdFormat === 'function') {
+  const { renderMetrics } = await fromDist('index.js');
+  // What GET /metrics serves for Prometheus and OpenMetrics: read, formatted and encoded in 8 ms slices.
+  out['export.prometheus'] = { run: () => renderMetrics({ registry, format: 'prometheus' }) };
+  out['export.openmetrics'] = { run: () => renderMetrics({ registry, format: 'openmetrics' }) };
+  const statsd = await optional('formats/statsd.js');
+  // The one event-loop slicer of the build (8 ms slices).
+  const slicer = await optional('internal/slicer.js');
+  if (typeof statsd?.StatsdFormat === 'function' && typeof slicer?.sliceYielder === 'function') {
     const format = new statsd.StatsdFormat();
     const SUFFIXES = [
       ['m1Rate', '.m1_rate'],
@@ -56,7 +43,7 @@ export async function formatExports(registry, clock) {
       run: async () => {
         // Lines leave in batches (as the transport packs them into datagrams), never as
         // one 5 MB string.
-        const pause = yielder(8);
+        const pause = slicer.sliceYielder();
         const batches = [];
         let lines = [];
         for (const m of registry.metrics()) {
@@ -74,7 +61,8 @@ export async function formatExports(registry, clock) {
             batches.push(lines.join('\n'));
             lines = [];
           }
-          await pause();
+          const wait = pause();
+          if (wait !== undefined) await wait;
         }
         batches.push(lines.join('\n'));
         return batches.reduce((bytes, batch) => bytes + batch.length + 1, 0);

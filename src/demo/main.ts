@@ -88,7 +88,7 @@ function routeOf(url: string): Route | null {
 
 function application(registry: Registry): (req: IncomingMessage, res: ServerResponse) => void {
   const { timers, responses, payloadBytes, inFlight } = instrument(registry);
-  const metrics = metricsHandler(registry);
+  const metrics = metricsHandler({ registry });
   return (req, res) => {
     if ((req.url ?? '').split('?')[0] === '/metrics') {
       void metrics(req, res);
@@ -122,9 +122,9 @@ class SummaryReporter extends ScheduledReporter {
   #previous = 0;
   readonly #out: Writable;
 
-  constructor(registry: Registry, out: Writable) {
-    super({ registry, durationUnit: 'ms' }, { kind: 'summary', where: 'SummaryReporter' });
-    this.#out = out;
+  constructor(options: { readonly registry: Registry; readonly out: Writable }) {
+    super({ registry: options.registry, durationUnit: 'ms' }, { kind: 'summary', where: 'SummaryReporter' });
+    this.#out = options.out;
     this.#previous = this.clock.now();
   }
 
@@ -219,7 +219,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   const reporters: ScheduledReporter[] = [
     options.json === true
       ? new JsonStreamReporter({ registry, stream: out }).start(intervalMs)
-      : new SummaryReporter(registry, out).start(intervalMs),
+      : new SummaryReporter({ registry, out }).start(intervalMs),
   ];
   if (options.statsd !== undefined) {
     const { StatsdReporter } = await import('../reporters/statsd-reporter.js');

@@ -44,8 +44,24 @@ export function formatJsonTree(tree: SnapshotTree, pretty = false): string {
  * @param tree - the snapshot tree.
  */
 export function formatJsonLine(timestampMs: number, tree: SnapshotTree): string {
-  const document: JsonReportDocument = { timestamp: new Date(timestampMs).toISOString(), timestampMs, metrics: tree };
-  return `${JSON.stringify(document)}\n`;
+  let out = '';
+  for (const chunk of jsonLineChunks(timestampMs, tree)) out += chunk;
+  return out;
+}
+
+/**
+ * {@link formatJsonLine} in pieces, one leaf (metric) at a time, so that a reporter can
+ * yield to the event loop between pieces. The pieces joined are exactly
+ * `formatJsonLine(timestampMs, tree)`.
+ *
+ * @param timestampMs - the report's time, epoch milliseconds.
+ * @param tree - the snapshot tree.
+ */
+export function* jsonLineChunks(timestampMs: number, tree: SnapshotTree): Generator<string, void, undefined> {
+  // The keys of JsonReportDocument, in this order.
+  yield `{"timestamp":${JSON.stringify(new Date(timestampMs).toISOString())},"timestampMs":${JSON.stringify(timestampMs)},"metrics":`;
+  yield* jsonTreeChunks(tree);
+  yield '}\n';
 }
 
 function isLeaf(node: object): boolean {

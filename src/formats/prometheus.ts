@@ -18,9 +18,18 @@
  * @module
  */
 
-import { InvalidOptionError, show } from '../errors.js';
+import { checkValue, func, oneOf, readOptions, type Check } from '../internal/options.js';
+import { braces, escapeHelp, labelPairs, num, prometheusName, prometheusPrefixCheck } from './prometheus-names.js';
 import type { Tags } from '../names.js';
 import type { MetricSnapshot } from '../metrics/snapshot.js';
+import {
+  durationConverter,
+  PROMETHEUS_DURATION_UNIT,
+  QUANTILE_STATISTICS,
+  RATE_STATISTIC_HELP,
+  RATE_STATISTIC_ORDER,
+  STATISTIC_SUFFIX,
+} from './statistics.js';
 
 /** What the exposition needs of one series. */
 export type PrometheusSeries = {
@@ -56,98 +65,22 @@ export type PrometheusFormatOptions = {
   readonly onCollision?: (name: string, collidesWith: string) => void;
 };
 
-const QUANTILES = [
-  ['0.5', 'p50'],
-  ['0.75', 'p75'],
-  ['0.95', 'p95'],
-  ['0.98', 'p98'],
-  ['0.99', 'p99'],
-  ['0.999', 'p999'],
-] as const;
+/** The check of a {@link PrometheusFormat}. @internal */
+export const prometheusFormatCheck: Check<PrometheusFormat> = oneOf('prometheus', 'openmetrics');
 
-const RATES = [
-  ['mean_rate', 'meanRate', 'lifetime average'],
-  ['m1_rate', 'm1Rate', '1-minute moving average'],
-  ['m5_rate', 'm5Rate', '5-minute moving average'],
-  ['m15_rate', 'm15Rate', '15-minute moving average'],
-] as const;
+/** The schema of {@link PrometheusFormatOptions}. @internal */
+export const PROMETHEUS_FORMAT_OPTIONS = Object.freeze({ prefix: prometheusPrefixCheck, onCollision: func });
 
-const PREFIX = /^[A-Za-z_:][A-Za-z0-9_:]*$/;
+/** The rate gauges of a meter: sample suffix, snapshot field, HELP words. */
+const RATES = RATE_STATISTIC_ORDER.map((statistic) => ({
+  suffix: STATISTIC_SUFFIX[statistic],
+  statistic,
+  help: RATE_STATISTIC_HELP[statistic],
+}));
 
-/**
- * Checks a `prefix` option.
- *
- * @throws {@link InvalidOptionError} if it is not a valid Prometheus name.
- * @internal
- */
-export function checkPrometheusPrefix(prefix: unknown, what: string): string {
-  if (prefix === undefined || prefix === '') return '';
-  if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
-    throw new InvalidOptionError(`${what}: prefix must match [A-Za-z_:][A-Za-z0-9_:]*, received ${show(prefix)}`);
-  }
-  return `${prefix}_`;
-}
-
-/**
- * Escapes a label value: backslash, double quote and line feed (the same in both formats).
- *
- * @internal
- */
-export function escapeLabelValue(value: string): string {
-  return /[\\"\n]/.test(value) ? value.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`)) : value;
-}
-
-/**
- * Escapes HELP text: backslash and line feed in 0.0.4; also double quote in OpenMetrics.
- *
- * @internal
- */
-export function escapeHelp(text: string, openMetrics: boolean): string {
-  const re = openMetrics ? /[\\"\n]/g : /[\\\n]/g;
-  return text.replace(re, (c) => (c === '\n' ? '\\n' : `\\${c}`));
-}
-
-/**
- * A metric name as a Prometheus name: any character outside `[A-Za-z0-9_:]` becomes
- * `_`, and a leading digit gets a `_` in front.
- *
- * @internal
- */
-export function prometheusName(name: string): string {
-  const mapped = name.replace(/[^A-Za-z0-9_:]/g, '_');
-  return /^[0-9]/.test(mapped) ? `_${mapped}` : mapped;
-}
-
-/**
- * A tag key as a label name: kept, unless Prometheus reserves it (`quantile` and `le`
- * have meanings in summaries and histograms, `__` prefixes are internal), then `tag_<key>`.
- *
- * @internal
- */
-export function labelName(key: string): string {
-  const safe = key.replace(/[^A-Za-z0-9_]/g, '_');
-  return safe === 'quantile' || safe === 'le' || safe.startsWith('__') || /^[0-9]/.test(safe) ? `tag_${safe}` : safe;
-}
-
-/** Formats a number as both formats accept it (`NaN`, `+Inf`, `-Inf`, JS notation otherwise). */
-function num(value: number): string {
-  if (Number.isFinite(value)) return String(value);
-  if (Number.isNaN(value)) return 'NaN';
-  return value > 0 ? '+Inf' : '-Inf';
-}
-
-/** The inside of a label set (`a="1",b="2"`), without braces; `''` for no tags. */
-function labelPairs(tags: Tags): string {
-  let out = '';
-  for (const key in tags) {
-    out += `${out === '' ? '' : ','}${labelName(key)}="${escapeLabelValue(tags[key]!)}"`;
-  }
-  return out;
-}
-
-function braces(pairs: string): string {
-  return pairs === '' ? '' : `{${pairs}}`;
-}
+/** Timer durations are in milliseconds in snapshots and in seconds on the wire. */
+const toSeconds = durationConverter(PROMETHEUS_DURATION_UNIT.unit);
+const identity = (value: number): number => value;
 
 type Family = {
   readonly name: string;
@@ -176,11 +109,11 @@ function namesOf(base: string, type: MetricSnapshot['type']): string[] {
     case 'gauge':
       return [base];
     case 'meter':
-      return [`${base}_total`, base, ...RATES.map(([suffix]) => `${base}_${suffix}`)];
+      return [`${base}_total`, base, ...RATES.map(({ suffix }) => `${base}_${suffix}`)];
     case 'histogram':
       return [base, `${base}_sum`, `${base}_count`];
     case 'timer': {
-      const s = `${base}_seconds`;
+      const s = `${base}_${PROMETHEUS_DURATION_UNIT.name}`;
       return [s, `${s}_sum`, `${s}_count`];
     }
   }
@@ -194,22 +127,34 @@ function namesOf(base: string, type: MetricSnapshot['type']): string[] {
  * @param series - the series to write, in order; series of one name are grouped.
  * @param format - `'prometheus'` (text 0.0.4) or `'openmetrics'` (1.0).
  * @param options - name prefix and collision callback.
- * @throws {@link InvalidOptionError} for a bad prefix.
+ * @throws {@link InvalidOptionError} for a bad format or prefix, {@link UnknownOptionError}
+ *   for an unknown option.
  */
-export function* prometheusChunks(
+export function prometheusChunks(
   series: Iterable<PrometheusSeries>,
   format: PrometheusFormat,
   options: PrometheusFormatOptions = {},
 ): Generator<string, void, undefined> {
-  const prefix = checkPrometheusPrefix(options.prefix, 'prometheus format');
-  const om = format === 'openmetrics';
+  // Checked here, not at the first next(): a bad option throws at the call.
+  const read = readOptions('prometheusChunks', options, PROMETHEUS_FORMAT_OPTIONS);
+  const om = checkValue('prometheusChunks', 'format', format, prometheusFormatCheck) === 'openmetrics';
+  const prefix = read.prefix === undefined || read.prefix === '' ? '' : `${read.prefix}_`;
+  return families(series, om, prefix, read.onCollision as PrometheusFormatOptions['onCollision']);
+}
+
+function* families(
+  series: Iterable<PrometheusSeries>,
+  om: boolean,
+  prefix: string,
+  onCollision: PrometheusFormatOptions['onCollision'],
+): Generator<string, void, undefined> {
   const taken = new Map<string, string>();
   for (const family of groupFamilies(series).values()) {
     const base = prefix + prometheusName(family.name);
     const names = namesOf(base, family.type);
     const clash = names.find((n) => taken.has(n));
     if (clash !== undefined) {
-      options.onCollision?.(family.name, taken.get(clash)!);
+      onCollision?.(family.name, taken.get(clash)!);
       continue;
     }
     for (const n of names) taken.set(n, family.name);
@@ -226,7 +171,8 @@ export function* prometheusChunks(
  * @param format - `'prometheus'` (text 0.0.4) or `'openmetrics'` (1.0).
  * @param options - name prefix and collision callback.
  * @returns the exposition text, ending with a newline (and `# EOF` for OpenMetrics).
- * @throws {@link InvalidOptionError} for a bad prefix.
+ * @throws {@link InvalidOptionError} for a bad format or prefix, {@link UnknownOptionError}
+ *   for an unknown option.
  * @example
  * ```ts
  * const series = [...registry.metrics()].map((m) => ({ name: m.name, tags: m.tags, snapshot: m.snapshot() }));
@@ -284,42 +230,56 @@ function writeFamily(family: Family, base: string, om: boolean): string {
       return out + rates(family, base, what, om);
     }
     case 'histogram':
-      return summary(family, base, what, om, 1, undefined);
+      return summary(family, base, what, om, identity, undefined);
     case 'timer':
       // No rate gauges for timers: `rate(<name>_seconds_count[1m])` is the Prometheus way,
       // and they would nearly double a large exposition.
-      return summary(family, `${base}_seconds`, `${what}: durations in seconds`, om, 1000, 'seconds');
+      return summary(
+        family,
+        `${base}_${PROMETHEUS_DURATION_UNIT.name}`,
+        `${what}: durations in ${PROMETHEUS_DURATION_UNIT.name}`,
+        om,
+        toSeconds,
+        PROMETHEUS_DURATION_UNIT.name,
+      );
   }
 }
 
 function rates(family: Family, base: string, what: string, om: boolean): string {
   const labels = family.series.map((s) => braces(labelPairs(s.tags)));
   let out = '';
-  for (const [suffix, field, description] of RATES) {
+  for (const { suffix, statistic, help } of RATES) {
     const name = `${base}_${suffix}`;
-    out += header(name, 'gauge', `${what}: ${description} rate, events per second`, om);
+    out += header(name, 'gauge', `${what}: ${help} rate, events per second`, om);
     for (let i = 0; i < family.series.length; i++) {
       const snap = family.series[i]!.snapshot;
-      if (snap.type === 'meter') out += `${name}${labels[i]!} ${num(snap[field])}\n`;
+      if (snap.type === 'meter') out += `${name}${labels[i]!} ${num(snap[statistic])}\n`;
     }
   }
   return out;
 }
 
-function summary(family: Family, name: string, help: string, om: boolean, divisor: number, unit: string | undefined): string {
+function summary(
+  family: Family,
+  name: string,
+  help: string,
+  om: boolean,
+  convert: (value: number) => number,
+  unit: string | undefined,
+): string {
   let out = header(name, 'summary', help, om, unit);
   for (const s of family.series) {
     const snap = s.snapshot;
     if (snap.type !== 'histogram' && snap.type !== 'timer') continue;
     const pairs = labelPairs(s.tags);
     const quantilePrefix = `${name}{${pairs}${pairs === '' ? '' : ','}quantile="`;
-    for (const [q, field] of QUANTILES) {
-      const v = snap[field];
+    for (const { statistic, label } of QUANTILE_STATISTICS) {
+      const v = snap[statistic];
       // An empty window has no quantiles: leave them out rather than invent 0 (or NaN).
-      if (v !== null) out += `${quantilePrefix}${q}"} ${num(v / divisor)}\n`;
+      if (v !== null) out += `${quantilePrefix}${label}"} ${num(convert(v))}\n`;
     }
     const labels = braces(pairs);
-    out += `${name}_sum${labels} ${num(snap.sum / divisor)}\n`;
+    out += `${name}_sum${labels} ${num(convert(snap.sum))}\n`;
     out += `${name}_count${labels} ${num(snap.count)}\n`;
   }
   return out;

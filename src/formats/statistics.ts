@@ -7,7 +7,6 @@
  * @module
  */
 
-import { InvalidOptionError, show } from '../errors.js';
 import { oneOf, type Check } from '../internal/options.js';
 
 /**
@@ -15,6 +14,9 @@ import { oneOf, type Check } from '../internal/options.js';
  * Used for durations (`durationUnit`) and as the denominator of rates (`rateUnit`).
  */
 export type TimeUnit = 'ns' | 'us' | 'ms' | 's' | 'min' | 'h';
+
+/** Every {@link TimeUnit}, smallest first. */
+export const TIME_UNITS: readonly TimeUnit[] = Object.freeze(['ns', 'us', 'ms', 's', 'min', 'h'] as const);
 
 /** Milliseconds in one of each {@link TimeUnit}. */
 export const TIME_UNIT_MS: Readonly<Record<TimeUnit, number>> = Object.freeze({
@@ -104,59 +106,6 @@ export const STATISTIC_SUFFIX: Readonly<Record<Statistic | 'value', string>> = O
   value: 'value',
 });
 
-/** The statistics that are durations in a timer (converted by `durationUnit`). */
-export const DURATION_STATISTICS: ReadonlySet<Statistic> = new Set<Statistic>([
-  'sum',
-  'min',
-  'max',
-  'mean',
-  'stddev',
-  'p50',
-  'p75',
-  'p95',
-  'p98',
-  'p99',
-  'p999',
-]);
-
-/** The statistics that are rates (converted by `rateUnit`). */
-export const RATE_STATISTICS: ReadonlySet<Statistic> = new Set<Statistic>(['meanRate', 'm1Rate', 'm5Rate', 'm15Rate']);
-
-/**
- * Checks a time unit option.
- *
- * @throws {@link InvalidOptionError} if `unit` is not a {@link TimeUnit}.
- * @internal
- */
-export function checkTimeUnit(unit: unknown, what: string): TimeUnit {
-  if (typeof unit !== 'string' || !Object.hasOwn(TIME_UNIT_MS, unit)) {
-    throw new InvalidOptionError(
-      `${what} must be one of ${Object.keys(TIME_UNIT_MS).join(', ')}, received ${show(unit)}`,
-    );
-  }
-  return unit as TimeUnit;
-}
-
-/**
- * Checks a list of statistics and returns it as a set.
- *
- * @throws {@link InvalidOptionError} for an unknown statistic or a non-array.
- * @internal
- */
-export function checkStatistics(statistics: unknown, what: string): ReadonlySet<Statistic> {
-  if (!Array.isArray(statistics)) {
-    throw new InvalidOptionError(`${what} must be an array of statistics, received ${show(statistics)}`);
-  }
-  for (const s of statistics) {
-    if (typeof s !== 'string' || !(ALL_STATISTICS as readonly string[]).includes(s)) {
-      throw new InvalidOptionError(
-        `${what}: unknown statistic ${show(s)}; expected some of ${ALL_STATISTICS.join(', ')}`,
-      );
-    }
-  }
-  return new Set(statistics as Statistic[]);
-}
-
 /**
  * Converts milliseconds to `unit`, exactly where the factor is a power of ten.
  *
@@ -200,10 +149,13 @@ export function rateConverter(unit: TimeUnit): (perSecond: number) => number {
 }
 
 /** The check of a {@link TimeUnit} option. @internal */
-export const timeUnitCheck: Check<TimeUnit> = oneOf('ns', 'us', 'ms', 's', 'min', 'h');
+export const timeUnitCheck: Check<TimeUnit> = oneOf(...TIME_UNITS);
 
 /** The check of one {@link Statistic}. @internal */
 export const statisticCheck: Check<Statistic> = oneOf(...ALL_STATISTICS);
+
+/** A statistic of a distribution's window (`min` ... `p999`). */
+export type DistributionStatistic = (typeof DISTRIBUTION_STATISTICS)[number];
 
 /** The statistics of a distribution's window, in the order formats write them (`min` ... `p999`). */
 export const DISTRIBUTION_STATISTICS = Object.freeze([
@@ -219,8 +171,19 @@ export const DISTRIBUTION_STATISTICS = Object.freeze([
   'p999',
 ] as const);
 
+/** A rate statistic (events per second in a snapshot). */
+export type RateStatistic = (typeof RATE_STATISTIC_ORDER)[number];
+
 /** The rate statistics, in the order formats write them. */
 export const RATE_STATISTIC_ORDER = Object.freeze(['meanRate', 'm1Rate', 'm5Rate', 'm15Rate'] as const);
+
+/** What each rate statistic averages over, in words (for HELP texts and docs). */
+export const RATE_STATISTIC_HELP: Readonly<Record<RateStatistic, string>> = Object.freeze({
+  meanRate: 'lifetime average',
+  m1Rate: '1-minute moving average',
+  m5Rate: '5-minute moving average',
+  m15Rate: '15-minute moving average',
+});
 
 /** Each quantile statistic with its quantile, as a number and as a label value (`quantile="0.99"`). */
 export const QUANTILE_STATISTICS = Object.freeze([
@@ -231,3 +194,24 @@ export const QUANTILE_STATISTICS = Object.freeze([
   { statistic: 'p99', quantile: 0.99, label: '0.99' },
   { statistic: 'p999', quantile: 0.999, label: '0.999' },
 ] as const);
+
+/** The statistics that are durations in a timer (converted by `durationUnit`): `sum` and the window's. */
+export const DURATION_STATISTICS: ReadonlySet<Statistic> = new Set<Statistic>(['sum', ...DISTRIBUTION_STATISTICS]);
+
+/** The statistics that are rates (converted by `rateUnit`). */
+export const RATE_STATISTICS: ReadonlySet<Statistic> = new Set<Statistic>(RATE_STATISTIC_ORDER);
+
+/**
+ * The window fields of a distribution with nothing in it: `windowCount` 0 and every
+ * window statistic `null` (never 0: an empty window has no minimum).
+ */
+export const EMPTY_WINDOW: Readonly<{ windowCount: 0 } & Record<DistributionStatistic, null>> = Object.freeze({
+  windowCount: 0,
+  ...(Object.fromEntries(DISTRIBUTION_STATISTICS.map((s) => [s, null])) as Record<DistributionStatistic, null>),
+});
+
+/**
+ * The base unit a Prometheus or OpenMetrics exposition writes timer durations in, and
+ * its name (`# UNIT ... seconds`, the `_seconds` suffix).
+ */
+export const PROMETHEUS_DURATION_UNIT = Object.freeze({ unit: 's', name: 'seconds' } as const);

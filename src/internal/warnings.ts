@@ -19,7 +19,9 @@ export const WARNING_INTERVAL_MS = 60_000;
 
 /** Emits `error` as one warning of type {@link WARNING_TYPE} with its code. */
 export function emitWarning(error: MetricsError, suffix = ''): void {
-  const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
+  // The cause's message, unless the error's message already says it.
+  const cause =
+    error.cause instanceof Error && !error.message.includes(error.cause.message) ? ` (${error.cause.message})` : '';
   process.emitWarning(`${error.message}${cause}${suffix}`, { type: WARNING_TYPE, code: error.code });
 }
 

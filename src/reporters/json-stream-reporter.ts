@@ -7,13 +7,31 @@
 
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { InvalidOptionError, show } from '../errors.js';
-import { jsonTreeChunks } from '../formats/json.js';
-import type { SnapshotTree } from '../registry/snapshot.js';
-import { keysOnly } from '../internal/options.js';
-import { ScheduledReporter, type Report, type ScheduledReporterOptions } from './scheduled-reporter.js';
-import { buildSnapshotTreeInSlices } from './select.js';
+import { InvalidOptionError } from '../errors.js';
+import { jsonLineChunks } from '../formats/json.js';
+import { SnapshotTreeBuilder } from '../registry/snapshot-tree.js';
+import { is, nonEmptyString, readOptions, type Check } from '../internal/options.js';
 import { sliceYielder } from '../internal/slicer.js';
+import type { SnapshotTree } from '../registry/snapshot.js';
+import type { ReportSeries } from './report.js';
+import { REPORTER_OPTIONS, ScheduledReporter, type Report, type ScheduledReporterOptions } from './scheduled-reporter.js';
+
+/**
+ * The check of a writable stream option: an object with `write()` and `on()`.
+ *
+ * @internal
+ */
+export const writableCheck: Check<Writable> = is(
+  'a Writable stream',
+  (v): v is Writable =>
+    v !== null && typeof v === 'object' && typeof (v as Partial<Writable>).write === 'function' && typeof (v as Partial<Writable>).on === 'function',
+);
+
+/** The options of a {@link JsonStreamReporter} beyond those of every scheduled reporter. */
+const JSON_STREAM_OPTIONS = Object.freeze({ stream: writableCheck, path: nonEmptyString });
+
+/** The options of every scheduled reporter that do not apply to JSON documents. */
+const NOT_APPLICABLE = Object.freeze(['rateUnit', 'durationUnit', 'statistics'] as const);
 
 /**
  * Options of a {@link JsonStreamReporter}. Documents always hold the snapshot tree in
@@ -64,28 +82,24 @@ export class JsonStreamReporter extends ScheduledReporter {
   /**
    * @param options - where to write, and what (`options.registry`, by default the
    *   default registry).
-   * @throws {@link InvalidOptionError} for a bad option.
+   * @throws {@link InvalidOptionError} for a bad option (or both `stream` and `path`),
+   *   {@link UnknownOptionError} for an unknown one (`rateUnit`, `durationUnit` and
+   *   `statistics` included: they do not apply).
    */
   constructor(options: JsonStreamReporterOptions = {}) {
-    super(options, { kind: 'json-stream', where: 'JsonStreamReporter', schema: keysOnly('stream', 'path') });
-    if (options.stream !== undefined && options.path !== undefined) {
-      throw new InvalidOptionError('json-stream reporter: give either stream or path, not both');
+    super(options, { kind: 'json-stream', where: 'JsonStreamReporter', schema: JSON_STREAM_OPTIONS, omit: NOT_APPLICABLE });
+    const { stream, path } = readOptions('JsonStreamReporter', options, JSON_STREAM_OPTIONS, REPORTER_OPTIONS);
+    if (stream !== undefined && path !== undefined) {
+      throw new InvalidOptionError("JsonStreamReporter: give either option 'stream' or option 'path', not both");
     }
-    if (options.path !== undefined) {
-      if (typeof options.path !== 'string' || options.path === '') {
-        throw new InvalidOptionError(`json-stream reporter: path must be a non-empty string, received ${show(options.path)}`);
-      }
-      this.#stream = createWriteStream(options.path, { flags: 'a' });
+    if (path !== undefined) {
+      this.#stream = createWriteStream(path, { flags: 'a' });
       this.#owned = true;
+      this.#attach();
     } else {
-      const stream = options.stream ?? process.stdout;
-      if (stream === null || typeof stream !== 'object' || typeof stream.write !== 'function') {
-        throw new InvalidOptionError(`json-stream reporter: stream must be a Writable, received ${show(stream)}`);
-      }
-      this.#stream = stream;
+      this.#stream = stream ?? process.stdout;
       this.#owned = false;
     }
-    if (this.#owned) this.#attach();
   }
 
   #attach(): void {
@@ -106,7 +120,7 @@ export class JsonStreamReporter extends ScheduledReporter {
       return;
     }
     this.#attach();
-    const line = await formatJsonLineInSlices(report.timestampMs, await buildSnapshotTreeInSlices(report.series));
+    const line = await formatJsonLineInSlices(report.timestampMs, await snapshotTreeInSlices(report.series));
     if (stream.destroyed || stream.writableEnded) throw new Error('the stream closed while the report was formatted');
     this.#lastWrite = new Promise<void>((resolve) => {
       stream.write(line, (error) => {
@@ -137,25 +151,32 @@ export class JsonStreamReporter extends ScheduledReporter {
   }
 }
 
+/** The snapshot tree of the series, built a series at a time with pauses. */
+async function snapshotTreeInSlices(series: readonly ReportSeries[]): Promise<SnapshotTree> {
+  const builder = new SnapshotTreeBuilder();
+  const pause = sliceYielder();
+  for (const s of series) {
+    builder.add(s);
+    const wait = pause();
+    if (wait !== undefined) await wait;
+  }
+  return builder.tree;
+}
+
 /**
  * `formatJsonLine()` as UTF-8, formatted and encoded a metric at a time with pauses, so
  * that a large registry never stalls the event loop.
  */
 async function formatJsonLineInSlices(timestampMs: number, tree: SnapshotTree): Promise<Buffer> {
-  const parts = [
-    Buffer.from(`{"timestamp":${JSON.stringify(new Date(timestampMs).toISOString())},"timestampMs":${timestampMs},"metrics":`),
-  ];
+  const parts: Buffer[] = [];
   const pause = sliceYielder();
-  for (const chunk of jsonTreeChunks(tree)) {
+  for (const chunk of jsonLineChunks(timestampMs, tree)) {
     parts.push(Buffer.from(chunk, 'utf8'));
     const wait = pause();
     if (wait !== undefined) await wait;
   }
-  parts.push(LINE_END);
   return Buffer.concat(parts);
 }
-
-const LINE_END = Buffer.from('}\n');
 
 function noop(): void {
   // Errors after stop() are of no interest.

@@ -9,7 +9,6 @@
 import { func, readOptions } from '../internal/options.js';
 import { WarningLimiter } from '../internal/warnings.js';
 import { registryOf, REGISTRY_OPTION } from '../registry/registry-option.js';
-import type { Registry } from '../registry/registry.js';
 import type { MetricRegistry } from '../registry/types.js';
 import { pushBody } from './pushgateway-body.js';
 import type { PushError, PushResult } from './pushgateway-error.js';
@@ -22,7 +21,8 @@ import {
 } from './pushgateway-options.js';
 import { sendToGroup } from './pushgateway-request.js';
 import { systemTimers } from './pushgateway-retry.js';
-import { compileSelector, readSeries, selectorCheck, type MetricSelector } from './select.js';
+import { collectSeries, snapshotOf } from './collect.js';
+import { compileSelector, selectorCheck, type MetricSelector } from './select.js';
 
 /** Options of {@link deleteMetrics}. */
 export type DeleteMetricsOptions = PushgatewayTargetOptions & {
@@ -108,12 +108,14 @@ export function pushMetrics(options: PushMetricsOptions): Promise<PushResult> {
   const startedMs = timers.nowMs();
   return (async () => {
     let filterErrors = 0;
-    // readSeries reads any branded registry (it only iterates `metrics()`), but is typed
-    // for the Registry class until it takes a MetricRegistry.
-    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
-    const series = await readSeries(registry as Registry, filter, () => {
-      filterErrors++;
-    });
+    const series =
+      (await collectSeries(registry, {
+        filter,
+        onFilterError: () => {
+          filterErrors++;
+        },
+        read: snapshotOf,
+      })) ?? [];
     const body = await pushBody(series, o.prefix ?? '', o.compress ?? false);
     const dropped = filterErrors + body.collisions;
     return failed(onError, await sendToGroup(target, o.method ?? 'put', body, dropped, startedMs, { timers, unref: false }));

@@ -1,14 +1,19 @@
 /**
  * The base of every push reporter (StatsD, Graphite, JSON stream): a scheduler that
- * reads the registry on an interval and hands a ready-made {@link Report} to a subclass.
+ * reads the registry on an interval (through the one collector, `collect.ts`) and hands
+ * a ready-made {@link Report} to a subclass.
  *
  * ## Subclass contract
  *
  * ```ts
+ * const MY_OPTIONS = { url: nonEmptyString };
+ *
  * class MyReporter extends ScheduledReporter {
- *   constructor(registry: Registry, options: MyReporterOptions = {}) {
- *     super(registry, options, 'my');              // 'my' names warnings and self-metrics
- *     // validate your own options here; throw InvalidOptionError for bad ones
+ *   constructor(options: MyReporterOptions = {}) {
+ *     // kind names warnings and self-metrics; where names the reporter in messages;
+ *     // schema lists the subclass's own keys (any other key is an unknown option).
+ *     super(options, { kind: 'my', where: 'MyReporter', schema: MY_OPTIONS });
+ *     const own = readOptions('MyReporter', options, MY_OPTIONS, REPORTER_OPTIONS);
  *   }
  *   protected override async send(report: Report): Promise<void> {
  *     // format report.series and write them; throw or reject on failure
@@ -37,292 +42,32 @@
  */
 
 import type { Clock } from '../clock.js';
-import { clockCheck } from '../clock.js';
-import { ErrorCodes, InvalidOptionError, MetricsError, show } from '../errors.js';
-import { anyOf, arrayOf, boolean, func, integer, nonEmptyString, object, oneOf, readOptions, shape, type Schema } from '../internal/options.js';
-import type { IntervalReader } from '../metrics/interval-reader.js';
-import type { MetricType } from '../metrics/metric.js';
-import type { Tags } from '../names.js';
-import type { Counter } from '../metrics/counter.js';
-import { registryOf, REGISTRY_OPTION } from '../registry/registry-option.js';
-import type { Metric, MetricRegistry } from '../registry/types.js';
-import type { DistributionFields, MetricSnapshot } from '../metrics/snapshot.js';
-import { compileSelector, selectorCheck, type MetricSelector } from './select.js';
+import { ErrorCodes, MetricsError, show } from '../errors.js';
+import { DEFAULT_STATISTICS } from '../formats/statistics.js';
+import { checkValue, readOptions } from '../internal/options.js';
+import { WARNING_INTERVAL_MS, WarningLimiter } from '../internal/warnings.js';
+import { registryOf, rejectRegistryAsOptions } from '../registry/registry-option.js';
+import type { MetricRegistry } from '../registry/types.js';
+import { AlignedTimer } from './aligned-timer.js';
+import { ReportCollector } from './collect.js';
+import { ReporterError, type Report, type ReporterErrorKind, type ReporterStats } from './report.js';
 import {
-  ALL_STATISTICS,
-  DEFAULT_STATISTICS,
-  DURATION_STATISTICS,
-  durationConverter,
-  RATE_STATISTICS,
-  rateConverter,
-  STATISTIC_SUFFIX,
-  statisticCheck,
-  timeUnitCheck,
-  type Statistic,
-  type TimeUnit,
-} from '../formats/statistics.js';
-import { sliceYielder } from '../internal/slicer.js';
+  intervalCheck,
+  REPORTER_OPTIONS,
+  schemaWithout,
+  type ReporterIdentity,
+  type ScheduledReporterOptions,
+} from './reporter-options.js';
+import { compileSelector } from './select.js';
+import { SelfMetrics } from './self-metrics.js';
 
-/**
- * What failed in a reporter:
- * - `send`: the subclass could not send a report (it threw or rejected);
- * - `transport`: the transport failed outside a report (socket error, reconnect, ...);
- * - `close`: closing the transport failed;
- * - `stop-timeout`: `stop()` gave up waiting for the final report or the close;
- * - `gauge`: a gauge threw, rejected, timed out or returned a non-number (the rest of
- *   the report still went out);
- * - `filter`: the filter predicate threw for a metric (the metric was left out);
- * - `stream`: the destination stream failed or is not draining (JSON stream reporter).
- */
-export type ReporterErrorKind = 'send' | 'transport' | 'close' | 'stop-timeout' | 'gauge' | 'filter' | 'stream';
-
-/**
- * An error a reporter hands to `onError`. It never reaches the application otherwise.
- * Code `ERR_TAPEMEASURE_REPORT_FAILED`; the original error is the `cause`.
- */
-export class ReporterError extends MetricsError {
-  /** What failed. */
-  readonly kind: ReporterErrorKind;
-  /** Which reporter (`'statsd'`, `'graphite'`, `'json-stream'`, ...). */
-  readonly reporter: string;
-
-  /**
-   * @param reporter - the reporter's kind.
-   * @param kind - what failed.
-   * @param message - what happened.
-   * @param cause - the original error, if any.
-   */
-  constructor(reporter: string, kind: ReporterErrorKind, message: string, cause?: unknown) {
-    super(
-      ErrorCodes.REPORT_FAILED,
-      message,
-      cause === undefined ? undefined : { cause },
-    );
-    this.name = 'ReporterError';
-    this.kind = kind;
-    this.reporter = reporter;
-  }
-}
-
-/** One statistic of a series, ready to send. */
-export type ReportField = {
-  /** Which statistic (`'p99'`), or `'value'` for a gauge. */
-  readonly statistic: Statistic | 'value';
-  /** Its Dropwizard suffix (`'p99'`, `'m1_rate'`, `'value'`). */
-  readonly suffix: string;
-  /** The value, finite, in the reporter's units. */
-  readonly value: number;
-};
-
-/** One series (a metric name plus tags) in a {@link Report}. */
-export type ReportSeries = {
-  /** The metric itself. */
-  readonly metric: Metric;
-  /** The dotted name. */
-  readonly name: string;
-  /** Its tags (`{}` for none). */
-  readonly tags: Tags;
-  /** The metric type. */
-  readonly type: MetricType;
-  /**
-   * What was read, in the registry's own units (milliseconds, per second), like
-   * `metric.snapshot()`; with `distribution: 'interval'` the window statistics
-   * (`windowCount`, `min` ... `p999`) cover the interval since this reporter's previous report.
-   */
-  readonly snapshot: MetricSnapshot;
-  /** Lifetime count (events, values or the counter's count); `null` for a gauge. */
-  readonly count: number | null;
-  /**
-   * `count` minus the `count` this reporter saw in its previous report (the whole count
-   * the first time); `null` for a gauge. Negative if a counter went down.
-   */
-  readonly countDelta: number | null;
-  /** A gauge's value; `null` for other types or when the gauge failed. */
-  readonly value: number | null;
-  /** Why a gauge failed; `null` otherwise. */
-  readonly error: string | null;
-  /**
-   * The selected statistics that have a value, converted to the reporter's units; a
-   * gauge has one field, `value` (none if it failed).
-   */
-  readonly fields: readonly ReportField[];
-};
-
-/** What a reporter sends in one report. */
-export type Report = {
-  /**
-   * Wall-clock time of the report in epoch milliseconds: the interval boundary for a
-   * scheduled report, the clock's time for `report()` and the final report.
-   */
-  readonly timestampMs: number;
-  /** Whether this is the final report sent by `stop()`. */
-  readonly final: boolean;
-  /** The selected series, in registry order. */
-  readonly series: readonly ReportSeries[];
-};
-
-/** Counters a reporter keeps about itself (always; also in the registry with `selfMetrics`). */
-export type ReporterStats = {
-  /** Reports sent successfully. */
-  readonly reports: number;
-  /** Reports that failed. */
-  readonly failures: number;
-  /** Scheduled reports skipped because the previous one was still running (or the stream was not draining). */
-  readonly skipped: number;
-  /** Lines, datagrams or documents dropped by the transport (bounded queues, oversize lines). */
-  readonly dropped: number;
-  /** Bytes handed to the transport. */
-  readonly bytes: number;
-  /** How long the last report took, in milliseconds (`null` before the first). */
-  readonly lastDurationMs: number | null;
-};
-
-/** Options of self-metrics. */
-export type SelfMetricsOptions = {
-  /**
-   * Name prefix of the self-metrics.
-   *
-   * @defaultValue `tapemeasure.reporter.<kind>` (`tapemeasure.reporter.statsd`, ...)
-   */
-  readonly prefix?: string;
-  /** Tags added to the self-metrics. */
-  readonly tags?: Tags;
-};
-
-/** Options every scheduled reporter accepts. */
-export type ScheduledReporterOptions = {
-  /**
-   * The registry to report: a {@link Registry}, a scope of one, or any object with the
-   * registry brand.
-   *
-   * @defaultValue the default registry
-   */
-  readonly registry?: MetricRegistry;
-  /**
-   * Which metrics to report: a name prefix, a glob, a list of them, or a predicate.
-   *
-   * @defaultValue every metric
-   */
-  readonly filter?: MetricSelector;
-  /**
-   * The unit rates are reported per (`'min'`: events per minute).
-   *
-   * @defaultValue `'s'`
-   */
-  readonly rateUnit?: TimeUnit;
-  /**
-   * The unit timer durations are reported in.
-   *
-   * @defaultValue `'ms'`
-   */
-  readonly durationUnit?: TimeUnit;
-  /**
-   * Which statistics to report for meters, histograms and timers (counters report
-   * `count` if it is listed; gauges always report their value).
-   *
-   * @defaultValue {@link DEFAULT_STATISTICS}: all but `sum` and `windowCount`
-   */
-  readonly statistics?: readonly Statistic[];
-  /**
-   * Where histogram and timer statistics come from: `'window'`, the metric's recent
-   * sliding window (about a minute, shared by every reader); `'interval'`, the values
-   * recorded since this reporter's previous report (its own reader, so two reporters
-   * never disturb each other; an interval with no values omits them).
-   *
-   * @defaultValue `'window'`
-   */
-  readonly distribution?: 'window' | 'interval';
-  /**
-   * Called with every error; must not throw (what it throws is ignored).
-   *
-   * @defaultValue one `process.emitWarning` per error kind, then at most one per kind
-   *   per minute, saying how many were suppressed.
-   */
-  readonly onError?: (error: ReporterError) => void;
-  /**
-   * Also count reports, failures, skipped reports, dropped items, bytes sent and the
-   * last report's duration as metrics in the registry.
-   *
-   * @defaultValue false
-   */
-  readonly selfMetrics?: boolean | SelfMetricsOptions;
-  /**
-   * How long `stop()` waits for the running report, the final report and the close,
-   * together, before giving up (reported as `stop-timeout`).
-   *
-   * @defaultValue 5000
-   */
-  readonly stopTimeoutMs?: number;
-  /**
-   * The wall-clock source for alignment and timestamps.
-   *
-   * @defaultValue the registry's clock
-   */
-  readonly clock?: Clock;
-};
-
-/** Who a subclass of {@link ScheduledReporter} is; see its constructor. */
-export type ReporterIdentity = {
-  /** The reporter's kind, in warnings and self-metric names (`'statsd'`). */
-  readonly kind: string;
-  /** Its name in error messages (`'StatsdReporter'`). */
-  readonly where: string;
-  /** The schema of the subclass's own options (beyond `REPORTER_OPTIONS`). */
-  readonly schema?: Schema;
-  /** The default of `distribution` for this reporter. */
-  readonly distribution?: 'window' | 'interval';
-};
-
-/** The longest interval `setTimeout` accepts. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/**
- * The schema of {@link ScheduledReporterOptions}: every scheduled reporter reads these
- * keys, and spreads them into the schema of its own options.
- *
- * @internal
- */
-export const REPORTER_OPTIONS = Object.freeze({
-  ...REGISTRY_OPTION,
-  filter: selectorCheck,
-  rateUnit: timeUnitCheck,
-  durationUnit: timeUnitCheck,
-  statistics: arrayOf(statisticCheck),
-  distribution: oneOf('window', 'interval'),
-  onError: func,
-  selfMetrics: anyOf(boolean, shape({ prefix: nonEmptyString, tags: object }, '{ prefix?, tags? }')),
-  stopTimeoutMs: integer(1, MAX_TIMER_MS),
-  clock: clockCheck,
-});
-
-/** The minimum gap between two default warnings of the same kind. */
-const WARNING_INTERVAL_MS = 60_000;
-/** The longest interval `setTimeout` accepts. */
-const MAX_INTERVAL_MS = 2 ** 31 - 1;
-
-type SelfMetrics = {
-  readonly reports: Counter;
-  readonly failures: Counter;
-  readonly skipped: Counter;
-  readonly dropped: Counter;
-  readonly bytes: Counter;
-};
-
-type WarningState = { lastMs: number; suppressed: number };
-
-const NULL_DISTRIBUTION = {
-  windowCount: 0,
-  min: null,
-  max: null,
-  mean: null,
-  stddev: null,
-  p50: null,
-  p75: null,
-  p95: null,
-  p98: null,
-  p99: null,
-  p999: null,
-} as const;
+// What a subclass needs, from one import: the options (reporter-options.ts) and the
+// types of a report (report.ts).
+export { REPORTER_OPTIONS } from './reporter-options.js';
+export type { ReporterIdentity, ScheduledReporterOptions } from './reporter-options.js';
+export { ReporterError } from './report.js';
+export type { Report, ReportField, ReporterErrorKind, ReporterStats, ReportSeries } from './report.js';
+export type { SelfMetricsOptions } from './self-metrics.js';
 
 /**
  * The base of push reporters: `start(intervalMs)` schedules reports on one `unref()`ed
@@ -342,58 +87,50 @@ export abstract class ScheduledReporter {
   readonly where: string;
   /** The clock used for alignment and timestamps. */
   protected readonly clock: Clock;
-  readonly #filter: ((metric: Metric) => boolean) | undefined;
-  readonly #statistics: ReadonlySet<Statistic>;
-  readonly #toDuration: (ms: number) => number;
-  readonly #toRate: (perSecond: number) => number;
-  readonly #interval: boolean;
+  readonly #collector: ReportCollector;
   readonly #onError: ((error: ReporterError) => void) | undefined;
-  readonly #selfOptions: { readonly prefix?: string | undefined; readonly tags?: Tags | undefined } | null;
+  readonly #warnings: WarningLimiter;
+  readonly #self: SelfMetrics;
   readonly #stopTimeoutMs: number;
 
   #state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   #intervalMs = 0;
-  #timer: NodeJS.Timeout | null = null;
-  #lastScheduledMs = Number.NEGATIVE_INFINITY;
+  #timer: AlignedTimer | null = null;
   #inFlight: Promise<void> | null = null;
   #stopped: Promise<void> | null = null;
-  readonly #lastCounts = new WeakMap<Metric, number>();
-  readonly #readers = new Map<Metric, IntervalReader>();
-  #unlisten: (() => void) | null = null;
-  readonly #warnings = new Map<ReporterErrorKind, WarningState>();
-  #self: SelfMetrics | null = null;
-
-  #reports = 0;
-  #failures = 0;
-  #skipped = 0;
   #sendSkipped = false;
-  #dropped = 0;
-  #bytes = 0;
-  #lastDurationMs: number | null = null;
 
   /**
    * @param options - what to report and how; see {@link ScheduledReporterOptions}. Read
-   *   with `REPORTER_OPTIONS` plus `identity.schema`: any other key is an error.
+   *   with `REPORTER_OPTIONS` (less `identity.omit`) plus `identity.schema`: any other
+   *   key is an error.
    * @param identity - who the subclass is: its kind (warnings and self-metric names),
-   *   its name in messages, the schema of its own options, and its default `distribution`.
+   *   its name in messages, the schema of its own options, its default `distribution`.
    * @throws {@link InvalidOptionError} or {@link UnknownOptionError} for a bad option.
    */
   constructor(options: ScheduledReporterOptions | undefined, identity: ReporterIdentity) {
-    const { kind, where, schema = {}, distribution: defaultDistribution = 'window' } = identity;
-    const o = readOptions(where, options, REPORTER_OPTIONS, schema);
+    const { kind, where, schema = {}, distribution = 'window', omit } = identity;
+    rejectRegistryAsOptions(where, options);
+    // Omitted keys are unknown options, and read as not given.
+    const own = (omit === undefined ? REPORTER_OPTIONS : schemaWithout(REPORTER_OPTIONS, omit)) as typeof REPORTER_OPTIONS;
+    const o = readOptions(where, options, own, schema);
     this.registry = registryOf(o);
     this.kind = kind;
     this.where = where;
     this.clock = o.clock ?? this.registry.clock;
-    this.#filter = compileSelector(o.filter, where);
-    this.#statistics = new Set(o.statistics ?? DEFAULT_STATISTICS);
-    this.#toDuration = durationConverter(o.durationUnit ?? 'ms');
-    this.#toRate = rateConverter(o.rateUnit ?? 's');
-    this.#interval = (o.distribution ?? defaultDistribution) === 'interval';
+    this.#collector = new ReportCollector(this.registry, {
+      filter: compileSelector(o.filter, where),
+      statistics: o.statistics ?? DEFAULT_STATISTICS,
+      rateUnit: o.rateUnit ?? 's',
+      durationUnit: o.durationUnit ?? 'ms',
+      distribution: o.distribution ?? distribution,
+      onError: (errorKind, error, message) => {
+        this.reportError(errorKind, error, message);
+      },
+    });
     this.#onError = o.onError as ((error: ReporterError) => void) | undefined;
-    const self = o.selfMetrics ?? false;
-    this.#selfOptions = self === false ? null : self === true ? {} : (self as { prefix?: string; tags?: Tags });
-    if (this.#selfOptions !== null) this.#registerSelfMetrics();
+    this.#warnings = new WarningLimiter(WARNING_INTERVAL_MS, () => this.clock.monotonicMs());
+    this.#self = new SelfMetrics(this.registry, kind, o.selfMetrics);
     this.#stopTimeoutMs = o.stopTimeoutMs ?? 5_000;
   }
 
@@ -416,16 +153,12 @@ export abstract class ScheduledReporter {
 
   /** Counts bytes handed to the transport (self-metric `bytes`). */
   protected countBytes(n: number): void {
-    if (!(n > 0)) return;
-    this.#bytes += n;
-    this.#self?.bytes.inc(n);
+    this.#self.bytes(n);
   }
 
   /** Counts lines, datagrams or documents the transport dropped (self-metric `dropped`). */
   protected countDropped(n = 1): void {
-    if (!(n > 0)) return;
-    this.#dropped += n;
-    this.#self?.dropped.inc(n);
+    this.#self.dropped(n);
   }
 
   /**
@@ -435,16 +168,12 @@ export abstract class ScheduledReporter {
    */
   protected countSkipped(): void {
     this.#sendSkipped = true;
-    this.#countSkip();
-  }
-
-  #countSkip(): void {
-    this.#skipped++;
-    this.#self?.skipped.inc();
+    this.#self.skipped();
   }
 
   /**
-   * Hands an error to `onError` (or the default rate-limited warning). Never throws.
+   * Hands an error to `onError` (or the default rate-limited warning, one per kind per
+   * minute). Never throws.
    *
    * @param kind - what failed.
    * @param error - the original error (becomes the `cause`).
@@ -453,40 +182,20 @@ export abstract class ScheduledReporter {
   protected reportError(kind: ReporterErrorKind, error: unknown, message?: string): void {
     const text = message ?? (error instanceof Error ? error.message : show(error));
     const wrapped = new ReporterError(this.kind, kind, `${this.kind} reporter: ${kind}: ${text}`, error);
-    if (this.#onError !== undefined) {
-      try {
-        this.#onError(wrapped);
-      } catch {
-        // onError must not throw; if it does, the application still must not see it.
-      }
+    if (this.#onError === undefined) {
+      this.#warnings.warn(wrapped, kind);
       return;
     }
-    this.#warn(wrapped);
-  }
-
-  #warn(error: ReporterError): void {
-    const nowMs = this.clock.monotonicMs();
-    const state = this.#warnings.get(error.kind);
-    if (state !== undefined && nowMs - state.lastMs < WARNING_INTERVAL_MS) {
-      state.suppressed++;
-      return;
+    try {
+      this.#onError(wrapped);
+    } catch {
+      // onError must not throw; if it does, the application still must not see it.
     }
-    const suppressed = state?.suppressed ?? 0;
-    this.#warnings.set(error.kind, { lastMs: nowMs, suppressed: 0 });
-    const more = suppressed > 0 ? ` (${suppressed} more ${error.kind} errors since the last warning)` : '';
-    process.emitWarning(`${error.message}${more}`, { type: 'TapemeasureWarning', code: error.code });
   }
 
   /** What this reporter has done so far. */
   get stats(): ReporterStats {
-    return {
-      reports: this.#reports,
-      failures: this.#failures,
-      skipped: this.#skipped,
-      dropped: this.#dropped,
-      bytes: this.#bytes,
-      lastDurationMs: this.#lastDurationMs,
-    };
+    return this.#self.stats;
   }
 
   /** Whether `start()` has been called and `stop()` has not. */
@@ -503,7 +212,7 @@ export abstract class ScheduledReporter {
    * Starts reporting every `intervalMs`, at wall-clock multiples of it (every 10 s:
    * at :00, :10, :20, ...). The timer is `unref()`ed: it never keeps the process alive.
    *
-   * @param intervalMs - the interval in milliseconds, an integer in [1, 2^31 - 1].
+   * @param intervalMs - the interval in milliseconds, an integer from 1 to 2^31 - 1.
    * @returns this reporter.
    * @throws {@link InvalidOptionError} for a bad interval.
    * @throws {@link MetricsError} `ERR_TAPEMEASURE_REPORTER_STATE` if already started or stopped.
@@ -514,22 +223,20 @@ export abstract class ScheduledReporter {
    * ```
    */
   start(intervalMs: number): this {
-    if (!Number.isInteger(intervalMs) || intervalMs < 1 || intervalMs > MAX_INTERVAL_MS) {
-      throw new InvalidOptionError(
-        `${this.kind} reporter: start() needs an integer intervalMs in [1, ${MAX_INTERVAL_MS}], received ${show(intervalMs)}`,
-      );
-    }
+    checkValue(`${this.where}.start()`, 'intervalMs', intervalMs, intervalCheck);
     if (this.#state !== 'idle') {
       throw new MetricsError(
         ErrorCodes.REPORTER_STATE,
-        `${this.kind} reporter: start() called on a reporter that is ${this.#state === 'running' ? 'already running' : 'stopped'}; ` +
+        `${this.where}: start() called on a reporter that is ${this.#state === 'running' ? 'already running' : 'stopped'}; ` +
           `create a new reporter instead`,
       );
     }
     this.#state = 'running';
     this.#intervalMs = intervalMs;
-    if (this.#interval && this.#unlisten === null) this.#openReaders();
-    this.#schedule();
+    this.#collector.open();
+    this.#timer = new AlignedTimer(this.clock, intervalMs, (timestampMs) => {
+      this.#onDue(timestampMs);
+    });
     return this;
   }
 
@@ -559,7 +266,7 @@ export abstract class ScheduledReporter {
 
   async #stop(): Promise<void> {
     this.#state = 'stopping';
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer?.stop();
     this.#timer = null;
     let closing = false;
     const close = async (): Promise<void> => {
@@ -588,37 +295,14 @@ export abstract class ScheduledReporter {
       // Release the transport anyway; close() must cope with a send() still pending.
       void close();
     }
-    for (const reader of this.#readers.values()) reader.close();
-    this.#readers.clear();
-    this.#unlisten?.();
-    this.#unlisten = null;
+    this.#collector.close();
     this.#state = 'stopped';
   }
 
-  #schedule(): void {
-    const nowMs = this.clock.now();
-    const interval = this.#intervalMs;
-    // The next multiple of the interval after now, and never the one already used (a
-    // timer can fire a little before the wall clock reaches its boundary).
-    // (If the wall clock was set back by more than an interval, start afresh from now.)
-    let next = (Math.floor(nowMs / interval) + 1) * interval;
-    if (next <= this.#lastScheduledMs && this.#lastScheduledMs - nowMs <= interval) next = this.#lastScheduledMs + interval;
-    this.#lastScheduledMs = next;
-    const delay = Math.min(Math.max(next - nowMs, 0), MAX_INTERVAL_MS);
-    const timer = setTimeout(() => { this.#onTimer(next); }, delay);
-    timer.unref();
-    this.#timer = timer;
-  }
-
-  #onTimer(dueMs: number): void {
+  #onDue(timestampMs: number): void {
     if (this.#state !== 'running') return;
-    // The report carries the boundary it was due at; if the wall clock jumped meanwhile
-    // (NTP, a suspended VM), the boundary it is at now.
-    const nowMs = this.clock.now();
-    const timestampMs = Math.abs(nowMs - dueMs) < this.#intervalMs ? dueMs : Math.floor(nowMs / this.#intervalMs) * this.#intervalMs;
-    this.#schedule();
     if (this.#inFlight !== null) {
-      this.#countSkip();
+      this.#self.skipped();
       return;
     }
     void this.#run(timestampMs, false);
@@ -640,151 +324,20 @@ export abstract class ScheduledReporter {
   async #execute(timestampMs: number, final: boolean): Promise<void> {
     const startedMs = this.clock.monotonicMs();
     try {
-      const series = await this.#collect();
+      const series = await this.#collector.collect();
       this.#sendSkipped = false;
       await this.send({ timestampMs, final, series });
       // A send() that skipped its report (backpressure) counted it as skipped, not sent.
-      if (!this.#sendSkipped) {
-        this.#reports++;
-        this.#self?.reports.inc();
-      }
+      if (!this.#sendSkipped) this.#self.reported();
     } catch (error) {
-      this.#failures++;
-      this.#self?.failures.inc();
+      this.#self.failed();
       this.reportError('send', error);
     } finally {
-      this.#lastDurationMs = this.clock.monotonicMs() - startedMs;
+      this.#self.duration(this.clock.monotonicMs() - startedMs);
     }
-  }
-
-  /**
-   * Reads the selected series: gauges in parallel (each bounded by its own timeout),
-   * then everything else, yielding to the event loop every few milliseconds so that a
-   * large registry never stalls the application.
-   */
-  async #collect(): Promise<ReportSeries[]> {
-    const selected: Metric[] = [];
-    for (const metric of this.registry.metrics()) {
-      if (this.#selects(metric)) selected.push(metric);
-    }
-    const gaugeReads = new Map<Metric, MetricSnapshot>();
-    const pending: Promise<void>[] = [];
-    for (const metric of selected) {
-      if (metric.type === 'gauge' && !metric.settable) {
-        pending.push(metric.collect().then((s) => void gaugeReads.set(metric, s)));
-      }
-    }
-    if (pending.length > 0) await Promise.all(pending);
-    const out: ReportSeries[] = [];
-    const pause = sliceYielder();
-    for (const metric of selected) {
-      out.push(this.#read(metric, gaugeReads.get(metric)));
-      const wait = pause();
-      if (wait !== undefined) await wait;
-    }
-    return out;
-  }
-
-  #selects(metric: Metric): boolean {
-    const filter = this.#filter;
-    if (filter === undefined) return true;
-    try {
-      return filter(metric);
-    } catch (error) {
-      this.reportError('filter', error, `the filter threw for ${show(metric.name)}: ${String(error)}`);
-      return false;
-    }
-  }
-
-  #read(metric: Metric, gaugeRead: MetricSnapshot | undefined): ReportSeries {
-    const base = { metric, name: metric.name, tags: metric.tags, type: metric.type };
-    if (metric.type === 'gauge') {
-      const snap = gaugeRead ?? metric.snapshot();
-      const value = snap.type === 'gauge' ? snap.value : null;
-      const error = snap.type === 'gauge' && snap.error !== undefined ? snap.error : null;
-      if (error !== null || value === null) {
-        this.reportError('gauge', undefined, `gauge ${show(metric.name)} failed: ${error ?? 'no value'}`);
-      }
-      const fields: ReportField[] =
-        value === null ? [] : [{ statistic: 'value', suffix: STATISTIC_SUFFIX.value, value }];
-      return { ...base, snapshot: snap, count: null, countDelta: null, value, error, fields };
-    }
-    let snap: MetricSnapshot;
-    if (this.#interval && metric.type === 'histogram') {
-      // The window statistics would be computed only to be replaced: read the cheap fields.
-      snap = { type: 'histogram', count: metric.count, sum: metric.sum, ...this.#intervalFields(metric) };
-    } else if (this.#interval && metric.type === 'timer') {
-      snap = {
-        type: 'timer', count: metric.count, sum: metric.sum,
-        meanRate: metric.meanRate, m1Rate: metric.m1Rate, m5Rate: metric.m5Rate, m15Rate: metric.m15Rate,
-        ...this.#intervalFields(metric),
-      };
-    } else snap = metric.snapshot();
-    const count = (snap as { readonly count: number }).count;
-    const last = this.#lastCounts.get(metric);
-    this.#lastCounts.set(metric, count);
-    const countDelta = last === undefined ? count : count - last;
-    const fields: ReportField[] = [];
-    const isTimer = metric.type === 'timer';
-    const record = snap as unknown as Readonly<Record<string, number | null | undefined>>;
-    for (const statistic of ALL_STATISTICS) {
-      if (!this.#statistics.has(statistic) || (metric.type === 'counter' && statistic !== 'count')) continue;
-      let value = record[statistic];
-      if (typeof value !== 'number' || !Number.isFinite(value)) continue;
-      if (RATE_STATISTICS.has(statistic)) value = this.#toRate(value);
-      else if (isTimer && DURATION_STATISTICS.has(statistic)) value = this.#toDuration(value);
-      fields.push({ statistic, suffix: STATISTIC_SUFFIX[statistic], value });
-    }
-    return { ...base, snapshot: snap, count, countDelta, value: null, error: null, fields };
-  }
-
-  #intervalFields(metric: Metric & { openInterval(): IntervalReader }): Omit<DistributionFields, 'count' | 'sum'> {
-    const reader = this.#readers.get(metric);
-    if (reader === undefined) {
-      // First report of a metric created before start() without a reader (or report()
-      // without start()): open readers now, and watch for removed metrics so their
-      // readers are closed; the first interval starts here.
-      if (this.#unlisten === null) this.#openReaders();
-      if (!this.#readers.has(metric)) this.#readers.set(metric, metric.openInterval());
-      return NULL_DISTRIBUTION;
-    }
-    const { count: _count, sum: _sum, ...window } = reader.take();
-    return window;
-  }
-
-  #openReaders(): void {
-    const open = (metric: Metric): void => {
-      if ((metric.type === 'histogram' || metric.type === 'timer') && !this.#readers.has(metric) && this.#selects(metric)) {
-        this.#readers.set(metric, metric.openInterval());
-      }
-    };
-    for (const metric of this.registry.metrics()) open(metric);
-    this.#unlisten = this.registry.addListener({
-      onAdded: open,
-      onRemoved: (metric) => {
-        const reader = this.#readers.get(metric);
-        if (reader !== undefined) {
-          reader.close();
-          this.#readers.delete(metric);
-        }
-      },
-    });
-  }
-
-  #registerSelfMetrics(): void {
-    const options = this.#selfOptions ?? {};
-    const prefix = options.prefix ?? `tapemeasure.reporter.${this.kind.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-    const scope = this.registry.scope(prefix, options.tags);
-    this.#self = {
-      reports: scope.counter('reports'),
-      failures: scope.counter('failures'),
-      skipped: scope.counter('skipped'),
-      dropped: scope.counter('dropped'),
-      bytes: scope.counter('bytes'),
-    };
-    scope.gauge('last_duration_ms', () => this.#lastDurationMs ?? 0);
   }
 }
+
 
 /** Resolves `true` if `promise` settles within `ms`, `false` otherwise; never rejects. */
 function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {

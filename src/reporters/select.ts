@@ -1,18 +1,12 @@
 /**
- * What reporters share to choose what they send: metric selectors (name prefix, glob or
- * predicate), time units for rates and durations, and the statistics a series exposes.
+ * Metric selectors: how reporters and the pull endpoint choose metrics, by name prefix,
+ * glob, list of those, or predicate (the `filter` option, the endpoint's `?filter=`).
  *
  * @module
  */
 
-import { InvalidOptionError, show } from '../errors.js';
-import type { Registry } from '../registry/registry.js';
+import { anyOf, arrayOf, checkValue, func, string, type Check } from '../internal/options.js';
 import type { Metric, MetricFilter } from '../registry/types.js';
-import type { SnapshotTree } from '../registry/snapshot.js';
-import type { MetricSnapshot } from '../metrics/snapshot.js';
-import { SnapshotTreeBuilder, type JsonSeries } from '../registry/snapshot-tree.js';
-import { sliceYielder } from '../internal/slicer.js';
-import { anyOf, arrayOf, func, string, type Check } from '../internal/options.js';
 
 /**
  * Selects metrics: a name prefix (`'http.'`), a glob (`'http.*.count'`, `'db.**'`), a
@@ -93,22 +87,19 @@ export function globMatcher(glob: string): (name: string) => boolean {
 }
 
 /**
- * Compiles a {@link MetricSelector} into a predicate on names, or `undefined` when
+ * Compiles a {@link MetricSelector} into a predicate on metrics, or `undefined` when
  * everything is selected.
  *
+ * @param selector - the selector.
+ * @param where - who reads it, for the message of a bad selector.
  * @throws {@link InvalidOptionError} if the selector is not a string, array of strings or function.
  * @internal
  */
-export function compileSelector(selector: MetricSelector | undefined, what: string): MetricFilter | undefined {
+export function compileSelector(selector: MetricSelector | undefined, where: string): MetricFilter | undefined {
   if (selector === undefined) return undefined;
+  checkValue(where, "option 'filter'", selector, selectorCheck);
   if (typeof selector === 'function') return selector;
-  const patterns: readonly unknown[] = typeof selector === 'string' ? [selector] : selector;
-  if (!Array.isArray(patterns) || patterns.some((p) => typeof p !== 'string')) {
-    throw new InvalidOptionError(
-      `${what}: filter must be a name prefix, a glob, an array of them or a function, received ${show(selector)}`,
-    );
-  }
-  const strings = patterns as readonly string[];
+  const strings: readonly string[] = typeof selector === 'string' ? [selector] : selector;
   if (strings.length === 0) return () => false;
   const prefixes: string[] = [];
   const globs: ((name: string) => boolean)[] = [];
@@ -123,75 +114,4 @@ export function compileSelector(selector: MetricSelector | undefined, what: stri
     for (const g of globs) if (g(n)) return true;
     return false;
   };
-}
-
-/** One series as read by {@link readSeries}. */
-export type ReadSeries = {
-  /** The metric. */
-  readonly metric: Metric;
-  /** Its dotted name. */
-  readonly name: string;
-  /** Its tags. */
-  readonly tags: Metric['tags'];
-  /** What was read. */
-  readonly snapshot: MetricSnapshot;
-};
-
-/**
- * Reads the selected series: every callback gauge is awaited (each within its own
- * timeout), in parallel; then everything else is snapshotted in registry order, yielding
- * to the event loop every {@link SLICE_MS}.
- *
- * @param registry - the registry.
- * @param filter - which metrics; all when undefined.
- * @param onFilterError - told when the filter throws (the metric is left out).
- * @internal
- */
-export async function readSeries(
-  registry: Registry,
-  filter: MetricFilter | undefined,
-  onFilterError: (metric: Metric, error: unknown) => void,
-): Promise<ReadSeries[]> {
-  const selected: Metric[] = [];
-  for (const metric of registry.metrics()) {
-    if (filter === undefined) {
-      selected.push(metric);
-      continue;
-    }
-    try {
-      if (filter(metric)) selected.push(metric);
-    } catch (error) {
-      onFilterError(metric, error);
-    }
-  }
-  const gauges = new Map<Metric, MetricSnapshot>();
-  const pending: Promise<void>[] = [];
-  for (const metric of selected) {
-    if (metric.type === 'gauge' && !metric.settable) pending.push(metric.collect().then((s) => void gauges.set(metric, s)));
-  }
-  if (pending.length > 0) await Promise.all(pending);
-  const pause = sliceYielder();
-  const out: ReadSeries[] = [];
-  for (const metric of selected) {
-    out.push({ metric, name: metric.name, tags: metric.tags, snapshot: gauges.get(metric) ?? metric.snapshot() });
-    const wait = pause();
-    if (wait !== undefined) await wait;
-  }
-  return out;
-}
-
-/**
- * Builds the snapshot tree of `series`, pausing every {@link SLICE_MS}.
- *
- * @internal
- */
-export async function buildSnapshotTreeInSlices(series: readonly JsonSeries[]): Promise<SnapshotTree> {
-  const builder = new SnapshotTreeBuilder();
-  const pause = sliceYielder();
-  for (const s of series) {
-    builder.add(s);
-    const wait = pause();
-    if (wait !== undefined) await wait;
-  }
-  return builder.tree;
 }

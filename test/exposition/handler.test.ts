@@ -1,48 +1,17 @@
-import { request as httpRequest, createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
+import { ErrorCodes } from '../../src/errors.js';
+import type { EndpointError } from '../../src/exposition/endpoint-error.js';
+import { metricsHandler, type MetricsHandler, type MetricsHandlerOptions } from '../../src/exposition/handler.js';
 import { Registry } from '../../src/registry/registry.js';
-import { metricsHandler, negotiate, renderMetrics, serveMetrics, type MetricsHandler } from '../../src/exposition/handler.js';
-
-type Reply = { status: number; headers: IncomingHttpHeaders; body: string };
-
-/** One raw HTTP request (no automatic decompression, any method). */
-function call(url: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers ?? {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const raw = Buffer.concat(chunks);
-        const body = res.headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString() : raw.toString();
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-function listen(server: Server): Promise<string> {
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    });
-  });
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => { resolve(); });
-    server.closeAllConnections();
-  });
-}
+import type { MetricRegistry } from '../../src/registry/types.js';
+import { call, close, listen } from './http-client.js';
 
 const clock = new ManualClock({ nowMs: 1_700_000_000_000, monotonicMs: 50_000 });
 const registry = new Registry({ clock });
@@ -54,9 +23,9 @@ registry.gauge('async.value', async () => Promise.resolve(99));
 describe('metricsHandler on node:http', () => {
   let server: Server;
   let base: string;
-  const errors: Error[] = [];
+  const errors: EndpointError[] = [];
   beforeAll(async () => {
-    const handler = metricsHandler(registry, { onError: (e) => errors.push(e) });
+    const handler = metricsHandler({ registry, onError: (e) => errors.push(e) });
     server = createServer((req, res) => void handler(req, res));
     base = await listen(server);
   });
@@ -131,7 +100,7 @@ describe('metricsHandler on node:http', () => {
   it('gzips large responses when the client accepts gzip', async () => {
     const big = new Registry();
     for (let i = 0; i < 50; i++) big.counter(`c.n${i}`).inc(i);
-    const handler = metricsHandler(big);
+    const handler = metricsHandler({ registry: big });
     const s = createServer((req, res) => void handler(req, res));
     const url = await listen(s);
     try {
@@ -150,34 +119,10 @@ describe('metricsHandler on node:http', () => {
   });
 });
 
-describe('negotiate', () => {
-  it.each([
-    [undefined, 'json'],
-    ['*/*', 'json'],
-    ['text/html,application/xhtml+xml,*/*;q=0.8', 'json'],
-    ['text/plain;version=0.0.4;q=0.3,application/openmetrics-text;version=1.0.0;q=0.5', 'openmetrics'],
-    ['application/openmetrics-text;version=2.0.0,text/plain', 'prometheus'],
-    ['text/plain;q=0,application/json', 'json'],
-    ['image/png', 'json'],
-  ] as const)('%s -> %s', (accept, format) => {
-    expect(negotiate(accept, 'json').format).toBe(format);
-  });
-
-  it('answers OpenMetrics 0.0.1 with its own version', () => {
-    expect(negotiate('application/openmetrics-text; version=0.0.1', 'json').contentType).toBe(
-      'application/openmetrics-text; version=0.0.1; charset=utf-8',
-    );
-  });
-
-  it('uses defaultFormat for wildcards', () => {
-    expect(negotiate('*/*', 'prometheus').format).toBe('prometheus');
-  });
-});
-
 describe('metricsHandler in frameworks', () => {
   let handler: MetricsHandler;
   beforeAll(() => {
-    handler = metricsHandler(registry);
+    handler = metricsHandler({ registry });
   });
 
   it('works as Express middleware', async () => {
@@ -241,143 +186,111 @@ describe('metricsHandler in frameworks', () => {
   });
 });
 
-describe('serveMetrics', () => {
-  it('binds 127.0.0.1 by default, serves only its path, and closes', async () => {
-    const metrics = await serveMetrics(registry, { port: 0 });
-    try {
-      expect(metrics.host).toBe('127.0.0.1');
-      expect(metrics.url).toBe(`http://127.0.0.1:${metrics.port}/metrics`);
-      expect((await call(metrics.url)).status).toBe(200);
-      expect((await call(`${metrics.url}?format=prometheus`)).body).toContain('db_calls_total 2');
-      const other = await call(`http://127.0.0.1:${metrics.port}/other`);
-      expect(other.status).toBe(404);
-      expect(other.body).toMatch(/metrics are at \/metrics/);
-    } finally {
-      await metrics.close();
-      await metrics.close();
-    }
-    expect(metrics.server.listening).toBe(false);
-  });
-
-  it('serves a custom path', async () => {
-    await using metrics = await serveMetrics(registry, { port: 0, path: '/internal/stats' });
-    expect((await call(`http://127.0.0.1:${metrics.port}/internal/stats?filter=db.`)).status).toBe(200);
-    expect((await call(`http://127.0.0.1:${metrics.port}/metrics`)).status).toBe(404);
-  });
-
-  it('rejects with EADDRINUSE when the port is taken', async () => {
-    const first = await serveMetrics(registry, { port: 0 });
-    try {
-      await expect(serveMetrics(registry, { port: first.port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
-    } finally {
-      await first.close();
-    }
-  });
-
-  it('rejects bad options with a coded error', async () => {
-    await expect(serveMetrics(registry, { port: 70_000 })).rejects.toMatchObject({ code: 'ERR_TAPEMEASURE_INVALID_OPTION' });
-    await expect(serveMetrics(registry, { path: 'metrics' })).rejects.toMatchObject({ code: 'ERR_TAPEMEASURE_INVALID_OPTION' });
-    expect(() => metricsHandler(registry, { defaultFormat: 'xml' as never })).toThrow(/defaultFormat/);
-    expect(() => metricsHandler(registry, { prefix: '9bad' })).toThrow(/prefix/);
-  });
-
-  it('drops a client that never finishes its headers (slowloris)', async () => {
-    const metrics = await serveMetrics(registry, { port: 0, headersTimeoutMs: 300, requestTimeoutMs: 600 });
-    try {
-      const socket = connect(metrics.port, '127.0.0.1');
-      socket.on('error', () => {});
-      const startedMs = performance.now();
-      await new Promise<void>((resolve) => socket.once('connect', () => { resolve(); }));
-      socket.write('GET /metrics HTTP/1.1\r\nHost: x\r\n');
-      const received: Buffer[] = [];
-      socket.on('data', (d: Buffer) => received.push(d));
-      await new Promise<void>((resolve) => socket.once('close', () => { resolve(); }));
-      const elapsedMs = performance.now() - startedMs;
-      expect(elapsedMs).toBeLessThan(5_000);
-      expect(Buffer.concat(received).toString()).toMatch(/^HTTP\/1\.1 408/);
-    } finally {
-      await metrics.close();
-    }
-  });
-});
-
-describe('renderMetrics', () => {
-  it('renders what the endpoint serves, without HTTP', async () => {
-    const text = await renderMetrics(registry, 'prometheus', { filter: 'db.calls' });
-    expect(text).toBe('# HELP db_calls_total tapemeasure counter db.calls\n# TYPE db_calls_total counter\ndb_calls_total 2\n');
-    expect(JSON.parse(await renderMetrics(registry, 'json', { filter: 'async.' }))).toEqual({ async: { value: { type: 'gauge', value: 99 } } });
-    expect(await renderMetrics(registry, 'json', { filter: 'db.calls', pretty: true })).toBe(
-      '{\n  "db": {\n    "calls": {\n      "type": "counter",\n      "count": 2\n    }\n  }\n}\n',
-    );
-    await expect(renderMetrics(registry, 'xml' as never)).rejects.toMatchObject({ code: 'ERR_TAPEMEASURE_INVALID_OPTION' });
-  });
-
-  it('never holds the event loop long while exporting 2,000 timers', async () => {
-    const big = new Registry({ clock: new ManualClock({ monotonicMs: 1_000_000 }) });
-    for (let i = 0; i < 2_000; i++) {
-      const t = big.timer(`t.n${i}`);
-      for (let v = 1; v <= 20; v++) t.update(v * 3.5);
-    }
-    let turns = 0;
-    let stop = false;
-    const spin = (): void => {
-      turns++;
-      if (!stop) setImmediate(spin);
-    };
-    setImmediate(spin);
-    const text = await renderMetrics(big, 'prometheus');
-    stop = true;
-    expect(text.split('\n')).toHaveLength(2_000 * 10 + 1);
-    // Formatting gave the event loop turns along the way instead of one long block.
-    expect(turns).toBeGreaterThan(1);
-  });
-});
-
-describe('serveMetrics without a registry', () => {
-  it('serves the default registry', async () => {
-    const { defaultRegistry } = await import('../../src/registry/default-registry.js');
-    defaultRegistry.counter('tapemeasure_test.default_served').inc(5);
-    await using metrics = await serveMetrics({ port: 0 });
-    const reply = await call(`${metrics.url}?filter=tapemeasure_test.`);
-    expect(JSON.parse(reply.body)).toEqual({ tapemeasure_test: { default_served: { type: 'counter', count: 5 } } });
-    defaultRegistry.remove('tapemeasure_test.default_served');
-  });
-});
-
 describe('metricsHandler failures', () => {
-  it('answers 500 and tells onError when reading fails, and leaves out metrics whose filter throws', async () => {
-    const errors: Error[] = [];
-    const broken = {
-      metrics() {
-        throw new Error('registry exploded');
+  it('answers 500 and tells onError with a coded EndpointError when reading fails', async () => {
+    const errors: EndpointError[] = [];
+    // A registry (it carries the brand) whose reading throws.
+    const broken = Object.create(registry, {
+      metrics: {
+        value() {
+          throw new Error('registry exploded');
+        },
       },
-    } as unknown as Registry;
-    const handler = metricsHandler(broken, { onError: (e) => errors.push(e) });
+    }) as MetricRegistry;
+    const handler = metricsHandler({ registry: broken, onError: (e) => errors.push(e) });
     const server = createServer((req, res) => void handler(req, res));
     const url = await listen(server);
     try {
       const reply = await call(`${url}/metrics`);
       expect(reply.status).toBe(500);
       expect(reply.body).toBe('Internal Server Error\n');
-      expect(errors[0]?.message).toMatch(/serving metrics failed: registry exploded/);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ code: ErrorCodes.ENDPOINT_FAILED, kind: 'response', name: 'EndpointError' });
+      expect((errors[0]!.cause as Error).message).toBe('registry exploded');
     } finally {
       await close(server);
     }
-    const filtered = metricsHandler(registry, {
+  });
+
+  it('leaves out a metric whose filter throws, and says so', async () => {
+    const errors: EndpointError[] = [];
+    const filtered = metricsHandler({
+      registry,
       filter: (m) => {
         if (m.name === 'db.calls') throw new Error('bad filter');
         return true;
       },
       onError: (e) => errors.push(e),
     });
-    const s2 = createServer((req, res) => void filtered(req, res));
-    const url2 = await listen(s2);
+    const server = createServer((req, res) => void filtered(req, res));
+    const url = await listen(server);
     try {
-      const tree = JSON.parse((await call(`${url2}/metrics`)).body) as { db: object };
+      const tree = JSON.parse((await call(`${url}/metrics`)).body) as { db: object };
       expect(Object.keys(tree.db)).toEqual(['query']);
-      expect(errors.at(-1)?.message).toMatch(/the filter threw for db.calls: bad filter/);
+      expect(errors.map((e) => [e.code, e.kind])).toEqual([[ErrorCodes.ENDPOINT_FAILED, 'filter']]);
     } finally {
-      await close(s2);
+      await close(server);
     }
+  });
+
+  it('warns with the code ENDPOINT_FAILED by default, rate-limited per kind', async () => {
+    const emit = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      const handler = metricsHandler({
+        registry,
+        filter: () => {
+          throw new Error('always');
+        },
+      });
+      const server = createServer((req, res) => void handler(req, res));
+      const url = await listen(server);
+      try {
+        await call(`${url}/metrics`);
+        await call(`${url}/metrics`);
+      } finally {
+        await close(server);
+      }
+      // One warning although the filter threw for every metric of two scrapes.
+      expect(emit).toHaveBeenCalledTimes(1);
+      expect(emit.mock.calls[0]![1]).toMatchObject({ type: 'TapemeasureWarning', code: ErrorCodes.ENDPOINT_FAILED });
+    } finally {
+      emit.mockRestore();
+    }
+  });
+});
+
+describe('metricsHandler options', () => {
+  const make = (options: unknown): MetricsHandler => metricsHandler(options as MetricsHandlerOptions);
+
+  it.each([
+    ['registry', {}],
+    ['registry', new Map()],
+    ['filter', 3],
+    ['filter', [1]],
+    ['defaultFormat', 'xml'],
+    ['prefix', '9bad'],
+    ['prefix', 'with space'],
+    ['compress', 'yes'],
+    ['onError', 'log'],
+  ] as const)('rejects %s: %o with INVALID_OPTION', (key, value) => {
+    expect(() => make({ [key]: value })).toThrow(expect.objectContaining({ code: ErrorCodes.INVALID_OPTION }));
+  });
+
+  it('rejects options that are not an object', () => {
+    expect(() => make(registry)).toThrow(expect.objectContaining({ code: ErrorCodes.INVALID_OPTION }));
+    expect(() => make(42)).toThrow(expect.objectContaining({ code: ErrorCodes.INVALID_OPTION }));
+  });
+
+  it.each([
+    ['fliter', 'filter'],
+    ['registy', 'registry'],
+    ['defaultFromat', 'defaultFormat'],
+    ['compres', 'compress'],
+  ])('rejects the typo %s, suggesting %s', (typo, suggestion) => {
+    expect(() => make({ [typo]: 'x' })).toThrow(expect.objectContaining({ code: ErrorCodes.UNKNOWN_OPTION, suggestion }));
+  });
+
+  it('accepts every option', () => {
+    expect(typeof make({ registry, filter: 'http.', defaultFormat: 'prometheus', prefix: 'app', compress: false, onError: () => {} })).toBe('function');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { formatJsonLine, formatJsonTree, jsonTreeChunks } from '../../src/formats/json.js';
+import { formatJsonLine, formatJsonTree, jsonLineChunks, jsonTreeChunks, type JsonReportDocument } from '../../src/formats/json.js';
 import { buildSnapshotTree } from '../../src/registry/snapshot-tree.js';
 import { Registry } from '../../src/registry/registry.js';
 
@@ -52,5 +52,17 @@ describe('jsonTreeChunks', () => {
       expect([...jsonTreeChunks(tree, pretty)].join('')).toBe(formatJsonTree(tree, pretty));
     }
     expect([...jsonTreeChunks(buildSnapshotTree([]))].join('')).toBe('{}');
+  });
+
+  it('writes a line in pieces that join to exactly the document JSON.stringify writes', () => {
+    const tree = buildSnapshotTree([
+      { name: 'a.b', tags: {}, snapshot: { type: 'counter', count: 1 } },
+      { name: 'c', tags: { k: 'v' }, snapshot: { type: 'gauge', value: 2.5 } },
+    ]);
+    const document: JsonReportDocument = { timestamp: '2023-11-14T22:13:20.000Z', timestampMs: 1_700_000_000_000, metrics: tree };
+    const chunks = [...jsonLineChunks(1_700_000_000_000, tree)];
+    expect(chunks.length).toBeGreaterThan(3);
+    expect(chunks.join('')).toBe(`${JSON.stringify(document)}\n`);
+    expect(formatJsonLine(1_700_000_000_000, tree)).toBe(chunks.join(''));
   });
 });

@@ -2,15 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  escapeHelp,
-  escapeLabelValue,
-  formatPrometheus,
-  labelName,
-  prometheusChunks,
-  prometheusName,
-  type PrometheusSeries,
-} from '../../src/formats/prometheus.js';
+import { formatPrometheus, prometheusChunks, type PrometheusSeries } from '../../src/formats/prometheus.js';
+import { escapeHelp, escapeLabelValue, labelName, prometheusName } from '../../src/formats/prometheus-names.js';
 import type { DistributionFields } from '../../src/metrics/snapshot.js';
 
 const golden = (name: string): string => fileURLToPath(new URL(`./golden/${name}`, import.meta.url));
@@ -134,5 +127,38 @@ describe('formatPrometheus', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('formatPrometheus options', () => {
+  it.each([
+    ['prefix', '9bad'],
+    ['prefix', 'a b'],
+    ['prefix', 3],
+    ['onCollision', 'warn'],
+  ] as const)('rejects %s: %o with INVALID_OPTION', (key, value) => {
+    expect(() => formatPrometheus([], 'prometheus', { [key]: value })).toThrow(
+      expect.objectContaining({ code: 'ERR_TAPEMEASURE_INVALID_OPTION' }) as Error,
+    );
+  });
+
+  it('rejects a format other than prometheus and openmetrics', () => {
+    expect(() => formatPrometheus([], 'json' as never)).toThrow(expect.objectContaining({ code: 'ERR_TAPEMEASURE_INVALID_OPTION' }) as Error);
+  });
+
+  it('rejects a typo, suggesting the option', () => {
+    expect(() => formatPrometheus([], 'prometheus', { prefx: 'a' } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_TAPEMEASURE_UNKNOWN_OPTION', suggestion: 'prefix' }) as Error,
+    );
+  });
+
+  it('checks the options of prometheusChunks at the call, not at the first chunk', () => {
+    expect(() => prometheusChunks([], 'prometheus', { prefix: '9' })).toThrow(
+      expect.objectContaining({ code: 'ERR_TAPEMEASURE_INVALID_OPTION' }) as Error,
+    );
+  });
+
+  it('accepts an empty prefix as none', () => {
+    expect(formatPrometheus([SERIES[2]!], 'prometheus', { prefix: '' })).toContain('\njobs_done_total 7\n');
   });
 });

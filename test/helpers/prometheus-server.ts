@@ -5,7 +5,8 @@
  */
 
 import { freePort } from './net.js';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { waitUntil } from './wait.js';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,25 +66,6 @@ export function ensurePrometheus(): { prometheus: string; promtool: string } {
 
 export { freePort };
 
-async function waitFor<T>(what: string, deadlineMs: number, probe: () => Promise<T | undefined>, child?: ChildProcess, log?: string): Promise<T> {
-  const until = Date.now() + deadlineMs;
-  let lastError: unknown;
-  while (Date.now() < until) {
-    if (child !== undefined && child.exitCode !== null) {
-      throw new Error(`prometheus exited with ${child.exitCode} while waiting for ${what}:\n${log === undefined ? '' : tail(log)}`);
-    }
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    // Polling a real server with a deadline: yield briefly between probes.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}: ${String(lastError)}${log === undefined ? '' : `\n${tail(log)}`}`);
-}
-
 function tail(path: string): string {
   try {
     return readFileSync(path, 'utf8').split('\n').slice(-20).join('\n');
@@ -140,11 +122,24 @@ export async function startPrometheus(jobs: readonly ScrapeJob[]): Promise<Prome
     }
     rmSync(dir, { recursive: true, force: true });
   };
+  // Ready, or dead: whichever comes first.
+  let onExit: (() => void) | undefined;
+  const died = new Promise<never>((_resolve, reject) => {
+    onExit = () => {
+      reject(new Error(`prometheus exited with ${child.exitCode ?? child.signalCode} before it was ready:\n${tail(log)}`));
+    };
+    child.once('exit', onExit);
+  });
   try {
-    await waitFor('/-/ready', 30_000, async () => ((await fetch(`${url}/-/ready`)).ok ? true : undefined), child, log);
+    await Promise.race([
+      waitUntil(async () => (await fetch(`${url}/-/ready`)).ok, { what: 'prometheus /-/ready', timeoutMs: 30_000, pollMs: 100, context: () => tail(log) }),
+      died,
+    ]);
   } catch (error) {
     await stop();
     throw error;
+  } finally {
+    if (onExit !== undefined) child.off('exit', onExit);
   }
   return {
     url,
@@ -166,4 +161,3 @@ export async function startPrometheus(jobs: readonly ScrapeJob[]): Promise<Prome
   };
 }
 
-export { waitFor };

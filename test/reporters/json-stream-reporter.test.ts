@@ -6,8 +6,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Clock } from '../../src/clock.js';
 import { formatJsonLine } from '../../src/formats/json.js';
 import { Registry } from '../../src/registry/registry.js';
-import { JsonStreamReporter } from '../../src/reporters/json-stream-reporter.js';
-import type { ReporterError } from '../../src/reporters/scheduled-reporter.js';
+import { JsonStreamReporter, type JsonStreamReporterOptions } from '../../src/reporters/json-stream-reporter.js';
+import type { ReporterError } from '../../src/reporters/report.js';
+import { ErrorCodes } from '../../src/errors.js';
 
 const fakeClock: Clock = { now: () => Date.now(), monotonicMs: () => performance.now() };
 
@@ -175,8 +176,42 @@ describe('JsonStreamReporter', () => {
     }
   });
 
-  it('rejects bad options', () => {
-    expect(() => new JsonStreamReporter({ registry, stream: new Sink(), path: '/tmp/x' })).toThrow(/either stream or path/);
-    expect(() => new JsonStreamReporter({ registry, stream: JSON.parse("{}") as Writable })).toThrow(/Writable/);
+});
+
+describe('JsonStreamReporter options', () => {
+  const make = (options: unknown): JsonStreamReporter => new JsonStreamReporter(options as JsonStreamReporterOptions);
+
+  it.each([
+    ['stream', {}],
+    ['stream', 'stdout'],
+    ['stream', null],
+    ['path', ''],
+    ['path', 42],
+    ['registry', {}],
+    ['filter', 3],
+    ['distribution', 'all'],
+    ['onError', true],
+    ['selfMetrics', 1],
+    ['stopTimeoutMs', 0],
+    ['clock', Date],
+  ] as const)('rejects %s: %o with INVALID_OPTION', (key, value) => {
+    expect(() => make({ [key]: value })).toThrow(expect.objectContaining({ code: ErrorCodes.INVALID_OPTION }));
+  });
+
+  it('rejects both stream and path', () => {
+    expect(() => make({ stream: new Sink(), path: '/tmp/x' })).toThrow(expect.objectContaining({ code: ErrorCodes.INVALID_OPTION }));
+  });
+
+  it.each([
+    ['steam', 'stream'],
+    ['pth', 'path'],
+    ['fliter', 'filter'],
+    ['registy', 'registry'],
+  ])('rejects the typo %s, suggesting %s', (typo, suggestion) => {
+    expect(() => make({ [typo]: 1 })).toThrow(expect.objectContaining({ code: ErrorCodes.UNKNOWN_OPTION, suggestion }));
+  });
+
+  it.each(['rateUnit', 'durationUnit', 'statistics'])('rejects %s: it does not apply to JSON documents', (key) => {
+    expect(() => make({ [key]: 's' })).toThrow(expect.objectContaining({ code: ErrorCodes.UNKNOWN_OPTION }));
   });
 });

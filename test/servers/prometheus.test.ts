@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { Registry } from '../../src/registry/registry.js';
 import { metricsHandler } from '../../src/exposition/handler.js';
-import { ensurePrometheus, startPrometheus, waitFor, type PrometheusServer, type PromSample } from '../helpers/prometheus-server.js';
+import { ensurePrometheus, startPrometheus, type PrometheusServer, type PromSample } from '../helpers/prometheus-server.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const clock = new ManualClock({ nowMs: Date.now(), monotonicMs: 1_000_000 });
 const registry = new Registry({ clock });
@@ -119,7 +120,7 @@ describe('the real Prometheus server scraping metricsHandler', () => {
 
   beforeAll(async () => {
     populate();
-    const handler = metricsHandler(registry, { onError: () => {} });
+    const handler = metricsHandler({ registry, onError: () => {} });
     server = createServer((req, res) => {
       accepts.push(`${req.url} ${req.headers.accept ?? ''}`);
       void handler(req, res);
@@ -138,12 +139,16 @@ describe('the real Prometheus server scraping metricsHandler', () => {
   });
 
   it('stores exactly the values the registry holds, in both formats', async () => {
-    await waitFor('both targets up', 20_000, async () => {
-      const targets = await prometheus.targets();
-      const bad = targets.filter((t) => t.health !== 'up');
-      if (bad.some((t) => t.lastError !== '')) throw new Error(JSON.stringify(bad));
-      return targets.length === 2 && bad.length === 0 ? true : undefined;
-    });
+    await waitUntil(
+      async () => {
+        const targets = await prometheus.targets();
+        const bad = targets.filter((t) => t.health !== 'up');
+        // A scrape error becomes the failure message if the targets never come up.
+        if (bad.some((t) => t.lastError !== '')) throw new Error(JSON.stringify(bad));
+        return targets.length === 2 && bad.length === 0;
+      },
+      { what: 'both targets up', timeoutMs: 20_000, pollMs: 100 },
+    );
     // Prometheus chose OpenMetrics by itself; the text job asked for 0.0.4 by parameter.
     expect(accepts.some((a) => a.startsWith('/metrics ') && a.includes('application/openmetrics-text'))).toBe(true);
     const want = expected();

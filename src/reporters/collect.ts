@@ -1,0 +1,252 @@
+/**
+ * The one collector: what every reporter and the pull endpoint read from a registry.
+ * {@link collectSeries} selects the metrics, awaits every callback gauge (in parallel,
+ * each within its own timeout), then reads everything in registry order, yielding to the
+ * event loop between slices. {@link ReportCollector} builds a scheduled reporter's
+ * {@link ReportSeries} on it: per-reporter count deltas and interval distributions, the
+ * chosen statistics, converted to the reporter's units.
+ *
+ * @module
+ * @internal
+ */
+
+import { show } from '../errors.js';
+import {
+  ALL_STATISTICS,
+  DURATION_STATISTICS,
+  durationConverter,
+  EMPTY_WINDOW,
+  RATE_STATISTICS,
+  rateConverter,
+  STATISTIC_SUFFIX,
+  type Statistic,
+  type TimeUnit,
+} from '../formats/statistics.js';
+import { sliceYielder } from '../internal/slicer.js';
+import type { IntervalReader } from '../metrics/interval-reader.js';
+import type { DistributionFields, MetricSnapshot } from '../metrics/snapshot.js';
+import type { Metric, MetricFilter, MetricRegistry } from '../registry/types.js';
+import type { ReporterErrorKind, ReportField, ReportSeries } from './report.js';
+
+/** How {@link collectSeries} reads. */
+export type CollectOptions<T> = {
+  /** Which metrics; all when undefined. */
+  readonly filter: MetricFilter | undefined;
+  /** Told when the filter throws for a metric (the metric is left out). */
+  readonly onFilterError: (metric: Metric, error: unknown) => void;
+  /** Turns one selected metric into what the caller wants; `gaugeRead` is the awaited read of a callback gauge. */
+  readonly read: (metric: Metric, gaugeRead: MetricSnapshot | undefined) => T;
+  /** Stops reading (resolves `null`) once this turns true, such as when a client left. */
+  readonly aborted?: () => boolean;
+};
+
+/**
+ * Reads the selected metrics of `registry`: every callback gauge first, awaited in
+ * parallel (each bounded by its own timeout), then every metric in registry order
+ * through `read`, yielding to the event loop whenever a slice has run its time.
+ *
+ * @returns what `read` returned for each selected metric, in registry order; `null` if aborted.
+ */
+export async function collectSeries<T>(registry: MetricRegistry, options: CollectOptions<T>): Promise<T[] | null> {
+  const { filter, onFilterError, read, aborted } = options;
+  const selected: Metric[] = [];
+  for (const metric of registry.metrics()) {
+    if (selects(filter, metric, onFilterError)) selected.push(metric);
+  }
+  const gaugeReads = new Map<Metric, MetricSnapshot>();
+  const pending: Promise<void>[] = [];
+  for (const metric of selected) {
+    if (metric.type === 'gauge' && !metric.settable) {
+      pending.push(metric.collect().then((s) => void gaugeReads.set(metric, s)));
+    }
+  }
+  if (pending.length > 0) await Promise.all(pending);
+  const out: T[] = [];
+  const pause = sliceYielder();
+  for (const metric of selected) {
+    out.push(read(metric, gaugeReads.get(metric)));
+    const wait = pause();
+    if (wait !== undefined) {
+      await wait;
+      if (aborted?.() === true) return null;
+    }
+  }
+  return out;
+}
+
+/** Whether `filter` selects `metric`; a filter that throws leaves it out and is told. */
+function selects(filter: MetricFilter | undefined, metric: Metric, onError: (metric: Metric, error: unknown) => void): boolean {
+  if (filter === undefined) return true;
+  try {
+    return filter(metric);
+  } catch (error) {
+    onError(metric, error);
+    return false;
+  }
+}
+
+/** One series as the pull endpoint and the JSON formats read it. */
+export type ReadSeries = {
+  /** The metric. */
+  readonly metric: Metric;
+  /** Its dotted name. */
+  readonly name: string;
+  /** Its tags. */
+  readonly tags: Metric['tags'];
+  /** What was read (a callback gauge awaited). */
+  readonly snapshot: MetricSnapshot;
+};
+
+/** `read` of {@link collectSeries} for plain snapshots. */
+export function snapshotOf(metric: Metric, gaugeRead: MetricSnapshot | undefined): ReadSeries {
+  return { metric, name: metric.name, tags: metric.tags, snapshot: gaugeRead ?? metric.snapshot() };
+}
+
+/** How a {@link ReportCollector} reads. */
+export type ReportCollectorOptions = {
+  /** Which metrics; all when undefined. */
+  readonly filter: MetricFilter | undefined;
+  /** Which statistics become fields. */
+  readonly statistics: readonly Statistic[];
+  /** The unit rates are converted to a rate per. */
+  readonly rateUnit: TimeUnit;
+  /** The unit timer durations are converted to. */
+  readonly durationUnit: TimeUnit;
+  /** Window statistics from the metric's window, or from this collector's own interval readers. */
+  readonly distribution: 'window' | 'interval';
+  /** Told about a filter that threw and a gauge that failed; must not throw. */
+  readonly onError: (kind: Extract<ReporterErrorKind, 'filter' | 'gauge'>, error: unknown, message: string) => void;
+};
+
+/**
+ * A scheduled reporter's reader: builds the {@link ReportSeries} of one report, and
+ * remembers what this reporter saw last (counts, interval readers), so that two
+ * reporters never disturb each other.
+ */
+export class ReportCollector {
+  readonly #registry: MetricRegistry;
+  readonly #filter: MetricFilter | undefined;
+  readonly #statistics: ReadonlySet<Statistic>;
+  readonly #toDuration: (ms: number) => number;
+  readonly #toRate: (perSecond: number) => number;
+  readonly #interval: boolean;
+  readonly #onError: ReportCollectorOptions['onError'];
+  readonly #lastCounts = new WeakMap<Metric, number>();
+  readonly #readers = new Map<Metric, IntervalReader>();
+  readonly #onFilterError = (metric: Metric, error: unknown): void => {
+    this.#onError('filter', error, `the filter threw for ${show(metric.name)}: ${String(error)}`);
+  };
+  readonly #read = (metric: Metric, gaugeRead: MetricSnapshot | undefined): ReportSeries => this.#series(metric, gaugeRead);
+  #unlisten: (() => void) | null = null;
+
+  /**
+   * @param registry - what to read.
+   * @param options - see {@link ReportCollectorOptions}.
+   */
+  constructor(registry: MetricRegistry, options: ReportCollectorOptions) {
+    this.#registry = registry;
+    this.#filter = options.filter;
+    this.#statistics = new Set(options.statistics);
+    this.#toDuration = durationConverter(options.durationUnit);
+    this.#toRate = rateConverter(options.rateUnit);
+    this.#interval = options.distribution === 'interval';
+    this.#onError = options.onError;
+  }
+
+  /** Reads the selected series of one report. */
+  async collect(): Promise<ReportSeries[]> {
+    return (await collectSeries(this.#registry, { filter: this.#filter, onFilterError: this.#onFilterError, read: this.#read }))!;
+  }
+
+  /**
+   * With `distribution: 'interval'`, opens an interval reader on every selected histogram
+   * and timer (and on those added later), so that the first interval starts now.
+   */
+  open(): void {
+    if (!this.#interval || this.#unlisten !== null) return;
+    const open = (metric: Metric): void => {
+      if (
+        (metric.type === 'histogram' || metric.type === 'timer') &&
+        !this.#readers.has(metric) &&
+        selects(this.#filter, metric, this.#onFilterError)
+      ) {
+        this.#readers.set(metric, metric.openInterval());
+      }
+    };
+    for (const metric of this.#registry.metrics()) open(metric);
+    this.#unlisten = this.#registry.addListener({
+      onAdded: open,
+      onRemoved: (metric) => {
+        this.#readers.get(metric)?.close();
+        this.#readers.delete(metric);
+      },
+    });
+  }
+
+  /** Closes every interval reader and stops watching the registry. */
+  close(): void {
+    for (const reader of this.#readers.values()) reader.close();
+    this.#readers.clear();
+    this.#unlisten?.();
+    this.#unlisten = null;
+  }
+
+  #series(metric: Metric, gaugeRead: MetricSnapshot | undefined): ReportSeries {
+    const base = { metric, name: metric.name, tags: metric.tags, type: metric.type };
+    if (metric.type === 'gauge') {
+      const snap = gaugeRead ?? metric.snapshot();
+      const value = snap.type === 'gauge' ? snap.value : null;
+      const error = snap.type === 'gauge' && snap.error !== undefined ? snap.error : null;
+      if (error !== null || value === null) {
+        this.#onError('gauge', undefined, `gauge ${show(metric.name)} failed: ${error ?? 'no value'}`);
+      }
+      const fields: ReportField[] = value === null ? [] : [{ statistic: 'value', suffix: STATISTIC_SUFFIX.value, value }];
+      return { ...base, snapshot: snap, count: null, countDelta: null, value, error, fields };
+    }
+    let snap: MetricSnapshot;
+    if (this.#interval && metric.type === 'histogram') {
+      // The window statistics would be computed only to be replaced: read the cheap fields.
+      snap = { type: 'histogram', count: metric.count, sum: metric.sum, ...this.#intervalFields(metric) };
+    } else if (this.#interval && metric.type === 'timer') {
+      snap = {
+        type: 'timer', count: metric.count, sum: metric.sum,
+        meanRate: metric.meanRate, m1Rate: metric.m1Rate, m5Rate: metric.m5Rate, m15Rate: metric.m15Rate,
+        ...this.#intervalFields(metric),
+      };
+    } else snap = metric.snapshot();
+    const count = (snap as { readonly count: number }).count;
+    const last = this.#lastCounts.get(metric);
+    this.#lastCounts.set(metric, count);
+    const countDelta = last === undefined ? count : count - last;
+    return { ...base, snapshot: snap, count, countDelta, value: null, error: null, fields: this.#fields(snap) };
+  }
+
+  /** The selected statistics of a snapshot that have a finite value, in the reporter's units. */
+  #fields(snap: Exclude<MetricSnapshot, { type: 'gauge' }>): ReportField[] {
+    const fields: ReportField[] = [];
+    const isTimer = snap.type === 'timer';
+    const record = snap as unknown as Readonly<Record<string, number | null | undefined>>;
+    for (const statistic of ALL_STATISTICS) {
+      if (!this.#statistics.has(statistic) || (snap.type === 'counter' && statistic !== 'count')) continue;
+      let value = record[statistic];
+      if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+      if (RATE_STATISTICS.has(statistic)) value = this.#toRate(value);
+      else if (isTimer && DURATION_STATISTICS.has(statistic)) value = this.#toDuration(value);
+      fields.push({ statistic, suffix: STATISTIC_SUFFIX[statistic], value });
+    }
+    return fields;
+  }
+
+  #intervalFields(metric: Metric & { openInterval(): IntervalReader }): Omit<DistributionFields, 'count' | 'sum'> {
+    const reader = this.#readers.get(metric);
+    if (reader === undefined) {
+      // First report of a metric without a reader (report() without start(), or a metric
+      // the filter skipped before): open readers now; the first interval starts here.
+      this.open();
+      if (!this.#readers.has(metric)) this.#readers.set(metric, metric.openInterval());
+      return EMPTY_WINDOW;
+    }
+    const { count: _count, sum: _sum, ...window } = reader.take();
+    return window;
+  }
+}

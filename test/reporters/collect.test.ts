@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import { Registry } from '../../src/registry/registry.js';
+import { collectSeries, ReportCollector, snapshotOf } from '../../src/reporters/collect.js';
+
+const options = {
+  filter: undefined,
+  statistics: ['count', 'max', 'p99', 'm1Rate'],
+  rateUnit: 's',
+  durationUnit: 'ms',
+  distribution: 'window',
+} as const;
+
+describe('collectSeries', () => {
+  it('awaits callback gauges first, in parallel, then reads everything in registry order', async () => {
+    const registry = new Registry({ clock: new ManualClock() });
+    const order: string[] = [];
+    registry.counter('a').inc();
+    registry.gauge('slow', async () => {
+      order.push('slow gauge started');
+      await new Promise((resolve) => setImmediate(resolve));
+      order.push('slow gauge done');
+      return 1;
+    });
+    registry.gauge('fast', async () => {
+      order.push('fast gauge started');
+      return 2;
+    });
+    registry.gauge('set').set(3);
+    const series = await collectSeries(registry, {
+      filter: undefined,
+      onFilterError: () => {},
+      read: (metric, gaugeRead) => {
+        order.push(`read ${metric.name}`);
+        return snapshotOf(metric, gaugeRead);
+      },
+    });
+    expect(order).toEqual(['slow gauge started', 'fast gauge started', 'slow gauge done', 'read a', 'read slow', 'read fast', 'read set']);
+    expect(series!.map((s) => [s.name, s.snapshot])).toEqual([
+      ['a', { type: 'counter', count: 1 }],
+      ['slow', { type: 'gauge', value: 1 }],
+      ['fast', { type: 'gauge', value: 2 }],
+      ['set', { type: 'gauge', value: 3 }],
+    ]);
+  });
+
+  it('leaves out a metric whose filter throws, and says which', async () => {
+    const registry = new Registry({ clock: new ManualClock() });
+    registry.counter('ok');
+    registry.counter('bad');
+    const failed: string[] = [];
+    const series = await collectSeries(registry, {
+      filter: (m) => {
+        if (m.name === 'bad') throw new Error('no');
+        return true;
+      },
+      onFilterError: (metric) => failed.push(metric.name),
+      read: snapshotOf,
+    });
+    expect(series!.map((s) => s.name)).toEqual(['ok']);
+    expect(failed).toEqual(['bad']);
+  });
+
+  it('stops at the next slice once aborted', async () => {
+    const registry = new Registry({ clock: new ManualClock() });
+    for (let i = 0; i < 50; i++) registry.counter(`c${i}`);
+    let reads = 0;
+    const series = await collectSeries(registry, {
+      filter: undefined,
+      onFilterError: () => {},
+      read: (metric) => {
+        reads++;
+        // Make every read take a whole slice, so the collector yields after each.
+        const until = performance.now() + 10;
+        while (performance.now() < until) {
+          // busy
+        }
+        return metric.name;
+      },
+      aborted: () => reads >= 2,
+    });
+    expect(series).toBeNull();
+    expect(reads).toBe(2);
+  });
+});
+
+describe('ReportCollector', () => {
+  it('keeps count deltas of its own, and converts units', async () => {
+    const clock = new ManualClock();
+    const registry = new Registry({ clock });
+    const timer = registry.timer('t');
+    timer.update(1.5);
+    const collector = new ReportCollector(registry, { ...options, durationUnit: 'us', rateUnit: 'min', onError: () => {} });
+    const [first] = await collector.collect();
+    expect(first!.countDelta).toBe(1);
+    expect(first!.fields.find((f) => f.statistic === 'max')!.value).toBeCloseTo(1500, 0);
+    timer.update(2);
+    timer.update(2);
+    const [second] = await collector.collect();
+    expect([second!.count, second!.countDelta]).toEqual([3, 2]);
+  });
+
+  it('reports a failed gauge as an error of kind gauge, without fields', async () => {
+    const registry = new Registry({ clock: new ManualClock() });
+    registry.gauge('g', () => {
+      throw new Error('down');
+    });
+    const errors: string[] = [];
+    const collector = new ReportCollector(registry, { ...options, onError: (kind, _error, message) => errors.push(`${kind}: ${message}`) });
+    const [series] = await collector.collect();
+    expect(series!.fields).toEqual([]);
+    expect(errors).toEqual(['gauge: gauge "g" failed: Error: down']);
+  });
+
+  it('with distribution interval, reads what was recorded since its previous report', async () => {
+    const registry = new Registry({ clock: new ManualClock() });
+    const h = registry.histogram('h', { resolution: 1 });
+    const collector = new ReportCollector(registry, { ...options, distribution: 'interval', onError: () => {} });
+    collector.open();
+    h.record(10);
+    expect((await collector.collect())[0]!.fields.map((f) => [f.statistic, f.value])).toEqual([['count', 1], ['max', 10], ['p99', 10]]);
+    // Nothing since: no statistics but the count.
+    expect((await collector.collect())[0]!.fields.map((f) => f.statistic)).toEqual(['count']);
+    collector.close();
+  });
+});
