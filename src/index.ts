@@ -143,3 +143,6 @@ export type {
 } from './integrations/decorators.js';
 export { collectRuntimeMetrics } from './integrations/runtime.js';
 export type { RuntimeMetrics, RuntimeMetricsOptions } from './integrations/runtime.js';
+export { dashboardHandler } from './exposition/dashboard/handler.js';
+export type { DashboardHandler } from './exposition/dashboard/handler.js';
+export type { DashboardOptions } from './exposition/dashboard/options.js';

@@ -25,6 +25,8 @@ import type { Registry } from '../registry/registry.js';
 import type { MetricFilter } from '../registry/types.js';
 import { buildSnapshotTreeInSlices, compileSelector, readSeries, type MetricSelector } from '../reporters/select.js';
 import { sliceYielder } from '../internal/slicer.js';
+import { dashboardForServer, isDashboardPath } from './dashboard/handler.js';
+import type { DashboardOptions } from './dashboard/options.js';
 
 const gzip = promisify(gzipCallback);
 
@@ -426,6 +428,13 @@ export type ServeMetricsOptions = MetricsHandlerOptions & {
    * @defaultValue false
    */
   readonly unref?: boolean;
+  /**
+   * The live dashboard at `/dashboard` (docs/dashboard.md): `false` turns it off; its
+   * options (but `registry`: the server's is used) turn it on with those settings.
+   *
+   * @defaultValue true
+   */
+  readonly dashboard?: boolean | Omit<DashboardOptions, 'registry'>;
 };
 
 /** A running metrics server from {@link serveMetrics}. */
@@ -509,6 +518,7 @@ export async function serveMetrics(
   const requestTimeoutMs = Math.max(checkMs(options.requestTimeoutMs, 10_000, 'requestTimeoutMs'), headersTimeoutMs);
   const keepAliveTimeoutMs = checkMs(options.keepAliveTimeoutMs, 5_000, 'keepAliveTimeoutMs');
   const handler = metricsHandler(registry, options);
+  const dashboard = dashboardForServer(registry, options.dashboard);
 
   const server = createServer(
     {
@@ -523,6 +533,10 @@ export async function serveMetrics(
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const pathname = q === -1 ? url : url.slice(0, q);
+      if (dashboard !== null && isDashboardPath(pathname)) {
+        void dashboard(req, res);
+        return;
+      }
       if (pathname !== path) {
         send(res, 404, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }, `Not Found: metrics are at ${path}\n`);
         return;
@@ -560,6 +574,7 @@ export async function serveMetrics(
   let closed: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closed ??= new Promise<void>((resolve) => {
+      void dashboard?.stop();
       server.close(() => {
         resolve();
       });

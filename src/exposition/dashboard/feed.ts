@@ -1,0 +1,211 @@
+/**
+ * The dashboard's JSON feed (`GET <dashboard>/feed`): only what the page draws, and
+ * bounded. A page first asks for everything (`full`), then only for the samples after
+ * the last one it has (`?ring=<id>&since=<seq>`): usually one sample per series.
+ * docs/dashboard.md describes every field.
+ *
+ * Bounds: at most {@link MAX_FEED_SERIES} series with history per response (those the
+ * filter matches, sorted by name and tags; the page asks for more with `limit`), the
+ * runtime panel's few series, the route rows (latest values only, at most
+ * `MAX_ROUTES`), and the history of one selected route.
+ *
+ * @module
+ * @internal
+ */
+
+import type { Tags } from '../../names.js';
+import type { HistoryRing, Track } from './history.js';
+import { compileQueryFilter, MAX_FILTER_LENGTH } from './query-filter.js';
+
+/** The version of the feed's shape. */
+export const FEED_VERSION = 1;
+
+/** The most series with history one response carries. */
+export const MAX_FEED_SERIES = 100;
+
+/** How many series a response carries when the page does not say. */
+export const DEFAULT_FEED_SERIES = 30;
+
+/** What a feed request asks for. */
+export type FeedQuery = {
+  /** The ring the page's data came from; another ring means a full answer. */
+  readonly ring: string | undefined;
+  /** The last sample the page has; absent: a full answer. */
+  readonly since: number | undefined;
+  /** The filter box's text. */
+  readonly filter: string;
+  /** How many series with history. */
+  readonly limit: number;
+  /** The id of the route whose history the page charts. */
+  readonly route: number | undefined;
+};
+
+function intParam(value: string | null, min: number, max: number): number | undefined {
+  if (value === null || !/^\d{1,15}$/.test(value)) return undefined;
+  const n = Number(value);
+  return n >= min && n <= max ? n : undefined;
+}
+
+/** Reads the feed's query string; anything malformed counts as absent (bounded, never throws). */
+export function parseFeedQuery(query: URLSearchParams): FeedQuery {
+  const ring = query.get('ring');
+  return {
+    ring: ring !== null && /^[\w-]{1,32}$/.test(ring) ? ring : undefined,
+    since: intParam(query.get('since'), 0, Number.MAX_SAFE_INTEGER),
+    filter: (query.get('q') ?? '').slice(0, MAX_FILTER_LENGTH),
+    limit: intParam(query.get('limit'), 1, MAX_FEED_SERIES) ?? DEFAULT_FEED_SERIES,
+    route: intParam(query.get('route'), 1, Number.MAX_SAFE_INTEGER),
+  };
+}
+
+/** One series with its history in the feed. */
+export type FeedSeries = {
+  readonly id: number;
+  readonly name: string;
+  readonly tags: Tags;
+  readonly type: Track['type'];
+  readonly role?: string;
+  readonly fields: readonly string[];
+  readonly units: readonly string[];
+  /** One array per field, aligned with the feed's `t`; `null` where there is no value. */
+  readonly data: (number | null)[][];
+};
+
+/** One row of the HTTP routes table: the latest values. */
+export type FeedRoute = {
+  readonly id: number;
+  readonly name: string;
+  readonly route: string;
+  readonly method: string | null;
+  readonly rate: number | null;
+  readonly p50: number | null;
+  readonly p99: number | null;
+  readonly errors: number | null;
+};
+
+/** The feed document. */
+export type Feed = {
+  readonly v: typeof FEED_VERSION;
+  readonly title: string;
+  readonly ring: string;
+  readonly now: number;
+  readonly intervalMs: number;
+  readonly historyMs: number;
+  readonly seq: number;
+  readonly from: number;
+  readonly full: boolean;
+  readonly t: number[];
+  readonly size: number;
+  readonly tracked: number;
+  readonly untracked: number;
+  readonly matched: number;
+  readonly limit: number;
+  readonly series: FeedSeries[];
+  readonly runtime: FeedSeries[];
+  readonly routes: FeedRoute[];
+  readonly untrackedRoutes: number;
+  readonly route: FeedSeries | null;
+};
+
+/** A value for JSON: 6 significant digits (values are kept as 32-bit floats), `null` for none. */
+export function compact(value: number): number | null {
+  if (value !== value) return null; // NaN
+  if (value === 0 || !Number.isFinite(value)) return value === 0 ? 0 : null;
+  return Number(value.toPrecision(6));
+}
+
+function history(track: Track, ring: HistoryRing, from: number, to: number): FeedSeries {
+  const data: (number | null)[][] = [];
+  for (const ring_ of track.data) {
+    const values: (number | null)[] = [];
+    for (let seq = from; seq <= to; seq++) values.push(compact(ring_[ring.slotOf(seq)]!));
+    data.push(values);
+  }
+  const series: FeedSeries = {
+    id: track.id,
+    name: track.name,
+    tags: track.tags,
+    type: track.type,
+    fields: track.layout.fields,
+    units: track.layout.units,
+    data,
+  };
+  return track.role === undefined ? series : { ...series, role: track.role };
+}
+
+function latest(track: Track, ring: HistoryRing, field: number): number | null {
+  return ring.seq === 0 ? null : compact(track.data[field]![ring.slotOf(ring.seq)]!);
+}
+
+/** What the feed is built from besides the ring. */
+export type FeedContext = {
+  readonly title: string;
+  readonly nowMs: number;
+  readonly intervalMs: number;
+  readonly historyMs: number;
+};
+
+/** Builds the feed for one request. Linear in the tracked series; the output is bounded (see the module). */
+export function buildFeed(ring: HistoryRing, query: FeedQuery, context: FeedContext): Feed {
+  const oldest = ring.oldestSeq;
+  const seq = ring.seq;
+  const full =
+    query.ring !== ring.id || query.since === undefined || query.since > seq || query.since < oldest - 1;
+  const from = full ? oldest : query.since + 1;
+  const t: number[] = [];
+  for (let s = from; s <= seq; s++) t.push(Math.round(ring.times[ring.slotOf(s)]!));
+
+  const matches = compileQueryFilter(query.filter);
+  const series: FeedSeries[] = [];
+  const runtime: FeedSeries[] = [];
+  const roles = new Set<string>();
+  let matched = 0;
+  for (const track of ring.sorted()) {
+    if (track.role !== undefined && !roles.has(track.role)) {
+      roles.add(track.role);
+      runtime.push(history(track, ring, from, seq));
+    }
+    if (matches !== undefined && !matches(track.name, track.tags)) continue;
+    matched++;
+    if (series.length < query.limit) series.push(history(track, ring, from, seq));
+  }
+
+  const routes: FeedRoute[] = [];
+  let selected: FeedSeries | null = null;
+  for (const track of ring.routes.values()) {
+    routes.push({
+      id: track.id,
+      name: track.name,
+      route: track.tags.route!,
+      method: track.tags.method ?? null,
+      rate: latest(track, ring, 0),
+      p50: latest(track, ring, 1),
+      p99: latest(track, ring, 2),
+      errors: latest(track, ring, 3),
+    });
+    if (track.id === query.route) selected = history(track, ring, from, seq);
+  }
+
+  return {
+    v: FEED_VERSION,
+    title: context.title,
+    ring: ring.id,
+    now: Math.round(context.nowMs),
+    intervalMs: context.intervalMs,
+    historyMs: context.historyMs,
+    seq,
+    from,
+    full,
+    t,
+    size: ring.size,
+    tracked: ring.series.size,
+    untracked: ring.untracked,
+    matched,
+    limit: query.limit,
+    series,
+    runtime,
+    routes,
+    untrackedRoutes: ring.untrackedRoutes,
+    route: selected,
+  };
+}
