@@ -224,8 +224,9 @@
       const muted = cssVar('--muted');
       const grid = cssVar('--grid');
       const font = `11px ${cssVar('--font')}`;
-      // At least the last minute, so that a young history grows from the right.
-      const scales = { x: { time: true, range: (_u, min, max) => [Math.min(min, max - 60), max] } };
+      // At least 60 intervals (a minute by default), so that a young history grows from the right.
+      const span = (60 * state.intervalMs) / 1000;
+      const scales = { x: { time: true, range: (_u, min, max) => [Math.min(min, max - span), max] } };
       const axes = [{
         stroke: muted, font, size: 28, space: 64,
         grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1, size: 4 },
