@@ -187,7 +187,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in Chromium', () => {
   it('sorts the routes table from its column buttons', async () => {
     await page.click('#routes th[data-key="route"] button');
     await page.waitForSelector('#routes th[data-key="route"][aria-sort="ascending"]');
-    const routes = await page.locator('#routes tbody td[data-key="route"]').allTextContents();
+    const cells = page.locator('#routes tbody td[data-key="route"]');
+    const routes: string[] = [];
+    for (let i = 0; i < (await cells.count()); i++) routes.push((await cells.nth(i).getAttribute('title'))!);
+    expect(routes.length).toBeGreaterThan(2);
     expect(routes).toEqual([...routes].sort((a, b) => a.localeCompare(b)));
     await page.click('#routes th[data-key="route"] button');
     await page.waitForSelector('#routes th[data-key="route"][aria-sort="descending"]');

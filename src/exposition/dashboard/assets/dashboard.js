@@ -230,7 +230,10 @@
       const axes = [{
         stroke: muted, font, size: 28, space: 64,
         grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1, size: 4 },
-        values: (u, splits) => splits.map((v) => clockLabel(v, u.scales.x.max - u.scales.x.min < 180)),
+        values: (_u, splits) => {
+          const withSeconds = splits.some((v) => Math.round(v) % 60 !== 0);
+          return splits.map((v) => clockLabel(v, withSeconds));
+        },
       }];
       units.forEach((unit, i) => {
         const range = rangeFor(unit);
@@ -453,6 +456,8 @@
         const v = r[c.key];
         if (c.unit) setValue(td, v, c.unit);
         else td.textContent = v ?? '–';
+        // On a phone the method column folds into the route's cell.
+        if (c.key === 'route' && r.method) td.prepend(el('span', 'method-inline', `${r.method} `));
         if (c.key === 'route') td.title = families > 1 ? `${r.name} ${v}` : v;
         if (c.key === 'errors') td.classList.toggle('bad', v !== null && v >= 0.01);
       });
