@@ -108,7 +108,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in Chromium', () => {
   });
 
   it('draws the charts once traffic has been recorded for a few seconds', async () => {
-    await page.waitForFunction(() => Number(document.body.dataset.seq) >= 12, undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => Number(document.body.dataset.seq) >= 20, undefined, { timeout: 15_000 });
     // Pixels of each card's line colours (antialiased, so near them) on its canvas.
     const drawn = await page.evaluate(() => {
       const rgb = (css: string): number[] => {
@@ -134,7 +134,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in Chromium', () => {
       return out;
     });
     for (const title of ['Event-loop delay', 'Memory', 'CPU', 'db.query', 'jobs.processed', 'queue.depth', 'http.server.requests']) {
-      expect(drawn[title], title).toBeGreaterThan(100);
+      expect(drawn[title], title).toBeGreaterThan(50);
     }
   });
 
