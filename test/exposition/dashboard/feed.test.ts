@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock.js';
 import {
@@ -50,13 +51,27 @@ describe('parseFeedQuery', () => {
 });
 
 describe('compact', () => {
-  it('keeps 6 significant digits, and turns NaN and infinities into null', () => {
+  it('keeps 5 significant digits as short decimals, and turns NaN and infinities into null', () => {
     expect(compact(Math.fround(12.3))).toBe(12.3);
-    expect(compact(Math.fround(1234567.8))).toBe(1234570);
-    expect(compact(Math.fround(0.000123456789))).toBe(0.000123457);
+    expect(compact(Math.fround(1234567.8))).toBe(1234600);
+    expect(compact(Math.fround(0.000123456789))).toBe(0.00012346);
+    expect(compact(-Math.fround(2.5))).toBe(-2.5);
     expect(compact(0)).toBe(0);
     expect(compact(Number.NaN)).toBeNull();
     expect(compact(Number.POSITIVE_INFINITY)).toBeNull();
+    expect(compact(1e-40)).toBe(1e-40);
+  });
+
+  it('agrees with toPrecision(5) and prints short', () => {
+    fc.assert(
+      fc.property(fc.float({ noNaN: true, noDefaultInfinity: true }).filter((v) => v !== 0 && Math.abs(v) > 1e-30), (v) => {
+        const c = compact(v)!;
+        // Within one unit of the fifth digit (ties may round the other way).
+        expect(Math.abs(c - Number(v.toPrecision(5)))).toBeLessThanOrEqual(Math.abs(v) * 1.0001e-4);
+        const digits = String(c).replace(/^-/, '').replace(/e.*$/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
+        expect(digits.length).toBeLessThanOrEqual(5);
+      }),
+    );
   });
 });
 
