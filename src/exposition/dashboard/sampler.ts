@@ -173,14 +173,21 @@ export class Sampler {
     const counts = new Map<Metric, number>();
     let size = 0;
     let untracked = 0;
+    // A series first seen now, when the previous sample tracked every series, was created
+    // since then: all its count is new (as for the routes' status series below).
+    const allNew = ring.seq > 0 && ring.untracked === 0;
     const pause = sliceYielder();
     for (const metric of registry.metrics()) {
       if (!this.#selected(metric)) continue;
       size++;
       let track = ring.series.get(metric);
       if (track === undefined) {
-        if (ring.series.size < maxSeries) track = ring.addSeries(metric, layoutOf(metric.type, metric.name), runtimeRole(metric.name));
-        else untracked++;
+        if (ring.series.size < maxSeries) {
+          track = ring.addSeries(metric, layoutOf(metric.type, metric.name), runtimeRole(metric.name));
+          if (allNew) track.previousCount = 0;
+        } else {
+          untracked++;
+        }
       }
       const route = isRouteTimer(metric);
       if (track !== undefined || route) {

@@ -106,6 +106,32 @@ describe('the dashboard sampler', () => {
     expect(scheduler.started).toBe(2);
   });
 
+  it('counts all the events of a series created since the previous sample as new', async () => {
+    const { registry, sampler, tick } = setup({ maxSeries: 2 });
+    registry.counter('old').inc(100);
+    const ring = await sampler.demand();
+    registry.counter('fresh').inc(3);
+    await tick();
+    const fresh = [...ring.series.values()].find((t) => t.name === 'fresh')!;
+    expect(values(sampler, fresh)).toEqual([null, 3]);
+  });
+
+  it('does not know the first rate of a series tracked late because maxSeries was reached', async () => {
+    const { registry, sampler, tick } = setup({ maxSeries: 1, historyMs: 3_000 });
+    registry.counter('a');
+    registry.counter('b').inc(100);
+    const ring = await sampler.demand();
+    expect(ring.untracked).toBe(1);
+    registry.remove('a');
+    for (let i = 0; i < 4; i++) await tick(); // 'a' is forgotten after a whole ring
+    await tick(); // 'b' is tracked: its count so far is not a rate
+    const b = [...ring.series.values()].find((t) => t.name === 'b')!;
+    expect(values(sampler, b).at(-1)).toBeNull();
+    await tick();
+    expect(values(sampler, b).at(-1)).toBe(0);
+    expect(values(sampler, b).filter((v) => v !== null)).toHaveLength(1);
+  });
+
   it('keeps historyMs / intervalMs samples, in a fixed amount of memory', async () => {
     const { registry, sampler, tick } = setup({ historyMs: 5_000 });
     const depth = registry.gauge('queue.depth');
