@@ -150,6 +150,39 @@ function latest(track: Track, ring: HistoryRing, field: number): number | null {
   return ring.seq === 0 ? null : compact(track.data[field]![ring.slotOf(ring.seq)]!);
 }
 
+/** What a ring's sorted series yield to the feed: the runtime panel's, and those of recent filters. */
+type Selection = { readonly runtime: readonly Track[]; readonly byFilter: Map<string, readonly Track[]> };
+
+/** Filters remembered per set of series: a page asks for the same one every second. */
+const MAX_REMEMBERED_FILTERS = 8;
+
+/** Selections by the ring's sorted array, which is new whenever series come or go. */
+const selections = new WeakMap<readonly Track[], Selection>();
+
+/** The runtime series (the first of each role) and the series the filter matches, remembered until the series change. */
+function select(sorted: readonly Track[], filter: string): { runtime: readonly Track[]; matched: readonly Track[] } {
+  let selection = selections.get(sorted);
+  if (selection === undefined) {
+    const roles = new Set<string>();
+    const runtime: Track[] = [];
+    for (const track of sorted) {
+      if (track.role === undefined || roles.has(track.role)) continue;
+      roles.add(track.role);
+      runtime.push(track);
+    }
+    selection = { runtime, byFilter: new Map() };
+    selections.set(sorted, selection);
+  }
+  let matched = selection.byFilter.get(filter);
+  if (matched === undefined) {
+    const matches = compileQueryFilter(filter);
+    matched = matches === undefined ? sorted : sorted.filter((track) => matches(track.name, track.tags));
+    if (selection.byFilter.size >= MAX_REMEMBERED_FILTERS) selection.byFilter.delete(selection.byFilter.keys().next().value!);
+    selection.byFilter.set(filter, matched);
+  }
+  return { runtime: selection.runtime, matched };
+}
+
 /** What the feed is built from besides the ring. */
 export type FeedContext = {
   readonly title: string;
@@ -168,20 +201,10 @@ export function buildFeed(ring: HistoryRing, query: FeedQuery, context: FeedCont
   const t: number[] = [];
   for (let s = from; s <= seq; s++) t.push(Math.round(ring.times[ring.slotOf(s)]!));
 
-  const matches = compileQueryFilter(query.filter);
-  const series: FeedSeries[] = [];
-  const runtime: FeedSeries[] = [];
-  const roles = new Set<string>();
-  let matched = 0;
-  for (const track of ring.sorted()) {
-    if (track.role !== undefined && !roles.has(track.role)) {
-      roles.add(track.role);
-      runtime.push(history(track, ring, from, seq));
-    }
-    if (matches !== undefined && !matches(track.name, track.tags)) continue;
-    matched++;
-    if (series.length < query.limit) series.push(history(track, ring, from, seq));
-  }
+  const chosen = select(ring.sorted(), query.filter);
+  const series = chosen.matched.slice(0, query.limit).map((track) => history(track, ring, from, seq));
+  const runtime = chosen.runtime.map((track) => history(track, ring, from, seq));
+  const matched = chosen.matched.length;
 
   const routes: FeedRoute[] = [];
   let selected: FeedSeries | null = null;
