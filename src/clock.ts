@@ -5,8 +5,9 @@
  * @module
  */
 
-import { is, type Check } from './internal/options.js';
-import { InvalidOptionError, show } from './errors.js';
+import { checkValue, is, number, readOptions, type Check } from './internal/options.js';
+import { ErrorCodes, MetricsError } from './errors.js';
+import { WarningLimiter } from './internal/warnings.js';
 
 /**
  * A source of time. Implement it to drive tapemeasure from your own time source;
@@ -52,6 +53,9 @@ export interface CoarseTicker {
   subscribe(listener: TickListener): void;
 }
 
+/** Tick listeners that throw: one `ERR_TAPEMEASURE_TICK_FAILED` warning a minute, process-wide. */
+const tickWarnings = new WarningLimiter();
+
 class MutableTicker implements CoarseTicker {
   tick: number;
   readonly #listeners = new Set<WeakRef<TickListener>>();
@@ -90,7 +94,11 @@ class MutableTicker implements CoarseTicker {
       try {
         listener.onTick(tick);
       } catch (error) {
-        process.emitWarning(`a tick listener threw: ${String(error)}`, { code: 'TAPEMEASURE_TICK_ERROR' });
+        tickWarnings.warn(
+          new MetricsError(ErrorCodes.TICK_FAILED, `a tick listener threw at tick ${tick}; the other listeners still ran`, {
+            cause: error,
+          }),
+        );
       }
     }
   }
@@ -103,6 +111,27 @@ export const systemClock: Clock = Object.freeze({
   now: () => Date.now(),
   monotonicMs: nowFromPerformance,
 });
+
+const finite = number();
+const nonNegative = number(0);
+
+/** Options of a {@link ManualClock}. */
+export type ManualClockOptions = {
+  /**
+   * The initial wall time, in milliseconds since the Unix epoch.
+   *
+   * @defaultValue 0
+   */
+  readonly nowMs?: number;
+  /**
+   * The initial monotonic time, in milliseconds, finite and >= 0.
+   *
+   * @defaultValue 0
+   */
+  readonly monotonicMs?: number;
+};
+
+const MANUAL_CLOCK_SCHEMA = Object.freeze({ nowMs: finite, monotonicMs: nonNegative });
 
 /**
  * A clock that moves only when told. Exported for tests (yours too): inject it into a
@@ -123,17 +152,14 @@ export class ManualClock implements Clock {
   readonly #ticker: MutableTicker;
 
   /**
-   * @param options - `nowMs`: the initial wall time (default 0); `monotonicMs`: the
-   *   initial monotonic time (default 0).
+   * @param options - the initial wall and monotonic times.
+   * @throws {@link InvalidOptionError} for a non-finite time or a negative `monotonicMs`;
+   *   {@link UnknownOptionError} for an unknown option.
    */
-  constructor(options: { readonly nowMs?: number; readonly monotonicMs?: number } = {}) {
-    this.#wallMs = options.nowMs ?? 0;
-    this.#monotonicMs = options.monotonicMs ?? 0;
-    if (!Number.isFinite(this.#wallMs) || !Number.isFinite(this.#monotonicMs) || this.#monotonicMs < 0) {
-      throw new InvalidOptionError(
-        `ManualClock needs finite start times, and monotonicMs >= 0, received ${show(options)}`,
-      );
-    }
+  constructor(options?: ManualClockOptions) {
+    const read = readOptions('ManualClock', options, MANUAL_CLOCK_SCHEMA);
+    this.#wallMs = read.nowMs ?? 0;
+    this.#monotonicMs = read.monotonicMs ?? 0;
     this.#ticker = new MutableTicker(Math.floor(this.#monotonicMs / TICK_MS));
   }
 
@@ -154,9 +180,7 @@ export class ManualClock implements Clock {
    * @throws {@link InvalidOptionError} if `ms` is negative or not finite.
    */
   advance(ms: number): void {
-    if (!(ms >= 0) || !Number.isFinite(ms)) {
-      throw new InvalidOptionError(`ManualClock.advance() needs a finite ms >= 0, received ${show(ms)}`);
-    }
+    checkValue('ManualClock.advance()', 'ms', ms, nonNegative);
     this.#wallMs += ms;
     this.#monotonicMs += ms;
     this.#ticker.advanceTo(Math.floor(this.#monotonicMs / TICK_MS));
@@ -168,9 +192,7 @@ export class ManualClock implements Clock {
    * @param nowMs - milliseconds since the Unix epoch.
    */
   setNow(nowMs: number): void {
-    if (!Number.isFinite(nowMs)) {
-      throw new InvalidOptionError(`ManualClock.setNow() needs a finite time, received ${show(nowMs)}`);
-    }
+    checkValue('ManualClock.setNow()', 'nowMs', nowMs, finite);
     this.#wallMs = nowMs;
   }
 

@@ -59,6 +59,10 @@ export const ErrorCodes = {
   RUNTIME_SAMPLE_FAILED: 'ERR_TAPEMEASURE_RUNTIME_SAMPLE_FAILED',
   /** Warning: the metrics endpoint or server could not answer a request. */
   ENDPOINT_FAILED: 'ERR_TAPEMEASURE_ENDPOINT_FAILED',
+  /** The Pushgateway answered a push or delete with an error status (4xx or 5xx); `err.status` has it. */
+  PUSH_REJECTED: 'ERR_TAPEMEASURE_PUSH_REJECTED',
+  /** A push or delete got no complete answer from the Pushgateway in time (`timeoutMs`, or what was left of `totalTimeoutMs`). */
+  PUSH_TIMEOUT: 'ERR_TAPEMEASURE_PUSH_TIMEOUT',
 } as const;
 
 /** One of the values of {@link ErrorCodes}. */
@@ -103,12 +107,12 @@ export class InvalidTagError extends MetricsError {
 
 /** An option is invalid. Code `ERR_TAPEMEASURE_INVALID_OPTION`. */
 export class InvalidOptionError extends MetricsError {
-  /** Which option was bad, as the message names it (`option 'port'`), when one was. */
+  /** Which option was bad: its key (`port`), with indices into arrays (`tags[1]`), or the argument's name; when one was. */
   readonly option: string | undefined;
 
   /**
    * @param message - explains the bad option: what was expected and what was received.
-   * @param option - which option, as the message names it.
+   * @param option - which option: its key or path.
    */
   constructor(message: string, option?: string) {
     super(ErrorCodes.INVALID_OPTION, message);

@@ -1,11 +1,12 @@
 /**
  * tapemeasure: in-process application metrics for Node.js.
  *
- * @packageDocumentation
+ * @module tapemeasure
  */
+/// <reference types="node" preserve="true" />
 
 export { ManualClock, systemClock, TICK_MS } from './clock.js';
-export type { Clock } from './clock.js';
+export type { Clock, ManualClockOptions } from './clock.js';
 export {
   ErrorCodes,
   InvalidNameError,
@@ -23,20 +24,21 @@ export { Counter } from './metrics/counter.js';
 export { Gauge } from './metrics/gauge.js';
 export type { GaugeReader } from './metrics/gauge.js';
 export { Meter } from './metrics/meter.js';
-export { Histogram, IntervalReader } from './metrics/histogram.js';
-export type { HistogramOptions, WindowOptions } from './metrics/histogram.js';
+export type { GaugeOptions } from './metrics/gauge.js';
+export { Histogram } from './metrics/histogram.js';
+export type { HistogramOptions } from './metrics/histogram.js';
+export type { WindowOptions } from './metrics/distribution.js';
+export { IntervalReader } from './metrics/interval-reader.js';
 export { Stopwatch, Timer } from './metrics/timer.js';
 export type { DurationSink, TimerOptions } from './metrics/timer.js';
-export type { MetricType } from './metrics/metric.js';
+export type { MetricOptions, MetricType } from './metrics/metric.js';
 export { Registry } from './registry/registry.js';
 export { Scope } from './registry/scope.js';
 export { isRegistry, OVERFLOW_TAGS, REGISTRY_BRAND } from './registry/types.js';
 export type {
-  GaugeOptions,
   Metric,
   MetricFactory,
   MetricFilter,
-  MetricOptions,
   MetricRegistry,
   RegistryListener,
   RegistryOptions,
@@ -79,8 +81,10 @@ export type {
   RenderMetricsOptions,
   ServeMetricsOptions,
 } from './exposition/handler.js';
-export { buildSnapshotTree, formatJsonLine, formatJsonTree, jsonTreeChunks, SnapshotTreeBuilder } from './formats/json.js';
-export type { JsonReportDocument, JsonSeries } from './formats/json.js';
+export { buildSnapshotTree, SnapshotTreeBuilder } from './registry/snapshot-tree.js';
+export type { JsonSeries } from './registry/snapshot-tree.js';
+export { formatJsonLine, formatJsonTree, jsonTreeChunks } from './formats/json.js';
+export type { JsonReportDocument } from './formats/json.js';
 export { formatPrometheus, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, prometheusChunks } from './formats/prometheus.js';
 export type { PrometheusFormat, PrometheusFormatOptions, PrometheusSeries } from './formats/prometheus.js';
 export {
@@ -143,6 +147,14 @@ export type {
 } from './integrations/decorators.js';
 export { collectRuntimeMetrics } from './integrations/runtime.js';
 export type { RuntimeMetrics, RuntimeMetricsOptions } from './integrations/runtime.js';
+export { deleteMetrics, pushMetrics } from './reporters/pushgateway-push.js';
+export type { DeleteMetricsOptions, PushMetricsOptions } from './reporters/pushgateway-push.js';
+export { PushgatewayReporter } from './reporters/pushgateway-reporter.js';
+export type { PushgatewayReporterOptions } from './reporters/pushgateway-reporter.js';
+export { PushError } from './reporters/pushgateway-error.js';
+export type { PushErrorCode, PushMethod, PushResult, PushSummary } from './reporters/pushgateway-error.js';
+export type { PushBodyOptions, PushgatewayTargetOptions } from './reporters/pushgateway-options.js';
+export type { GroupingKey } from './reporters/pushgateway-grouping-key.js';
 export { dashboardHandler } from './exposition/dashboard/handler.js';
 export type { DashboardHandler } from './exposition/dashboard/handler.js';
 export type { DashboardOptions } from './exposition/dashboard/options.js';

@@ -11,6 +11,7 @@
  */
 
 import { InvalidNameError, InvalidTagError, show } from './errors.js';
+import { check, type Check } from './internal/options.js';
 
 /** Tags: string keys to string values. Keys match `[A-Za-z_][A-Za-z0-9_]*`. */
 export type Tags = Readonly<Record<string, string>>;
@@ -20,6 +21,7 @@ const NAME = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
 const TAG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what we reject
 const CONTROL = /[\u0000-\u001f\u007f]/;
+const TAGS_EXPECTED = 'an object of tag strings ({ key: value })';
 
 /** The longest name accepted, in characters. */
 export const MAX_NAME_LENGTH = 1024;
@@ -169,6 +171,8 @@ export const NO_TAGS: Tags = Object.freeze({});
 /**
  * Validates tags and returns a frozen copy with keys sorted, or {@link NO_TAGS}.
  *
+ * @param tags - the tags; `undefined` or `null` for none.
+ * @param metricName - the metric they are for, named in messages.
  * @throws {@link InvalidTagError} (`ERR_TAPEMEASURE_INVALID_TAG`) naming the bad key or value.
  * @internal
  */
@@ -177,6 +181,24 @@ export function normalizeTags(tags: unknown, metricName: string): Tags {
   if (typeof tags !== 'object' || Array.isArray(tags)) {
     throw new InvalidTagError(`tags of ${show(metricName)} must be an object of strings, received ${show(tags)}`);
   }
+  return sortedTags(tags, '', ` on ${show(metricName)}`);
+}
+
+/**
+ * The check of an option holding tags (`{ tags }` of every metric factory): an object
+ * of tag strings, returned validated, sorted and frozen (see {@link normalizeTags}).
+ * Not an object: `ERR_TAPEMEASURE_INVALID_OPTION`; a bad key or value:
+ * `ERR_TAPEMEASURE_INVALID_TAG`.
+ *
+ * @internal
+ */
+export const tagsCheck: Check<Tags> = check(TAGS_EXPECTED, (value, context) => {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return context.fail(TAGS_EXPECTED);
+  return sortedTags(value, `${context.where}: `, ` in ${context.label}`);
+});
+
+/** Validated, sorted, frozen tags; messages read `${head}invalid tag key "k"${on}: expected ...`. */
+function sortedTags(tags: object, head: string, on: string): Tags {
   const keys = Object.keys(tags).sort();
   if (keys.length === 0) return NO_TAGS;
   const out: Record<string, string> = {};
@@ -184,13 +206,12 @@ export function normalizeTags(tags: unknown, metricName: string): Tags {
     const value = (tags as Record<string, unknown>)[key];
     if (key.length > MAX_TAG_KEY_LENGTH || !TAG_KEY.test(key)) {
       throw new InvalidTagError(
-        `invalid tag key ${show(key)} on ${show(metricName)}: expected [A-Za-z_][A-Za-z0-9_]*, ` +
-          `at most ${MAX_TAG_KEY_LENGTH} characters`,
+        `${head}invalid tag key ${show(key)}${on}: expected [A-Za-z_][A-Za-z0-9_]*, at most ${MAX_TAG_KEY_LENGTH} characters`,
       );
     }
     if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TAG_VALUE_LENGTH || CONTROL.test(value)) {
       throw new InvalidTagError(
-        `invalid value ${show(value)} for tag ${show(key)} on ${show(metricName)}: expected a non-empty string ` +
+        `${head}invalid value ${show(value)} for tag ${show(key)}${on}: expected a non-empty string ` +
           `of at most ${MAX_TAG_VALUE_LENGTH} characters without control characters`,
       );
     }

@@ -7,8 +7,9 @@
  * {@link encodeSegment}. A metric is created when a class first calls the method, never
  * when the decorator is applied, so an abstract base class gets no metric of its own.
  *
- * @module
+ * @module tapemeasure/decorators
  */
+/// <reference types="node" preserve="true" />
 
 import { defaultRegistry } from '../registry/default-registry.js';
 import { InvalidOptionError, show } from '../errors.js';

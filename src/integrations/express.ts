@@ -9,8 +9,9 @@
  * It also wraps route layers, to see the errors their handlers raise. Nothing else in
  * the application is touched, and `express` is never imported.
  *
- * @module
+ * @module tapemeasure/express
  */
+/// <reference types="node" preserve="true" />
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpRecorder, markError, stateOf, type HttpMetricsOptions, type RequestState, type RouteResolution } from './http/recorder.js';

@@ -1,8 +1,9 @@
 /**
  * Request metrics for Fastify (4 and 5), as a plugin. Import from `tapemeasure/fastify`.
  *
- * @module
+ * @module tapemeasure/fastify
  */
+/// <reference types="node" preserve="true" />
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpRecorder, markError, type HttpMetricsOptions, type RouteResolution } from './http/recorder.js';

@@ -2,8 +2,9 @@
  * Request metrics for Koa (2 and 3), with route templates from `@koa/router`. Import from
  * `tapemeasure/koa`.
  *
- * @module
+ * @module tapemeasure/koa
  */
+/// <reference types="node" preserve="true" />
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpRecorder, markError, type HttpMetricsOptions, type RouteResolution } from './http/recorder.js';

@@ -2,8 +2,9 @@
  * Request metrics for plain `node:http` servers: wrap a request handler, or attach to a
  * server. Import from `tapemeasure/node-http`.
  *
- * @module
+ * @module tapemeasure/node-http
  */
+/// <reference types="node" preserve="true" />
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { InvalidOptionError, show } from '../errors.js';

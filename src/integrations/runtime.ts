@@ -2,8 +2,9 @@
  * Node.js runtime metrics: event-loop delay and utilisation, GC pauses, memory, CPU and
  * active resources, sampled by one `unref()`ed timer.
  *
- * @module
+ * @module tapemeasure/runtime
  */
+/// <reference types="node" preserve="true" />
 
 import { constants, monitorEventLoopDelay, performance, PerformanceObserver, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
 import { InvalidOptionError, show } from '../errors.js';

@@ -20,8 +20,12 @@ import { InvalidOptionError, UnknownOptionError, show } from '../errors.js';
 export type CheckContext = {
   /** Who reads the options (`'StatsdReporter'`, `'timer "db.query"'`). */
   readonly where: string;
+  /** The option's path: its key, with indices into arrays (`port`, `tags[1]`, `intervalMs`). */
+  readonly path: string;
   /** The option's label in messages (`option 'port'`, `intervalMs`). */
   readonly label: string;
+  /** Whether the value is a key of an options object (labelled `option '<path>'`) or a positional argument. */
+  readonly isOption: boolean;
   /** Throws the one invalid-option error: `<where>: <label> must be <expected>, received <value>`. */
   fail(expected: string): never;
 };
@@ -55,12 +59,15 @@ export function check<T>(expected: string, read: (value: unknown, context: Check
   return run;
 }
 
-function contextFor(where: string, label: string, value: unknown): CheckContext {
+function contextFor(where: string, path: string, value: unknown, isOption: boolean): CheckContext {
+  const label = isOption ? `option '${path}'` : path;
   return {
     where,
+    path,
     label,
+    isOption,
     fail(expected: string): never {
-      throw new InvalidOptionError(`${where}: ${label} must be ${expected}, received ${show(value)}`, label);
+      throw new InvalidOptionError(`${where}: ${label} must be ${expected}, received ${show(value)}`, path);
     },
   };
 }
@@ -72,7 +79,7 @@ function contextFor(where: string, label: string, value: unknown): CheckContext 
  * @throws {@link InvalidOptionError} when `check` rejects it.
  */
 export function checkValue<T>(where: string, label: string, value: unknown, valueCheck: Check<T>): T {
-  return valueCheck(value, contextFor(where, label, value));
+  return valueCheck(value, contextFor(where, label, value, false));
 }
 
 /**
@@ -110,7 +117,7 @@ export function readOptions<S extends Schema>(
   }
   for (const key of Object.keys(schema)) {
     const value = Object.hasOwn(given, key) ? given[key] : undefined;
-    out[key] = value === undefined ? undefined : schema[key]!(value, contextFor(where, `option '${key}'`, value));
+    out[key] = value === undefined ? undefined : schema[key]!(value, contextFor(where, key, value, true));
   }
   return out as Read<S>;
 }
@@ -137,12 +144,20 @@ export function nearest(key: string, known: readonly string[]): string | undefin
     let distance = editDistance(k, c);
     // 'interval' for 'intervalMs', 'timeout' for 'timeoutMs': a missing unit suffix.
     if (k.length >= 3 && (c.startsWith(k) || k.startsWith(c))) distance = Math.min(distance, 1);
+    // 'retry' for 'retries': a long common stem counts as a near miss.
+    if (commonPrefix(k, c) >= 4) distance = Math.min(distance, 2);
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }
   }
   return bestDistance <= Math.max(2, Math.ceil(key.length * 0.4)) ? best : undefined;
+}
+
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
 }
 
 /** Optimal string alignment distance (Levenshtein plus adjacent transpositions). */
@@ -228,13 +243,20 @@ export function oneOf<const T extends readonly (string | number | boolean)[]>(..
   return is(expected, (v): v is T[number] => (values as readonly unknown[]).includes(v));
 }
 
+/** `an array of strings` for `a string`; `an array of values, each one of "a", "b"` otherwise. */
+function arrayExpected(element: string): string {
+  const noun = /^an? (\w+)$/.exec(element)?.[1];
+  return noun !== undefined ? `an array of ${noun}s` : `an array of values, each ${element}`;
+}
+
 /** An array whose every element passes `element`; returned frozen. */
 export function arrayOf<T>(element: Check<T>): Check<readonly T[]> {
-  return check(`an array of ${element.expected.replace(/^an? /, '')}s`, (value, context) => {
-    if (!Array.isArray(value)) return context.fail(`an array of ${element.expected}`);
+  const expected = arrayExpected(element.expected);
+  return check(expected, (value, context) => {
+    if (!Array.isArray(value)) return context.fail(expected);
     const out: T[] = [];
     for (let i = 0; i < value.length; i++) {
-      out.push(element(value[i], contextFor(context.where, `${context.label}[${i}]`, value[i])));
+      out.push(element(value[i], contextFor(context.where, `${context.path}[${i}]`, value[i], context.isOption)));
     }
     return Object.freeze(out);
   });
@@ -248,7 +270,7 @@ export function anyOf<T extends readonly Check<unknown>[]>(...checks: T): Check<
       try {
         return c(value, context) as ReturnType<T[number]>;
       } catch (error) {
-        if (!(error instanceof InvalidOptionError) || error.option !== context.label) throw error;
+        if (!(error instanceof InvalidOptionError) || error.option !== context.path) throw error;
       }
     }
     return context.fail(expected);

@@ -58,7 +58,11 @@ export class WarningLimiter {
       return false;
     }
     const suppressed = state?.suppressed ?? 0;
-    if (state === undefined && this.#keys.size >= WarningLimiter.MAX_KEYS) {
+    if (state !== undefined) {
+      // Re-inserted, so the Map's order is the order of last emission and the key
+      // forgotten first is the one whose interval is the most likely to be over.
+      this.#keys.delete(key);
+    } else if (this.#keys.size >= WarningLimiter.MAX_KEYS) {
       const oldest = this.#keys.keys().next().value;
       if (oldest !== undefined) this.#keys.delete(oldest);
     }

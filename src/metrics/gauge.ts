@@ -8,15 +8,68 @@
  */
 
 import { show } from '../errors.js';
-import type { Tags } from '../names.js';
+import { number } from '../internal/options.js';
+import { tagsCheck, type Tags } from '../names.js';
 import type { GaugeSnapshot } from '../registry/snapshot.js';
-import type { InvalidValueTally, MetricContext } from './metric.js';
+import { optionDifference, type InvalidValueTally, type MetricContext, type OptionDifference } from './metric.js';
 
 /** A gauge callback: returns the current value, or a promise of it. */
 export type GaugeReader = () => number | PromiseLike<number>;
 
-/** How long an async gauge may take before it is reported as timed out, by default. */
+/** How long an async gauge may take before it is reported as timed out, by default. @internal */
 export const DEFAULT_GAUGE_TIMEOUT_MS = 1_000;
+
+/** Options of `registry.gauge()`. */
+export type GaugeOptions = {
+  /** Tags of this series. */
+  readonly tags?: Tags;
+  /**
+   * How long an async callback may take, in milliseconds, before the gauge is reported
+   * as timed out: more than 0, at most 2147483647 (the longest timer Node.js sets).
+   *
+   * @defaultValue 1000
+   */
+  readonly timeoutMs?: number;
+};
+
+/** The schema of {@link GaugeOptions}. @internal */
+export const GAUGE_SCHEMA = Object.freeze({ tags: tagsCheck, timeoutMs: number(0, 2_147_483_647, true) });
+
+/** What the series of one gauge name share: how they are read. Interned: compare by identity. @internal */
+export type GaugeConfig = {
+  /** Set by hand (no callback). */
+  readonly settable: boolean;
+  /** The timeout of an async callback. */
+  readonly timeoutMs: number;
+};
+
+const gaugeConfigs = new Map<string, GaugeConfig>();
+
+/** The interned {@link GaugeConfig}. @internal */
+export function gaugeConfig(settable: boolean, timeoutMs: number): GaugeConfig {
+  const key = `${settable} ${timeoutMs}`;
+  let config = gaugeConfigs.get(key);
+  if (config === undefined) {
+    config = Object.freeze({ settable, timeoutMs });
+    gaugeConfigs.set(key, config);
+  }
+  return config;
+}
+
+/** How two gauge configs differ, in words. @internal */
+export function gaugeDifferences(existing: GaugeConfig, asked: GaugeConfig): OptionDifference[] {
+  const out: OptionDifference[] = [];
+  if (existing.settable !== asked.settable) {
+    const kind = (settable: boolean): string => (settable ? 'settable' : 'callback');
+    out.push({
+      pair: `${kind(existing.settable)} vs ${kind(asked.settable)}`,
+      existing: existing.settable ? 'as a settable gauge (no callback)' : 'as a callback gauge',
+      asked: asked.settable ? 'a settable gauge (no callback)' : 'a callback gauge',
+    });
+  }
+  optionDifference('timeoutMs', existing.timeoutMs, asked.timeoutMs, out);
+  return out;
+}
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
@@ -190,10 +243,5 @@ export class Gauge {
       }
     }
     return this.#reading();
-  }
-
-  /** @internal For options comparison. */
-  get timeoutMs(): number {
-    return this.#timeoutMs;
   }
 }

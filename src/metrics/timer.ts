@@ -7,11 +7,13 @@
 
 import type { Clock } from '../clock.js';
 import { InvalidArgumentError, show } from '../errors.js';
+import { positiveNumber } from '../internal/options.js';
 import { afterSettled, thenOf } from '../internal/thenable.js';
-import type { Tags } from '../names.js';
+import { tagsCheck, type Tags } from '../names.js';
 import type { DistributionFields, TimerSnapshot } from '../registry/snapshot.js';
 import type { WindowedHistogramConfig } from '../stats/windowed-histogram.js';
-import { Distribution, type IntervalReader, type WindowOptions } from './histogram.js';
+import { Distribution, WINDOW_SCHEMA, type WindowOptions } from './distribution.js';
+import type { IntervalReader } from './interval-reader.js';
 import { Meter } from './meter.js';
 import type { InvalidValueTally, MetricContext } from './metric.js';
 import type { JsHistogram } from 'hdr-histogram-js';
@@ -22,12 +24,15 @@ export type TimerOptions = WindowOptions & {
   readonly tags?: Tags;
   /**
    * Durations are bucketed as integer multiples of this many milliseconds; min, max,
-   * mean and sum stay exact.
+   * mean and sum stay exact. A finite number > 0.
    *
    * @defaultValue 0.001 (1 µs)
    */
   readonly resolutionMs?: number;
 };
+
+/** The schema of {@link TimerOptions}. @internal */
+export const TIMER_SCHEMA = Object.freeze({ tags: tagsCheck, ...WINDOW_SCHEMA, resolutionMs: positiveNumber });
 
 /** Anything that takes durations: a {@link Timer}, or a StatsD client's timer. */
 export interface DurationSink {

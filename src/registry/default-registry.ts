@@ -5,15 +5,20 @@
  */
 
 import type { Counter } from '../metrics/counter.js';
-import type { Gauge, GaugeReader } from '../metrics/gauge.js';
+import type { Gauge, GaugeOptions, GaugeReader } from '../metrics/gauge.js';
 import type { Histogram, HistogramOptions } from '../metrics/histogram.js';
 import type { Meter } from '../metrics/meter.js';
+import type { MetricOptions } from '../metrics/metric.js';
 import type { Timer, TimerOptions } from '../metrics/timer.js';
 import type { Tags } from '../names.js';
 import { Registry } from './registry.js';
-import { type GaugeOptions, type MetricFactory, type MetricOptions } from './types.js';
+import type { Scope } from './scope.js';
 
-/** The default registry behind {@link counter}, {@link gauge}, {@link meter}, {@link histogram} and {@link timer}. */
+/**
+ * The default registry behind {@link counter}, {@link gauge}, {@link meter},
+ * {@link histogram}, {@link timer} and {@link scope}, and what every reporter, endpoint
+ * and integration reads when given no `registry` option.
+ */
 export const defaultRegistry: Registry = new Registry();
 
 /** `defaultRegistry.counter(name, options)`. */
@@ -41,7 +46,7 @@ export function timer(name: string, options?: TimerOptions): Timer {
   return defaultRegistry.timer(name, options);
 }
 
-/** `defaultRegistry.scope(prefix, tags)`. */
-export function scope(prefix: string, tags?: Tags): MetricFactory {
+/** `defaultRegistry.scope(prefix, tags)`: a {@link Scope} of the default registry. */
+export function scope(prefix: string, tags?: Tags): Scope {
   return defaultRegistry.scope(prefix, tags);
 }

@@ -46,11 +46,12 @@ export class SeriesIndex<T> {
 
   /**
    * The series with exactly these tags. Tolerates anything as input (unsorted keys,
-   * non-string values): what was never stored is simply not found.
+   * non-string values, not an object): what was never stored is simply not found.
    */
   get(tags: Tags | undefined): T | undefined {
     let node = this.#root;
     if (tags !== undefined) {
+      if (typeof tags !== 'object' || tags === null) return undefined;
       let previous = '';
       for (const key in tags) {
         if (node === null) return undefined;

@@ -1,6 +1,6 @@
 /**
- * The types every registry shares: the metrics it holds, the options of its factories,
- * the {@link MetricFactory} and {@link MetricRegistry} interfaces, and the brand that
+ * The types every registry shares: the metrics it holds, its options, the
+ * {@link MetricFactory} and {@link MetricRegistry} interfaces, and the brand that
  * recognises a registry without `instanceof`.
  *
  * @module
@@ -8,33 +8,16 @@
 
 import type { Clock } from '../clock.js';
 import type { Counter } from '../metrics/counter.js';
-import type { Gauge, GaugeReader } from '../metrics/gauge.js';
+import type { Gauge, GaugeOptions, GaugeReader } from '../metrics/gauge.js';
 import type { Histogram, HistogramOptions } from '../metrics/histogram.js';
 import type { Meter } from '../metrics/meter.js';
+import type { MetricOptions } from '../metrics/metric.js';
 import type { Timer, TimerOptions } from '../metrics/timer.js';
 import type { Tags } from '../names.js';
 import type { SnapshotTree } from './snapshot.js';
 
 /** Any metric the registry holds. */
 export type Metric = Counter | Gauge | Meter | Histogram | Timer;
-
-/** Options of `registry.counter()` and `registry.meter()`. */
-export type MetricOptions = {
-  /** Tags of this series. */
-  readonly tags?: Tags;
-};
-
-/** Options of `registry.gauge()`. */
-export type GaugeOptions = {
-  /** Tags of this series. */
-  readonly tags?: Tags;
-  /**
-   * How long an async callback may take before the gauge is reported as timed out.
-   *
-   * @defaultValue 1000
-   */
-  readonly timeoutMs?: number;
-};
 
 /** Selects metrics: called with each metric, returns whether it is selected. */
 export type MetricFilter = (metric: Metric) => boolean;
@@ -50,14 +33,16 @@ export interface RegistryListener {
 /** Options of a {@link Registry}. */
 export type RegistryOptions = {
   /**
-   * The time source for rates, windows and durations.
+   * The time source for rates, windows and durations: an object with `now()` and
+   * `monotonicMs()`.
    *
    * @defaultValue `systemClock`
    */
   readonly clock?: Clock;
   /**
-   * The most tagged series one name may hold. Beyond it, new tag sets share one overflow
-   * series tagged `{ tapemeasure_overflow: 'true' }`, and one warning is emitted.
+   * The most tagged series one name may hold, an integer >= 1. Beyond it, new tag sets
+   * share one overflow series tagged `{ tapemeasure_overflow: 'true' }`, and one
+   * `ERR_TAPEMEASURE_SERIES_LIMIT` warning per name is emitted.
    *
    * @defaultValue 1000
    */

@@ -40,7 +40,7 @@ import type { Clock } from '../clock.js';
 import { clockCheck } from '../clock.js';
 import { ErrorCodes, InvalidOptionError, MetricsError, show } from '../errors.js';
 import { anyOf, arrayOf, boolean, func, integer, nonEmptyString, object, oneOf, readOptions, shape, type Schema } from '../internal/options.js';
-import type { IntervalReader } from '../metrics/histogram.js';
+import type { IntervalReader } from '../metrics/interval-reader.js';
 import type { MetricType } from '../metrics/metric.js';
 import type { Tags } from '../names.js';
 import type { Counter } from '../metrics/counter.js';

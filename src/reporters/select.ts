@@ -9,7 +9,7 @@ import { InvalidOptionError, show } from '../errors.js';
 import type { Registry } from '../registry/registry.js';
 import type { Metric, MetricFilter } from '../registry/types.js';
 import type { MetricSnapshot, SnapshotTree } from '../registry/snapshot.js';
-import { SnapshotTreeBuilder, type JsonSeries } from '../formats/json.js';
+import { SnapshotTreeBuilder, type JsonSeries } from '../registry/snapshot-tree.js';
 import { sliceYielder } from '../internal/slicer.js';
 import { anyOf, arrayOf, func, string, type Check } from '../internal/options.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { buildSnapshotTree, formatJsonLine, formatJsonTree, jsonTreeChunks } from '../../src/formats/json.js';
+import { formatJsonLine, formatJsonTree, jsonTreeChunks } from '../../src/formats/json.js';
+import { buildSnapshotTree } from '../../src/registry/snapshot-tree.js';
 import { Registry } from '../../src/registry/registry.js';
 
 describe('JSON format', () => {

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../src/errors.js';
-import { decodeSegment, encodeSegment, MAX_NAME_LENGTH, name, validateName } from '../src/names.js';
+import { checkValue } from '../src/internal/options.js';
+import { decodeSegment, encodeSegment, MAX_NAME_LENGTH, name, NO_TAGS, normalizeTags, tagsCheck, validateName } from '../src/names.js';
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
 /** Any JS string: every code point, unpaired surrogates included. */
@@ -112,5 +113,34 @@ describe('name()', () => {
       }),
       { numRuns: 1_000 },
     );
+  });
+});
+
+describe('tags', () => {
+  const read = (tags: unknown): unknown => checkValue('timer "t"', "option 'tags'", tags, tagsCheck);
+  const codeOf = (fn: () => unknown): unknown => {
+    try {
+      fn();
+    } catch (error) {
+      return (error as { code?: unknown }).code;
+    }
+    return undefined;
+  };
+
+  it('reads a tags option sorted and frozen, and {} as no tags', () => {
+    const tags = read({ b: '2', a: '1' });
+    expect(Object.keys(tags as object)).toEqual(['a', 'b']);
+    expect(Object.isFrozen(tags)).toBe(true);
+    expect(read({})).toBe(NO_TAGS);
+    expect(normalizeTags({ b: '2', a: '1' }, 'm')).toEqual(tags);
+    expect(normalizeTags(undefined, 'm')).toBe(NO_TAGS);
+  });
+
+  it('rejects a tags option that is not an object (INVALID_OPTION) and bad keys or values (INVALID_TAG)', () => {
+    for (const bad of [5, 'x', [], null, true]) expect(codeOf(() => read(bad))).toBe(ErrorCodes.INVALID_OPTION);
+    for (const bad of [{ '1x': 'v' }, { 'a-b': 'v' }, { k: '' }, { k: 'a\nb' }, { k: 5 }, { k: 'x'.repeat(257) }, { ['k'.repeat(101)]: 'v' }]) {
+      expect(codeOf(() => read(bad))).toBe(ErrorCodes.INVALID_TAG);
+      expect(codeOf(() => normalizeTags(bad, 'm'))).toBe(ErrorCodes.INVALID_TAG);
+    }
   });
 });

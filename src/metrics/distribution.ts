@@ -1,0 +1,176 @@
+/**
+ * What histograms and timers share: the options of their window and precision, and the
+ * distribution itself (lifetime count and sum, a sliding window of HDR slices, and the
+ * interval readers of reporters).
+ *
+ * @module
+ */
+
+import { currentTick, TICK_MS, type Clock, type CoarseTicker } from '../clock.js';
+import { check, checkValue, integer, type Read } from '../internal/options.js';
+import type { DistributionFields } from '../registry/snapshot.js';
+import { WindowedHistogram, type WindowedHistogramConfig } from '../stats/windowed-histogram.js';
+import { IntervalReader, type IntervalOwner } from './interval-reader.js';
+import { optionDifference, type OptionDifference } from './metric.js';
+import type { JsHistogram } from 'hdr-histogram-js';
+
+/** Options shared by histograms and timers for their window and precision. */
+export type WindowOptions = {
+  /**
+   * HDR significant digits, 1 to 5: quantiles are within `10^-significantDigits` relative
+   * error of the exact value. Memory grows about tenfold per digit.
+   *
+   * @defaultValue 2 (1%)
+   */
+  readonly significantDigits?: number;
+  /**
+   * The length of the recent window the statistics cover, in milliseconds: a multiple of
+   * `windowSlices × 5000` (each slice is a whole number of 5-second ticks).
+   *
+   * @defaultValue 60000
+   */
+  readonly windowMs?: number;
+  /**
+   * How many slices the window rotates through, 1 to 60: the statistics cover between
+   * `(windowSlices - 1) / windowSlices` of the window and the whole window.
+   *
+   * @defaultValue 4
+   */
+  readonly windowSlices?: number;
+};
+
+/** The defaults of {@link WindowOptions}. @internal */
+export const DEFAULT_WINDOW = Object.freeze({ significantDigits: 2, windowMs: 60_000, windowSlices: 4 });
+
+/** The default resolution of histogram values (and of timer durations, in ms). @internal */
+export const DEFAULT_RESOLUTION = 0.001;
+
+/** The schema of {@link WindowOptions}, spread into the histogram's and the timer's. @internal */
+export const WINDOW_SCHEMA = Object.freeze({
+  significantDigits: integer(1, 5),
+  windowMs: check(`a positive multiple of ${TICK_MS}`, (value, context) =>
+    typeof value === 'number' && Number.isSafeInteger(value) && value > 0 && value % TICK_MS === 0
+      ? value
+      : context.fail(`a positive multiple of ${TICK_MS}`),
+  ),
+  windowSlices: integer(1, 60),
+});
+
+const configs = new Map<string, WindowedHistogramConfig>();
+
+/**
+ * The window config of read options, checking that the window splits into whole
+ * 5-second slices. Interned: equal options give the same frozen object, so ten thousand
+ * timers with the same options share one, and registrations compare by identity.
+ *
+ * @param where - who reads the options, for messages (`timer "db.query"`).
+ * @param read - the window options, as {@link readOptions} returned them.
+ * @param resolution - the bucket resolution (already checked), or undefined for the default.
+ * @throws {@link InvalidOptionError} if `windowMs` is not a multiple of `windowSlices × 5000`.
+ * @internal
+ */
+export function windowConfig(
+  where: string,
+  read: Read<typeof WINDOW_SCHEMA>,
+  resolution: number | undefined,
+): WindowedHistogramConfig {
+  const significantDigits = read.significantDigits ?? DEFAULT_WINDOW.significantDigits;
+  const windowMs = read.windowMs ?? DEFAULT_WINDOW.windowMs;
+  const slices = read.windowSlices ?? DEFAULT_WINDOW.windowSlices;
+  const sliceTicks = windowMs / slices / TICK_MS;
+  if (!Number.isInteger(sliceTicks)) {
+    const expected = `a multiple of windowSlices × ${TICK_MS} (${slices * TICK_MS})`;
+    checkValue(where, "option 'windowMs'", windowMs, check(expected, (_v, context) => context.fail(expected)));
+  }
+  const r = resolution ?? DEFAULT_RESOLUTION;
+  const key = `${significantDigits} ${r} ${sliceTicks} ${slices}`;
+  let config = configs.get(key);
+  if (config === undefined) {
+    config = Object.freeze({ significantDigits, resolution: r, ticksPerSlice: sliceTicks, slices });
+    configs.set(key, config);
+  }
+  return config;
+}
+
+/**
+ * The options in which two window configs differ, in the words of the options.
+ *
+ * @param resolutionOption - what the resolution is called: `resolution` (histograms) or `resolutionMs` (timers).
+ * @internal
+ */
+export function windowDifferences(
+  existing: WindowedHistogramConfig,
+  asked: WindowedHistogramConfig,
+  resolutionOption: string,
+): OptionDifference[] {
+  const out: OptionDifference[] = [];
+  optionDifference('significantDigits', existing.significantDigits, asked.significantDigits, out);
+  const windowMs = (c: WindowedHistogramConfig): number => c.ticksPerSlice * c.slices * TICK_MS;
+  optionDifference('windowMs', windowMs(existing), windowMs(asked), out);
+  optionDifference('windowSlices', existing.slices, asked.slices, out);
+  optionDifference(resolutionOption, existing.resolution, asked.resolution, out);
+  return out;
+}
+
+/**
+ * The distribution part shared by histograms and timers: lifetime count and sum plus a
+ * sliding window, and the interval readers open on it.
+ *
+ * @internal
+ */
+export class Distribution implements IntervalOwner {
+  count = 0;
+  sum = 0;
+  readonly window: WindowedHistogram;
+  readonly maxValue: number;
+  readonly #clock: Clock;
+  readonly #ticker: CoarseTicker;
+  readonly #config: WindowedHistogramConfig;
+  #readers: IntervalReader[] | null = null;
+
+  constructor(clock: Clock, ticker: CoarseTicker, config: WindowedHistogramConfig) {
+    this.#clock = clock;
+    this.#ticker = ticker;
+    this.#config = config;
+    this.window = new WindowedHistogram(config, currentTick(clock, ticker));
+    this.maxValue = this.window.maxValue;
+  }
+
+  /** Records a value the caller has validated. */
+  record(value: number): void {
+    this.count++;
+    this.sum += value;
+    this.window.record(value, this.#ticker.tick);
+    const readers = this.#readers;
+    if (readers !== null) for (const reader of readers) reader.record(value);
+  }
+
+  /** Opens a reader of the values recorded from now on. */
+  openInterval(): IntervalReader {
+    const reader = new IntervalReader(this, this.#config);
+    this.#readers = this.#readers === null ? [reader] : [...this.#readers, reader];
+    return reader;
+  }
+
+  /** Stops feeding `reader` (a new array, so a record() in progress is not disturbed). */
+  detach(reader: IntervalReader): void {
+    if (this.#readers === null) return;
+    const rest = this.#readers.filter((r) => r !== reader);
+    this.#readers = rest.length === 0 ? null : rest;
+  }
+
+  /** Lifetime count and sum, and the statistics of the window now. */
+  fields(): DistributionFields {
+    const w = this.window.statistics(currentTick(this.#clock, this.#ticker));
+    return {
+      count: this.count, sum: this.sum, windowCount: w.count,
+      min: w.min, max: w.max, mean: w.mean, stddev: w.stddev,
+      p50: w.p50, p75: w.p75, p95: w.p95, p98: w.p98, p99: w.p99, p999: w.p999,
+    };
+  }
+
+  /** The window now as one `hdr-histogram-js` histogram, or `null` when it is empty. */
+  toHdr(): JsHistogram | null {
+    return this.window.toHdr(currentTick(this.#clock, this.#ticker));
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Interval readers: "the distribution since my last report", one per consumer, so that
+ * two reporters never disturb each other.
+ *
+ * @module
+ */
+
+import type { DistributionFields } from '../registry/snapshot.js';
+import { WindowedHistogram, type WindowedHistogramConfig } from '../stats/windowed-histogram.js';
+
+/** What an {@link IntervalReader} is detached from when closed (its histogram or timer). @internal */
+export interface IntervalOwner {
+  /** Stops feeding `reader`. */
+  detach(reader: IntervalReader): void;
+}
+
+/**
+ * Reads the values recorded since its previous {@link IntervalReader.take}: a view of a
+ * histogram or timer that belongs to one consumer (a reporter), so that two consumers
+ * never disturb each other. It records into its own HDR histogram, allocated when the
+ * first value arrives, so opening one costs memory on the metric's hot path only while
+ * it is open.
+ *
+ * @example
+ * ```ts
+ * import { Registry } from 'tapemeasure';
+ *
+ * const latency = new Registry().timer('db.query');
+ * const reader = latency.openInterval();
+ * latency.update(12);
+ * console.log(reader.take().p99); // 12: the values since the reader opened
+ * console.log(reader.take().p99); // null: nothing since the previous take()
+ * reader.close();
+ * ```
+ */
+export class IntervalReader {
+  readonly #owner: IntervalOwner;
+  readonly #window: WindowedHistogram;
+  #count = 0;
+  #sum = 0;
+
+  /** @internal Use `histogram.openInterval()` or `timer.openInterval()`. */
+  constructor(owner: IntervalOwner, config: WindowedHistogramConfig) {
+    this.#owner = owner;
+    // One slice that never rotates: it holds everything since the last take().
+    this.#window = new WindowedHistogram({ ...config, slices: 1, ticksPerSlice: Number.POSITIVE_INFINITY }, 0);
+  }
+
+  /** @internal Called by the owner's hot path. */
+  record(value: number): void {
+    this.#count++;
+    this.#sum += value;
+    this.#window.record(value, 0);
+  }
+
+  /**
+   * The statistics of the values recorded since the previous `take()` (or since the
+   * reader was opened), then starts a new interval. `count` and `sum` here cover the
+   * interval, like `windowCount`.
+   */
+  take(): DistributionFields {
+    const w = this.#window.statistics(0);
+    const fields: DistributionFields = {
+      count: this.#count, sum: this.#sum, windowCount: w.count,
+      min: w.min, max: w.max, mean: w.mean, stddev: w.stddev,
+      p50: w.p50, p75: w.p75, p95: w.p95, p98: w.p98, p99: w.p99, p999: w.p999,
+    };
+    // An interval with values keeps its arrays for the next one; an empty one frees
+    // them, so a reader of an idle metric holds nothing.
+    if (this.#count === 0) this.#window.release();
+    else this.#window.reset();
+    this.#count = 0;
+    this.#sum = 0;
+    return fields;
+  }
+
+  /** Detaches the reader from its metric; it records nothing more. Safe to call twice. */
+  close(): void {
+    this.#owner.detach(this);
+  }
+}

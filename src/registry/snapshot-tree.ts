@@ -1,0 +1,155 @@
+/**
+ * The snapshot tree: the nested object of `registry.snapshot()` (`tree.http.requests`),
+ * built from series one at a time. The registry, the reporters and the pull endpoint all
+ * build it here, so that every output has the same shape.
+ *
+ * @module
+ */
+
+import type { Tags } from '../names.js';
+import type { MetricSnapshot, SnapshotTree, TaggedSnapshot } from './snapshot.js';
+import type { Metric, MetricFilter } from './types.js';
+
+/** What the tree needs of one series. */
+export type JsonSeries = {
+  /** The dotted name. */
+  readonly name: string;
+  /** The series' tags; an empty object for none. */
+  readonly tags: Tags;
+  /** Its snapshot. */
+  readonly snapshot: MetricSnapshot;
+};
+
+type TreeFamily = {
+  /** The branch holding the leaf, or null if the name collides with a branch. */
+  readonly node: Record<string, unknown> | null;
+  readonly key: string;
+  /** The series added before the first tagged one (then the leaf holds them all). */
+  readonly untagged: JsonSeries[];
+  leaf: { readonly type: MetricSnapshot['type']; readonly series: TaggedSnapshot[] } | null;
+};
+
+function hasTags(tags: Tags): boolean {
+  for (const _ in tags) return true;
+  return false;
+}
+
+/**
+ * Builds the snapshot tree one series at a time (see {@link buildSnapshotTree}), so that
+ * the caller can pause between series.
+ *
+ * Branches are told from leaves by identity (the builder made them), never by their
+ * keys: a metric whose name has a segment `type`, `series` or `__proto__` is neither
+ * mistaken for a leaf nor lost.
+ */
+export class SnapshotTreeBuilder {
+  readonly #root = Object.create(null) as Record<string, unknown>;
+  readonly #branches = new WeakSet<object>([this.#root]);
+  readonly #families = new Map<string, TreeFamily>();
+
+  /**
+   * Adds one series.
+   *
+   * @param series - the series; series of one name need not be adjacent.
+   */
+  add(series: JsonSeries): void {
+    let family = this.#families.get(series.name);
+    if (family === undefined) {
+      family = this.#family(series.name);
+      this.#families.set(series.name, family);
+    }
+    const node = family.node;
+    // A name that is also a branch (only possible with series from outside one
+    // registry, which rejects `a.b` next to `a.b.c`): the branch wins.
+    if (node === null || this.#isBranch(node[family.key])) return;
+    if (family.leaf !== null) {
+      family.leaf.series.push({ ...series.snapshot, tags: series.tags });
+    } else if (hasTags(series.tags)) {
+      family.untagged.push(series);
+      family.leaf = { type: series.snapshot.type, series: family.untagged.map((s) => ({ ...s.snapshot, tags: s.tags })) };
+      family.untagged.length = 0;
+      node[family.key] = family.leaf;
+    } else {
+      family.untagged.push(series);
+      node[family.key] = series.snapshot;
+    }
+  }
+
+  /** The tree of every series added so far. */
+  get tree(): SnapshotTree {
+    return this.#root as SnapshotTree;
+  }
+
+  #isBranch(value: unknown): boolean {
+    return typeof value === 'object' && value !== null && this.#branches.has(value);
+  }
+
+  #family(name: string): TreeFamily {
+    const segments = name.split('.');
+    let node = this.#root;
+    for (let i = 0; i < segments.length - 1; i++) {
+      const segment = segments[i]!;
+      let child = node[segment];
+      if (!this.#isBranch(child)) {
+        // A leaf where a branch is needed: the branch wins (see add()).
+        child = Object.create(null) as Record<string, unknown>;
+        this.#branches.add(child as object);
+        node[segment] = child;
+      }
+      node = child as Record<string, unknown>;
+    }
+    const key = segments[segments.length - 1]!;
+    return { node: this.#isBranch(node[key]) ? null : node, key, untagged: [], leaf: null };
+  }
+}
+
+/**
+ * Builds the nested snapshot tree from a list of series, exactly as
+ * `registry.snapshot()` does: a name whose only series is untagged is a plain metric
+ * snapshot; a name with tagged series is `{ type, series: [{ ...snapshot, tags }] }`.
+ * Series of one name need not be adjacent.
+ *
+ * @param series - the series, in the order they should appear.
+ */
+export function buildSnapshotTree(series: Iterable<JsonSeries>): SnapshotTree {
+  const builder = new SnapshotTreeBuilder();
+  for (const s of series) builder.add(s);
+  return builder.tree;
+}
+
+
+/**
+ * The snapshot tree of the selected `metrics`, each read by `read` (default: its
+ * `snapshot()`): what `registry.snapshot()` returns.
+ *
+ * @internal
+ */
+export function snapshotTree(
+  metrics: Iterable<Metric>,
+  filter: MetricFilter | undefined,
+  read: (metric: Metric) => MetricSnapshot = (metric) => metric.snapshot(),
+): SnapshotTree {
+  const builder = new SnapshotTreeBuilder();
+  for (const metric of metrics) {
+    if (filter === undefined || filter(metric)) builder.add({ name: metric.name, tags: metric.tags, snapshot: read(metric) });
+  }
+  return builder.tree;
+}
+
+/**
+ * Like {@link snapshotTree}, but first reads every selected async gauge, waiting for
+ * each at most its `timeoutMs`; never rejects. What `registry.collect()` returns.
+ *
+ * @internal
+ */
+export async function collectedTree(metrics: Iterable<Metric>, filter: MetricFilter | undefined): Promise<SnapshotTree> {
+  const selected: Metric[] = [];
+  for (const metric of metrics) if (filter === undefined || filter(metric)) selected.push(metric);
+  const gauges = new Map<Metric, MetricSnapshot>();
+  const reads: Promise<void>[] = [];
+  for (const metric of selected) {
+    if (metric.type === 'gauge') reads.push(metric.collect().then((s) => void gauges.set(metric, s)));
+  }
+  await Promise.all(reads);
+  return snapshotTree(selected, undefined, (metric) => gauges.get(metric) ?? metric.snapshot());
+}
