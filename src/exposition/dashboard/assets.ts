@@ -1,8 +1,9 @@
 /**
  * The dashboard's static files: the page, its one script and one stylesheet, an icon, and
  * uPlot (script, stylesheet and its MIT notice), read once from the `assets/` folder next
- * to this module (in `dist/`, where the build copies them with uPlot in
- * `assets/vendor/`; in a checkout, uPlot is read from `node_modules/uplot` instead).
+ * to this module: in `dist/`, where `npm run build` copies them (copy-assets.js), uPlot in
+ * `assets/vendor/`. In a checkout (the TypeScript sources, or a `dist/` built by `tsc`
+ * alone) uPlot comes from `node_modules/uplot` and the rest from the sources.
  *
  * @module
  * @internal
@@ -39,20 +40,30 @@ export function isAssetName(segment: string): segment is AssetName {
 }
 
 const ASSETS = new URL('./assets/', import.meta.url);
+/**
+ * In a checkout whose `dist/` was built by `tsc` alone (without the copy step of
+ * `npm run build`), the sources' folder: `dist/exposition/dashboard/` → `src/...`.
+ */
+const SOURCE_ASSETS = new URL('../../../src/exposition/dashboard/assets/', import.meta.url);
 
 function etagOf(body: Buffer | string): string {
   return `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
 }
 
+async function readFirst(file: string, fallback: () => Promise<Buffer>): Promise<Buffer> {
+  try {
+    return await readFile(new URL(file, ASSETS));
+  } catch {
+    return fallback();
+  }
+}
+
 async function readSource(name: AssetName): Promise<Buffer> {
   const entry: { file: string; module?: string } = FILES[name];
-  try {
-    return await readFile(new URL(entry.file, ASSETS));
-  } catch (error) {
-    // A checkout (tests run the TypeScript sources): uPlot comes from its package.
-    if (entry.module === undefined) throw error;
-    return readFile(createRequire(import.meta.url).resolve(entry.module));
-  }
+  const module = entry.module;
+  // A checkout (tests run the TypeScript sources): uPlot comes from its package.
+  if (module !== undefined) return readFirst(entry.file, () => readFile(createRequire(import.meta.url).resolve(module)));
+  return readFirst(entry.file, () => readFile(new URL(entry.file, SOURCE_ASSETS)));
 }
 
 const cache = new Map<string, Promise<Asset>>();
@@ -83,7 +94,7 @@ export function escapeHtml(text: string): string {
  * so the page works wherever it is mounted, whatever the framework does to `req.url`.
  */
 export async function renderPage(base: string, title: string): Promise<Asset> {
-  template ??= readFile(new URL('index.html', ASSETS), 'utf8');
+  template ??= readFirst('index.html', () => readFile(new URL('index.html', SOURCE_ASSETS))).then((b) => b.toString('utf8'));
   let html: string;
   try {
     html = await template;

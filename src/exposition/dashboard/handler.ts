@@ -12,7 +12,7 @@ import { WarningLimiter } from '../../internal/warnings.js';
 import { isAssetName, loadAsset, renderPage, type Asset } from './assets.js';
 import { buildFeed, parseFeedQuery } from './feed.js';
 import { SECURITY_HEADERS } from './headers.js';
-import { checkValue } from '../../internal/options.js';
+import { readOptions } from '../../internal/options.js';
 import type { MetricRegistry } from '../../registry/types.js';
 import { DASHBOARD_SERVER_OPTION, readDashboardOptions, type DashboardOptions } from './options.js';
 import { Sampler, TIMER_SCHEDULER, type Scheduler } from './sampler.js';
@@ -195,7 +195,7 @@ export function dashboardHandler(options?: DashboardOptions): DashboardHandler {
  * @internal
  */
 export function dashboardForServer(registry: MetricRegistry, option: unknown): DashboardHandler | null {
-  const value = option === undefined ? true : checkValue('serveMetrics', "option 'dashboard'", option, DASHBOARD_SERVER_OPTION.dashboard);
+  const value = readOptions('serveMetrics', { dashboard: option }, DASHBOARD_SERVER_OPTION).dashboard ?? true;
   if (value === false) return null;
   return createDashboard('serveMetrics dashboard', { ...(value === true ? {} : value), registry }, TIMER_SCHEDULER);
 }
