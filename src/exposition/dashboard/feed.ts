@@ -13,6 +13,7 @@
  * @internal
  */
 
+import { sliceYielder } from '../../internal/slicer.js';
 import type { Tags } from '../../names.js';
 import type { HistoryRing, Track } from './history.js';
 import { compileQueryFilter, MAX_FILTER_LENGTH } from './query-filter.js';
@@ -146,8 +147,8 @@ function history(track: Track, ring: HistoryRing, from: number, to: number): Fee
   return track.role === undefined ? series : { ...series, role: track.role };
 }
 
-function latest(track: Track, ring: HistoryRing, field: number): number | null {
-  return ring.seq === 0 ? null : compact(track.data[field]![ring.slotOf(ring.seq)]!);
+function latest(track: Track, ring: HistoryRing, seq: number, field: number): number | null {
+  return seq === 0 ? null : compact(track.data[field]![ring.slotOf(seq)]!);
 }
 
 /** What a ring's sorted series yield to the feed: the runtime panel's, and those of recent filters. */
@@ -191,20 +192,38 @@ export type FeedContext = {
   readonly historyMs: number;
 };
 
-/** Builds the feed for one request. Linear in the tracked series; the output is bounded (see the module). */
-export function buildFeed(ring: HistoryRing, query: FeedQuery, context: FeedContext): Feed {
+/**
+ * Builds the feed for one request, yielding to the event loop every few milliseconds (a
+ * page's first request may ask for 100 series of 600 samples). Linear in the tracked
+ * series only when the filter or the series changed; the output is bounded (see the
+ * module). `pause` is the slicer (tests pass their own to take samples meanwhile).
+ */
+export async function buildFeed(
+  ring: HistoryRing,
+  query: FeedQuery,
+  context: FeedContext,
+  pause: () => Promise<void> | undefined = sliceYielder(),
+): Promise<Feed> {
   const oldest = ring.oldestSeq;
   const seq = ring.seq;
   const full =
     query.ring !== ring.id || query.since === undefined || query.since > seq || query.since < oldest - 1;
-  const from = full ? oldest : query.since + 1;
+  let from = full ? oldest : query.since + 1;
   const t: number[] = [];
   for (let s = from; s <= seq; s++) t.push(Math.round(ring.times[ring.slotOf(s)]!));
 
   const chosen = select(ring.sorted(), query.filter);
-  const series = chosen.matched.slice(0, query.limit).map((track) => history(track, ring, from, seq));
-  const runtime = chosen.runtime.map((track) => history(track, ring, from, seq));
-  const matched = chosen.matched.length;
+  const read = async (tracks: readonly Track[]): Promise<FeedSeries[]> => {
+    const out: FeedSeries[] = [];
+    for (const track of tracks) {
+      out.push(history(track, ring, from, seq));
+      const wait = pause();
+      if (wait !== undefined) await wait;
+    }
+    return out;
+  };
+  const series = await read(chosen.matched.slice(0, query.limit));
+  const runtime = await read(chosen.runtime);
 
   const routes: FeedRoute[] = [];
   let selected: FeedSeries | null = null;
@@ -214,12 +233,20 @@ export function buildFeed(ring: HistoryRing, query: FeedQuery, context: FeedCont
       name: track.name,
       route: track.tags.route!,
       method: track.tags.method ?? null,
-      rate: latest(track, ring, 0),
-      p50: latest(track, ring, 1),
-      p99: latest(track, ring, 2),
-      errors: latest(track, ring, 3),
+      rate: latest(track, ring, seq, 0),
+      p50: latest(track, ring, seq, 1),
+      p99: latest(track, ring, seq, 2),
+      errors: latest(track, ring, seq, 3),
     });
     if (track.id === query.route) selected = history(track, ring, from, seq);
+  }
+
+  // Samples taken while this yielded reuse the oldest slots: leave out what they overwrote.
+  const cut = Math.max(0, ring.oldestSeq - from);
+  if (cut > 0) {
+    from += cut;
+    t.splice(0, cut);
+    for (const s of [...series, ...runtime, ...(selected === null ? [] : [selected])]) for (const d of s.data) d.splice(0, cut);
   }
 
   return {
@@ -236,7 +263,7 @@ export function buildFeed(ring: HistoryRing, query: FeedQuery, context: FeedCont
     size: ring.size,
     tracked: ring.series.size,
     untracked: ring.untracked,
-    matched,
+    matched: chosen.matched.length,
     limit: query.limit,
     series,
     runtime,

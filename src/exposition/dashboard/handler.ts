@@ -95,7 +95,7 @@ export function createDashboard(where: string, options: unknown, scheduler: Sche
 
   async function serveFeed(res: ServerResponse, query: URLSearchParams, head: boolean): Promise<void> {
     const ring = await sampler.demand();
-    const feed = buildFeed(ring, parseFeedQuery(query), {
+    const feed = await buildFeed(ring, parseFeedQuery(query), {
       title: config.title,
       nowMs: config.clock.now(),
       intervalMs: config.intervalMs,
