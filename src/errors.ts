@@ -30,7 +30,7 @@ export const ErrorCodes = {
   REPORTER_STATE: 'ERR_TAPEMEASURE_REPORTER_STATE',
   /** A report, a transport or a gauge read failed; handed to `onError`, never thrown into the application. */
   REPORT_FAILED: 'ERR_TAPEMEASURE_REPORT_FAILED',
-  /** A transport's queue reached its bound; records are being dropped (reported once per transport). */
+  /** A transport's queue reached its bound; records are being dropped by its drop policy (reported once until it drains). */
   QUEUE_FULL: 'ERR_TAPEMEASURE_QUEUE_FULL',
   /** A record is larger than the largest datagram or frame allowed; it was dropped. */
   RECORD_TOO_LARGE: 'ERR_TAPEMEASURE_RECORD_TOO_LARGE',
@@ -38,7 +38,7 @@ export const ErrorCodes = {
   LOOKUP_FAILED: 'ERR_TAPEMEASURE_LOOKUP_FAILED',
   /** Connecting failed or an established connection broke. */
   CONNECTION_FAILED: 'ERR_TAPEMEASURE_CONNECTION_FAILED',
-  /** Sending a datagram or writing to a connection failed. */
+  /** Sending a datagram or writing to a connection or stream failed. */
   SEND_FAILED: 'ERR_TAPEMEASURE_SEND_FAILED',
 
   // Warnings: emitted once (or rate-limited) with `process.emitWarning`, never thrown.

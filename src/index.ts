@@ -52,11 +52,9 @@ export type {
   MeterSnapshot,
   MetricSnapshot,
   RateFields,
-  SeriesSnapshot,
-  SnapshotTree,
-  TaggedSnapshot,
   TimerSnapshot,
-} from './registry/snapshot.js';
+} from './metrics/snapshot.js';
+export type { SeriesSnapshot, SnapshotTree, TaggedSnapshot } from './registry/snapshot.js';
 export { ReporterError, ScheduledReporter } from './reporters/scheduled-reporter.js';
 export type {
   Report,
@@ -87,54 +85,46 @@ export { formatJsonLine, formatJsonTree, jsonTreeChunks } from './formats/json.j
 export type { JsonReportDocument } from './formats/json.js';
 export { formatPrometheus, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, prometheusChunks } from './formats/prometheus.js';
 export type { PrometheusFormat, PrometheusFormatOptions, PrometheusSeries } from './formats/prometheus.js';
-export {
-  formatStatsdNumber,
-  resolveStatsdTarget,
-  sanitizeStatsdName,
-  sanitizeStatsdSetMember,
-  sanitizeStatsdTag,
-  STATSD_DISTRIBUTION_SUFFIXES,
-  STATSD_RATE_SUFFIXES,
-  StatsdFormat,
-} from './formats/statsd.js';
-export type {
-  StatsdFormatOptions,
-  StatsdMetricType,
-  StatsdProtocol,
-  StatsdSeries,
-  StatsdTagStyle,
-  StatsdTarget,
-  StatsdTargetOptions,
-  StatsdUnits,
-} from './formats/statsd.js';
+export { formatStatsdNumber, sanitizeStatsdName, sanitizeStatsdSetMember, sanitizeStatsdTag } from './formats/statsd-sanitize.js';
+export { StatsdFormat } from './formats/statsd.js';
+export type { StatsdFormatOptions, StatsdMetricType, StatsdSeries, StatsdTagStyle } from './formats/statsd.js';
 export { TransportError, TransportErrorCodes } from './transports/transport.js';
-export type { Transport, TransportErrorCode, TransportErrorHandler, TransportStats } from './transports/transport.js';
+export type {
+  DropPolicy,
+  Framing,
+  Transport,
+  TransportErrorCode,
+  TransportErrorHandler,
+  TransportStats,
+} from './transports/transport.js';
 export { DEFAULT_MAX_DATAGRAM_BYTES, UdpTransport } from './transports/udp.js';
 export type { UdpTransportOptions } from './transports/udp.js';
 export { TcpTransport } from './transports/tcp.js';
-export type { TcpFraming, TcpTransportOptions } from './transports/tcp.js';
-export { createLineTransport } from './transports/line-transport.js';
-export type { LineTransportOptions } from './transports/line-transport.js';
+export type { TcpTransportOptions } from './transports/tcp-options.js';
+export { StreamTransport } from './transports/stream.js';
+export type { StreamTransportOptions } from './transports/stream.js';
+export { MemoryTransport } from './transports/memory.js';
+export type { MemoryTransportOptions } from './transports/memory.js';
 export { StatsdReporter } from './reporters/statsd-reporter.js';
 export type { StatsdReporterOptions } from './reporters/statsd-reporter.js';
-export { StatsdClient, StatsdTimer } from './clients/statsd-client.js';
+export { StatsdClient } from './clients/statsd-client.js';
 export type { StatsdCallOptions, StatsdClientOptions, StatsdClientStats, StatsdGaugeOptions } from './clients/statsd-client.js';
-export type { StatsdOptions } from './clients/statsd-options.js';
+export { StatsdTimer } from './clients/statsd-timer.js';
+export type { StatsdOptions, StatsdProtocol } from './clients/statsd-options.js';
 export { GraphiteClient } from './clients/graphite-client.js';
-export type { GraphiteClientOptions, GraphiteClientStats, GraphiteProtocol, GraphiteSample } from './clients/graphite-client.js';
+export type { GraphiteClientOptions, GraphiteClientStats, GraphiteSample } from './clients/graphite-client.js';
+export type { GraphiteOptions, GraphiteProtocol } from './clients/graphite-options.js';
 export { GraphiteReporter } from './reporters/graphite-reporter.js';
 export type { GraphiteReporterOptions } from './reporters/graphite-reporter.js';
 export {
-  encodeGraphitePlaintext,
-  formatGraphiteLine,
-  formatGraphiteLines,
   graphitePath,
   graphiteSuffixed,
   sanitizeGraphitePath,
   sanitizeGraphiteTagKey,
   sanitizeGraphiteTagValue,
-} from './formats/graphite-plaintext.js';
-export type { GraphitePoint } from './formats/graphite-plaintext.js';
+} from './formats/graphite-path.js';
+export type { GraphitePoint } from './formats/graphite-path.js';
+export { encodeGraphitePlaintext, formatGraphiteLine, formatGraphiteLines } from './formats/graphite-plaintext.js';
 export { CARBON_MAX_PICKLE_BYTES, encodeGraphitePickle } from './formats/graphite-pickle.js';
 export type { GraphitePickleFrames, GraphitePickleOptions } from './formats/graphite-pickle.js';
 export { classMetric, counted, metered, timed } from './integrations/decorators.js';

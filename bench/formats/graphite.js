@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate } from 'node:timers';
 import { URL } from 'node:url';
 
-const dist = new URL('../../dist/formats/', import.meta.url);
+const DEFAULT_DIST = new URL('../../dist/', import.meta.url);
 
 const RATES = [
   ['m1_rate', 'm1Rate'],
@@ -25,16 +25,23 @@ const DISTRIBUTION = ['min', 'max', 'mean', 'stddev', 'p50', 'p75', 'p95', 'p98'
 const SLICE_BUDGET_MS = 8;
 const POINTS_PER_BATCH = 4096;
 
-async function load(file) {
-  const url = new URL(file, dist);
+async function load(dist, file) {
+  const url = new URL(`formats/${file}`, dist);
   return existsSync(url) ? import(url.href) : null;
 }
 
-export async function graphiteExports(registry, clock) {
-  const plaintext = await load('graphite-plaintext.js');
-  const pickle = await load('graphite-pickle.js');
+/**
+ * @param registry - the registry to export.
+ * @param clock - its clock (for the timestamp).
+ * @param dist - the build to load the formats from (a URL of a `dist/` directory).
+ */
+export async function graphiteExports(registry, clock, dist = DEFAULT_DIST) {
+  const plaintext = await load(dist, 'graphite-plaintext.js');
+  const pickle = await load(dist, 'graphite-pickle.js');
   if (plaintext === null || pickle === null) return {};
-  const { graphitePath, graphiteSuffixed, formatGraphiteLines } = plaintext;
+  // The path rules live in graphite-path.js (in graphite-plaintext.js in builds before it).
+  const { graphitePath, graphiteSuffixed } = (await load(dist, 'graphite-path.js')) ?? plaintext;
+  const { formatGraphiteLines } = plaintext;
   const { encodeGraphitePickle } = pickle;
   const cache = new WeakMap();
 

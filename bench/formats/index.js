@@ -44,6 +44,13 @@ export async function formatExports(registry, clock) {
   const statsd = await optional('statsd.js');
   if (typeof statsd?.StatsdFormat === 'function') {
     const format = new statsd.StatsdFormat();
+    const SUFFIXES = [
+      ['m1Rate', '.m1_rate'],
+      ['m5Rate', '.m5_rate'],
+      ['m15Rate', '.m15_rate'],
+      ['meanRate', '.mean_rate'],
+      ...['min', 'max', 'mean', 'stddev', 'p50', 'p75', 'p95', 'p98', 'p99', 'p999'].map((s) => [s, `.${s}`]),
+    ];
     // As StatsdReporter formats a report: series by series, yielding every 8 ms.
     out['export.statsd'] = {
       run: async () => {
@@ -55,8 +62,14 @@ export async function formatExports(registry, clock) {
         for (const m of registry.metrics()) {
           const s = m.snapshot();
           const series = format.series(m.name, m.tags);
-          format.meter(lines, series, s.count, s);
-          format.distribution(lines, series, s.count, s, true);
+          lines.push(format.line(series, '.count', s.count, 'c'));
+          for (const [key, suffix] of SUFFIXES) {
+            const v = s[key];
+            if (v !== null && v !== undefined) {
+              const record = format.gauge(series, suffix, v);
+              if (record !== null) lines.push(record);
+            }
+          }
           if (lines.length >= 1000) {
             batches.push(lines.join('\n'));
             lines = [];

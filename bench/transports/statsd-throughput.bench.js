@@ -12,7 +12,9 @@
  *
  * Clients: tapemeasure's StatsdClient (packs lines into 1432-byte datagrams, 10 ms
  * flush); hot-shots with the same batching (maxBufferSize 1432, bufferFlushInterval 10);
- * and hot-shots with its defaults (one datagram per metric).
+ * and hot-shots with its defaults (one datagram per metric). `--compare=DIR` adds the
+ * StatsdClient and StatsdReporter of another build (a `dist/` directory, e.g. of the
+ * previous commit) to the same rounds, for before/after ratios on a shared machine.
  */
 
 import { fork } from 'node:child_process';
@@ -21,10 +23,12 @@ import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { setImmediate as immediate, setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath, URL } from 'node:url';
+import { fileURLToPath, pathToFileURL, URL } from 'node:url';
 import StatsD from 'hot-shots';
 
 const quick = process.argv.includes('--quick');
+const compare = process.argv.find((a) => a.startsWith('--compare='))?.slice('--compare='.length);
+const compareDist = compare === undefined ? null : pathToFileURL(`${compare.replace(/\/$/, '')}/`);
 const print = (line) => process.stdout.write(`${line}\n`);
 const N = quick ? 20_000 : 200_000;
 const ROUNDS = quick ? 2 : 9;
@@ -68,6 +72,8 @@ async function main() {
     return;
   }
   const { StatsdClient } = await import(dist.href);
+  const Compared =
+    compareDist === null ? null : (await import(new URL('clients/statsd-client.js', compareDist).href)).StatsdClient;
   const sink = fork(fileURLToPath(import.meta.url), ['--sink'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise((resolve) => sink.once('message', (m) => resolve(m.port)));
   const ask = (what) =>
@@ -91,6 +97,14 @@ async function main() {
       const c = new StatsdClient({ host: '127.0.0.1', port, protocol: 'udp', env: {}, onError: () => {} });
       return { incr: (name) => c.incr(name), close: () => c.stop() };
     },
+    ...(Compared === null
+      ? {}
+      : {
+          'tapemeasure (compared build)': () => {
+            const c = new Compared({ host: '127.0.0.1', port, protocol: 'udp', env: {}, onError: () => {} });
+            return { incr: (name) => c.incr(name), close: () => c.stop() };
+          },
+        }),
     'hot-shots (batched 1432)': () => {
       const c = new StatsD({ host: '127.0.0.1', port, maxBufferSize: 1432, bufferFlushInterval: 10, errorHandler: () => {} });
       return { incr: (name) => c.increment(name), close: () => new Promise((r) => c.close(() => r())) };
@@ -149,48 +163,55 @@ async function main() {
     );
   }
   // ---- the StatsD reporter's export of 10,000 timers holding 100 values each ----------
-  const { Registry } = await import(new URL('../../dist/index.js', import.meta.url).href);
-  const { StatsdReporter } = await import(new URL('../../dist/reporters/statsd-reporter.js', import.meta.url).href);
-  const TIMERS = quick ? 500 : 10_000;
-  const registry = new Registry();
-  const timers = [];
-  for (let i = 0; i < TIMERS; i++) timers.push(registry.timer(`bench.export.timer${i}`));
-  const reporter = new StatsdReporter({ registry, host: '127.0.0.1', port, protocol: 'udp', env: {}, onError: () => {} });
-  reporter.start(2 ** 31 - 1); // reports are driven below
-  const exportMs = [];
-  const stretchMs = [];
-  const exportRounds = quick ? 2 : 7;
-  for (let r = 0; r <= exportRounds; r++) {
-    for (let i = 0; i < TIMERS; i++) for (let k = 0; k < 100; k++) timers[i].update(((k * 37 + i + r) % 997) + 0.25);
-    let longest = 0;
-    let last = performance.now();
-    let probing = true;
-    const probe = () => {
-      const now = performance.now();
-      longest = Math.max(longest, now - last);
-      last = now;
-      if (probing) setImmediate(probe);
-    };
-    setImmediate(probe);
-    const t0 = performance.now();
-    await reporter.report();
-    const ms = performance.now() - t0;
-    probing = false;
-    if (r > 0) {
-      // round 0 is a warm-up
-      exportMs.push(ms);
-      stretchMs.push(longest);
-    }
-  }
-  await reporter.stop();
-  const exportLines = reporter.transportStats.sentLines;
-  out.export = { timers: TIMERS, medianMs: median(exportMs), longestStretchMs: Math.max(...stretchMs), lines: exportLines };
-  print(
-    `StatsdReporter export of ${TIMERS.toLocaleString('en')} timers x 100 values over UDP: ` +
-      `median ${median(exportMs).toFixed(1)} ms per report, longest event-loop stretch ` +
-      `${Math.max(...stretchMs).toFixed(1)} ms, ${reporter.transportStats.droppedLines} lines dropped`,
-  );
+  const builds = [['tapemeasure', new URL('../../dist/', import.meta.url)]];
+  if (compareDist !== null) builds.push(['compared build', compareDist]);
+  out.export = {};
+  for (const [label, base] of builds) await exportRound(label, base);
 
   sink.send('exit');
   if (process.send) process.send({ statsdThroughput: out });
+
+  async function exportRound(label, base) {
+    const { Registry } = await import(new URL('index.js', base).href);
+    const { StatsdReporter } = await import(new URL('reporters/statsd-reporter.js', base).href);
+    const TIMERS = quick ? 500 : 10_000;
+    const registry = new Registry();
+    const timers = [];
+    for (let i = 0; i < TIMERS; i++) timers.push(registry.timer(`bench.export.timer${i}`));
+    const reporter = new StatsdReporter({ registry, host: '127.0.0.1', port, protocol: 'udp', env: {}, onError: () => {} });
+    reporter.start(2 ** 31 - 1); // reports are driven below
+    const exportMs = [];
+    const stretchMs = [];
+    const exportRounds = quick ? 2 : 7;
+    for (let r = 0; r <= exportRounds; r++) {
+      for (let i = 0; i < TIMERS; i++) for (let k = 0; k < 100; k++) timers[i].update(((k * 37 + i + r) % 997) + 0.25);
+      let longest = 0;
+      let last = performance.now();
+      let probing = true;
+      const probe = () => {
+        const now = performance.now();
+        longest = Math.max(longest, now - last);
+        last = now;
+        if (probing) setImmediate(probe);
+      };
+      setImmediate(probe);
+      const t0 = performance.now();
+      await reporter.report();
+      const ms = performance.now() - t0;
+      probing = false;
+      if (r > 0) {
+        // round 0 is a warm-up
+        exportMs.push(ms);
+        stretchMs.push(longest);
+      }
+    }
+    await reporter.stop();
+    const exportLines = reporter.transportStats.sentLines;
+    out.export[label] = { timers: TIMERS, medianMs: median(exportMs), longestStretchMs: Math.max(...stretchMs), lines: exportLines };
+    print(
+      `StatsdReporter (${label}) export of ${TIMERS.toLocaleString('en')} timers x 100 values over UDP: ` +
+        `median ${median(exportMs).toFixed(1)} ms per report, longest event-loop stretch ` +
+        `${Math.max(...stretchMs).toFixed(1)} ms, ${reporter.transportStats.droppedLines} lines dropped`,
+    );
+  }
 }

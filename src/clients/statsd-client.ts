@@ -1,24 +1,27 @@
 /**
- * A direct StatsD client for event-level metrics (sprockets-statsd's Connector):
- * every `incr`, `timing` or `set` becomes one StatsD line, batched over the same UDP or
- * TCP transport the StatsD reporter uses, with the same guarantees.
+ * A direct StatsD client for event-level metrics (sprockets-statsd's Connector,
+ * hot-shots): every `incr`, `timing` or `set` becomes one StatsD line, batched over the
+ * same transports the StatsD reporter uses, with the same guarantees.
  *
  * @module
  */
 
-import type { StatsdOptions } from './statsd-options.js';
-import { systemClock, type Clock } from '../clock.js';
-import { InvalidOptionError, show } from '../errors.js';
-import { Stopwatch, timeCall, type DurationSink } from '../metrics/timer.js';
+import { clockCheck, systemClock, type Clock } from '../clock.js';
+import { func, number, readOptions } from '../internal/options.js';
+import type { StatsdMetricType, StatsdSeries } from '../formats/statsd.js';
+import { sanitizeStatsdSetMember } from '../formats/statsd-sanitize.js';
 import {
-  resolveStatsdTarget,
-  sanitizeStatsdSetMember,
-  StatsdFormat,
-  type StatsdMetricType,
-  type StatsdSeries,
-} from '../formats/statsd.js';
-import { createLineTransport } from '../transports/line-transport.js';
-import type { Transport, TransportErrorHandler, TransportStats } from '../transports/transport.js';
+  closeTimeoutCheck,
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  defaultTransportErrorHandler,
+  errorHandlerCheck,
+  type Transport,
+  type TransportErrorHandler,
+  type TransportStats,
+} from '../transports/transport.js';
+import { openStatsd, STATSD_OPTIONS, type StatsdOptions } from './statsd-options.js';
+import { StatsdTimer } from './statsd-timer.js';
+import type { StatsdFormat } from '../formats/statsd.js';
 
 /** Options of a {@link StatsdClient}. */
 export type StatsdClientOptions = StatsdOptions & {
@@ -29,16 +32,9 @@ export type StatsdClientOptions = StatsdOptions & {
    */
   readonly sampleRate?: number;
   /**
-   * How long lines may wait to be batched before they are sent, in milliseconds. Full
-   * datagrams (or 64 KiB of TCP data) go out at once.
-   *
-   * @defaultValue 10
-   */
-  readonly flushIntervalMs?: number;
-  /**
    * Receives transport failures, which are never thrown.
    *
-   * @defaultValue one `process.emitWarning` per error code per minute
+   * @defaultValue a `TapemeasureWarning` per error code, at most one per minute
    */
   readonly onError?: TransportErrorHandler;
   /**
@@ -53,7 +49,22 @@ export type StatsdClientOptions = StatsdOptions & {
    * @defaultValue Math.random
    */
   readonly random?: () => number;
+  /**
+   * How long `stop()` may spend flushing what is queued, in milliseconds.
+   *
+   * @defaultValue 2000
+   */
+  readonly stopTimeoutMs?: number;
 };
+
+const STATSD_CLIENT_OPTIONS = Object.freeze({
+  ...STATSD_OPTIONS,
+  sampleRate: number(0, 1, true),
+  onError: errorHandlerCheck,
+  clock: clockCheck,
+  random: func,
+  stopTimeoutMs: closeTimeoutCheck,
+});
 
 /** Options of one call. */
 export type StatsdCallOptions = {
@@ -82,47 +93,9 @@ export type StatsdGaugeOptions = StatsdCallOptions & {
 export type StatsdClientStats = TransportStats & {
   /** Calls skipped by sampling. */
   readonly sampledOut: number;
-  /** Calls dropped for an invalid value (NaN, infinite, negative timing) or sample rate. */
+  /** Calls dropped for an invalid name, value (NaN, infinite, negative timing) or sample rate. */
   readonly invalid: number;
 };
-
-/**
- * Times code and sends each duration as a StatsD timing (`|ms`). Get one from
- * {@link StatsdClient.timer}.
- */
-export class StatsdTimer implements DurationSink {
-  readonly #client: StatsdClient;
-  readonly #name: string;
-  readonly #options: StatsdCallOptions | undefined;
-  readonly #clock: Clock;
-
-  /** @internal Use `client.timer(name)`. */
-  constructor(client: StatsdClient, name: string, options: StatsdCallOptions | undefined, clock: Clock) {
-    this.#client = client;
-    this.#name = name;
-    this.#options = options;
-    this.#clock = clock;
-  }
-
-  /** Starts a {@link Stopwatch}; its `stop()` sends the elapsed time once. */
-  start(): Stopwatch {
-    return new Stopwatch(this, this.#clock);
-  }
-
-  /**
-   * Calls `fn` and sends how long it took; returns exactly what `fn` returns. For a
-   * promise, the time is sent when it settles (fulfilled or rejected); if `fn` throws,
-   * the time is sent and the error rethrown.
-   */
-  time<T>(fn: () => T): T {
-    return timeCall(this.#clock, this, fn);
-  }
-
-  /** Sends one duration in milliseconds as a timing, like `client.timing(name, durationMs)`. */
-  update(durationMs: number): void {
-    this.#client.timing(this.#name, durationMs, this.#options);
-  }
-}
 
 /** Names cached per client for calls without tags; past this many, the cache restarts. */
 const SERIES_CACHE_LIMIT = 10_000;
@@ -131,19 +104,23 @@ const SERIES_CACHE_LIMIT = 10_000;
  * A StatsD client for event-level metrics, with sampling, tags, a prefix and batching.
  * Calls never throw and never block: lines are packed into datagrams (UDP) or queued
  * on one connection (TCP), bounded by `maxQueueBytes`. Names, tags and set members are
- * sanitised so nothing can inject a line or a field.
+ * sanitised so nothing can inject a line or a field; invalid values are dropped and
+ * counted in `stats.invalid`.
  *
- * Metrics sent before {@link StatsdClient.start} are sent too (the socket opens on first
- * use); {@link StatsdClient.stop} flushes everything queued and closes.
+ * `start()` connects now (optional: the transport connects on first use); `await
+ * stop()` flushes everything queued and closes, within `stopTimeoutMs`; later calls
+ * are dropped and counted.
  *
  * @example
  * ```ts
- * const statsd = new StatsdClient({ host: '127.0.0.1', port: 8125, prefix: 'web' }).start();
+ * import { StatsdClient } from 'tapemeasure';
+ *
+ * const statsd = new StatsdClient({ host: '127.0.0.1', port: 8125, prefix: 'web', env: {} }).start();
  * statsd.incr('requests', 1, { tags: { route: '/users/:id' } });
  * statsd.timing('db.query', 12.5);
- * await statsd.timer('render').time(() => render(page));
- * statsd.gauge('queue.depth', queue.length);
- * statsd.set('users.seen', userId);
+ * const html = statsd.timer('render').time(() => '<p>hello</p>');
+ * statsd.gauge('queue.depth', html.length);
+ * statsd.set('users.seen', 'alice');
  * await statsd.stop();
  * ```
  */
@@ -154,85 +131,62 @@ export class StatsdClient {
   readonly #sampleRate: number;
   readonly #clock: Clock;
   readonly #random: () => number;
+  readonly #stopTimeoutMs: number;
   readonly #series = new Map<string, StatsdSeries>();
   #sampledOut = 0;
   #invalid = 0;
-  #state: 'idle' | 'started' | 'stopped' = 'idle';
+  #afterStopLines = 0;
+  #afterStopBytes = 0;
+  #stopped = false;
   #stopping: Promise<void> | null = null;
 
   /**
    * @param options - where StatsD is and how to write to it; missing host, port,
-   *   protocol and prefix come from `STATSD_HOST`, `STATSD_PORT`, `STATSD_PROTOCOL`
-   *   and `STATSD_PREFIX`.
-   * @throws {@link InvalidOptionError} for a bad option (or environment variable).
+   *   protocol and prefix come from `env` (`STATSD_HOST`, `STATSD_PORT`,
+   *   `STATSD_PROTOCOL`, `STATSD_PREFIX`).
+   * @throws {@link InvalidOptionError} or {@link UnknownOptionError} for a bad option (or
+   *   environment variable).
    */
   constructor(options: StatsdClientOptions = {}) {
-    if (options === null || typeof options !== 'object') {
-      throw new InvalidOptionError(`StatsdClient options must be an object, received ${show(options)}`);
-    }
-    const target = resolveStatsdTarget(options, options.env ?? process.env);
-    this.#format = new StatsdFormat({
-      prefix: target.prefix,
-      ...(options.tagStyle === undefined ? {} : { tagStyle: options.tagStyle }),
-      ...(options.typePrefixes === undefined ? {} : { typePrefixes: options.typePrefixes }),
-      ...(options.globalTags === undefined ? {} : { globalTags: options.globalTags }),
-    });
-    const rate = options.sampleRate ?? 1;
-    if (!validRate(rate)) {
-      throw new InvalidOptionError(`StatsdClient sampleRate must be a number in (0, 1], received ${show(rate)}`);
-    }
-    this.#sampleRate = rate;
-    this.#clock = options.clock ?? systemClock;
-    const random = options.random ?? Math.random;
-    if (typeof random !== 'function') {
-      throw new InvalidOptionError(`StatsdClient random must be a function, received ${show(random)}`);
-    }
-    this.#random = random;
-    if (options.transport !== undefined) {
-      const t = options.transport as Partial<Transport> | null;
-      if (t === null || typeof t.send !== 'function' || typeof t.close !== 'function' || typeof t.flush !== 'function') {
-        throw new InvalidOptionError(`StatsdClient transport must implement Transport, received ${show(t)}`);
-      }
-      this.#transport = options.transport;
-      this.#ownsTransport = false;
-    } else {
-      this.#transport = createLineTransport({
-        protocol: target.protocol,
-        host: target.host,
-        port: target.port,
-        ...(options.maxDatagramBytes === undefined ? {} : { maxDatagramBytes: options.maxDatagramBytes }),
-        ...(options.maxQueueBytes === undefined ? {} : { maxQueueBytes: options.maxQueueBytes }),
-        ...(options.flushIntervalMs === undefined ? {} : { flushIntervalMs: options.flushIntervalMs }),
-        ...(options.onError === undefined ? {} : { onError: options.onError }),
-      });
-      this.#ownsTransport = true;
-    }
+    const where = 'StatsdClient';
+    const o = readOptions(where, options, STATSD_CLIENT_OPTIONS);
+    const sender = openStatsd(where, o, o.onError ?? defaultTransportErrorHandler());
+    this.#format = sender.format;
+    this.#transport = sender.transport;
+    this.#ownsTransport = sender.owned;
+    this.#sampleRate = o.sampleRate ?? 1;
+    this.#clock = o.clock ?? systemClock;
+    this.#random = (o.random as (() => number) | undefined) ?? Math.random;
+    this.#stopTimeoutMs = o.stopTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
   }
 
   /**
-   * Marks the client started (sprockets-statsd's `Connector.start()`). Optional: the
-   * socket opens on first use either way.
+   * Connects now (TCP) or resolves the host now (UDP), instead of on the first call
+   * (sprockets-statsd's `Connector.start()`). Optional.
    *
    * @returns this client.
    */
   start(): this {
-    if (this.#state === 'idle') this.#state = 'started';
+    if (!this.#stopped) this.#transport.start?.();
     return this;
   }
 
   /**
-   * Flushes every queued line and closes the transport, waiting at most `timeoutMs`.
-   * Later calls are dropped and counted. Never rejects; safe to call twice.
-   *
-   * @param timeoutMs - the most time to spend flushing, in milliseconds.
+   * Flushes every queued line and closes the transport it created, waiting at most
+   * `stopTimeoutMs`. Later calls are dropped and counted. Never rejects; safe to call twice.
    */
-  stop(timeoutMs = 2_000): Promise<void> {
+  stop(): Promise<void> {
     this.#stopping ??= (async () => {
-      this.#state = 'stopped';
+      this.#stopped = true;
       this.#transport.flush();
-      if (this.#ownsTransport) await this.#transport.close(timeoutMs);
+      if (this.#ownsTransport) await this.#transport.close(this.#stopTimeoutMs);
     })();
     return this.#stopping;
+  }
+
+  /** `await using statsd = new StatsdClient(...)` stops it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
   }
 
   /** Sends what is batched now instead of waiting for the flush interval. */
@@ -242,7 +196,14 @@ export class StatsdClient {
 
   /** What the client has sent, dropped and skipped. */
   get stats(): StatsdClientStats {
-    return { ...this.#transport.stats, sampledOut: this.#sampledOut, invalid: this.#invalid };
+    const t = this.#transport.stats;
+    return {
+      ...t,
+      droppedLines: t.droppedLines + this.#afterStopLines,
+      droppedBytes: t.droppedBytes + this.#afterStopBytes,
+      sampledOut: this.#sampledOut,
+      invalid: this.#invalid,
+    };
   }
 
   /**
@@ -268,7 +229,7 @@ export class StatsdClient {
    * decrementing it), or with `{ delta: true }` changes it by `value`.
    */
   gauge(name: string, value: number, options?: StatsdGaugeOptions): void {
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
+    if (typeof name !== 'string' || typeof value !== 'number' || !Number.isFinite(value)) {
       this.#invalid++;
       return;
     }
@@ -300,9 +261,15 @@ export class StatsdClient {
    *
    * @example
    * ```ts
+   * import { StatsdClient } from 'tapemeasure';
+   *
+   * const statsd = new StatsdClient({ env: {} });
    * const render = statsd.timer('render');
-   * const html = render.time(() => template(data));
-   * using _ = render.start(); // sent when the block ends
+   * const html = render.time(() => '<p>hello</p>');
+   * {
+   *   using _ = render.start(); // sent when the block ends
+   * }
+   * await statsd.stop();
    * ```
    */
   timer(name: string, options?: StatsdCallOptions): StatsdTimer {
@@ -314,7 +281,7 @@ export class StatsdClient {
    * sanitised (characters other than letters, digits and `_-./@` become `_`).
    */
   set(name: string, member: string | number, options?: StatsdCallOptions): void {
-    if (typeof member === 'number' ? !Number.isFinite(member) : typeof member !== 'string') {
+    if (typeof name !== 'string' || (typeof member === 'number' ? !Number.isFinite(member) : typeof member !== 'string')) {
       this.#invalid++;
       return;
     }
@@ -325,7 +292,7 @@ export class StatsdClient {
   }
 
   #send(name: string, value: number, type: StatsdMetricType, options: StatsdCallOptions | undefined): void {
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
+    if (typeof name !== 'string' || typeof value !== 'number' || !Number.isFinite(value)) {
       this.#invalid++;
       return;
     }
@@ -339,7 +306,7 @@ export class StatsdClient {
   #sample(options: StatsdCallOptions | undefined): number {
     const rate = options?.sampleRate ?? this.#sampleRate;
     if (rate === 1) return 1;
-    if (!validRate(rate)) {
+    if (typeof rate !== 'number' || !(rate > 0 && rate <= 1)) {
       this.#invalid++;
       return 0;
     }
@@ -362,10 +329,12 @@ export class StatsdClient {
   }
 
   #write(record: string): void {
+    if (this.#stopped) {
+      // A transport passed in stays open after stop(): count what comes late here.
+      this.#afterStopLines++;
+      this.#afterStopBytes += record.length + 1;
+      return;
+    }
     this.#transport.send(record);
   }
-}
-
-function validRate(rate: unknown): rate is number {
-  return typeof rate === 'number' && rate > 0 && rate <= 1;
 }

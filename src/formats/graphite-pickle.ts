@@ -13,8 +13,8 @@
  * @module
  */
 
-import { InvalidOptionError, show } from '../errors.js';
-import type { GraphitePoint } from './graphite-plaintext.js';
+import { integer, readOptions } from '../internal/options.js';
+import type { GraphitePoint } from './graphite-path.js';
 
 /**
  * Carbon's default `PICKLE_RECEIVER_MAX_LENGTH`: the largest pickle payload (bytes, not
@@ -65,6 +65,13 @@ const BATCH = 1000;
 const FIXED_BYTES = 4;
 /** The smallest frame limit that fits at least a one-character point. */
 const MIN_FRAME_BYTES = 64;
+
+/**
+ * The schema of {@link GraphitePickleOptions}.
+ *
+ * @internal
+ */
+export const GRAPHITE_PICKLE_OPTIONS = Object.freeze({ maxFrameBytes: integer(MIN_FRAME_BYTES, 2 ** 30) });
 
 /** Bytes of the integer `n` as CPython pickles it (protocol 2). */
 function intBytes(n: number): number {
@@ -122,21 +129,30 @@ function batchBytes(n: number): number {
  * Encodes datapoints as pickle frames for carbon's pickle receiver, skipping NaN and
  * infinite values and splitting into frames of at most `maxFrameBytes` of pickle each.
  *
- * @throws {@link InvalidOptionError} if `maxFrameBytes` is not an integer of at least 64.
+ * @throws {@link InvalidOptionError} if `maxFrameBytes` is not an integer of at least 64;
+ *   {@link UnknownOptionError} for an unknown option.
  * @example
  * ```ts
+ * import { encodeGraphitePickle } from 'tapemeasure';
+ *
  * const { frames } = encodeGraphitePickle([{ path: 'a.b', value: 1.5, timestampS: 1_700_000_000 }]);
- * socket.write(frames[0]); // to carbon's PICKLE_RECEIVER_PORT (2004 by default)
+ * console.log(frames[0]?.length); // 33: write it to carbon's PICKLE_RECEIVER_PORT (2004 by default)
  * ```
  */
 export function encodeGraphitePickle(
   points: readonly GraphitePoint[],
   options: GraphitePickleOptions = {},
 ): GraphitePickleFrames {
-  const maxFrameBytes = options.maxFrameBytes ?? CARBON_MAX_PICKLE_BYTES;
-  if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < MIN_FRAME_BYTES) {
-    throw new InvalidOptionError(`maxFrameBytes must be an integer >= ${MIN_FRAME_BYTES}, received ${show(maxFrameBytes)}`);
-  }
+  const maxFrameBytes = readOptions('encodeGraphitePickle', options, GRAPHITE_PICKLE_OPTIONS).maxFrameBytes;
+  return pickleFrames(points, maxFrameBytes ?? CARBON_MAX_PICKLE_BYTES);
+}
+
+/**
+ * {@link encodeGraphitePickle} with its option already checked (an integer of at least 64).
+ *
+ * @internal
+ */
+export function pickleFrames(points: readonly GraphitePoint[], maxFrameBytes: number): GraphitePickleFrames {
   const frames: Buffer[] = [];
   const framePoints: number[] = [];
   let dropped = 0;

@@ -20,7 +20,7 @@
 
 import { InvalidOptionError, show } from '../errors.js';
 import type { Tags } from '../names.js';
-import type { MetricSnapshot } from '../registry/snapshot.js';
+import type { MetricSnapshot } from '../metrics/snapshot.js';
 
 /** What the exposition needs of one series. */
 export type PrometheusSeries = {

@@ -6,7 +6,7 @@
  */
 
 import type { Tags } from '../names.js';
-import type { CounterSnapshot } from '../registry/snapshot.js';
+import type { CounterSnapshot } from './snapshot.js';
 import type { InvalidValueTally, MetricContext } from './metric.js';
 
 /**

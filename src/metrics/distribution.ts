@@ -8,7 +8,7 @@
 
 import { currentTick, TICK_MS, type Clock, type CoarseTicker } from '../clock.js';
 import { check, checkValue, integer, type Read } from '../internal/options.js';
-import type { DistributionFields } from '../registry/snapshot.js';
+import type { DistributionFields } from './snapshot.js';
 import { WindowedHistogram, type WindowedHistogramConfig } from '../stats/windowed-histogram.js';
 import { IntervalReader, type IntervalOwner } from './interval-reader.js';
 import { optionDifference, type OptionDifference } from './metric.js';

@@ -10,7 +10,7 @@
 import { show } from '../errors.js';
 import { number } from '../internal/options.js';
 import { tagsCheck, type Tags } from '../names.js';
-import type { GaugeSnapshot } from '../registry/snapshot.js';
+import type { GaugeSnapshot } from './snapshot.js';
 import { optionDifference, type InvalidValueTally, type MetricContext, type OptionDifference } from './metric.js';
 
 /** A gauge callback: returns the current value, or a promise of it. */

@@ -8,7 +8,7 @@
 
 import { positiveNumber } from '../internal/options.js';
 import { tagsCheck, type Tags } from '../names.js';
-import type { DistributionFields, HistogramSnapshot } from '../registry/snapshot.js';
+import type { DistributionFields, HistogramSnapshot } from './snapshot.js';
 import type { WindowedHistogramConfig } from '../stats/windowed-histogram.js';
 import { Distribution, WINDOW_SCHEMA, type WindowOptions } from './distribution.js';
 import type { IntervalReader } from './interval-reader.js';

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { DistributionFields } from '../registry/snapshot.js';
+import type { DistributionFields } from './snapshot.js';
 import { WindowedHistogram, type WindowedHistogramConfig } from '../stats/windowed-histogram.js';
 
 /** What an {@link IntervalReader} is detached from when closed (its histogram or timer). @internal */

@@ -14,7 +14,7 @@
 
 import { currentTick, type Clock, type CoarseTicker } from '../clock.js';
 import type { Tags } from '../names.js';
-import type { MeterSnapshot, RateFields } from '../registry/snapshot.js';
+import type { MeterSnapshot, RateFields } from './snapshot.js';
 import { ewmaAlpha, ewmaTick } from '../stats/ewma.js';
 import type { InvalidValueTally, MetricContext } from './metric.js';
 

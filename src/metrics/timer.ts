@@ -10,7 +10,7 @@ import { InvalidArgumentError, show } from '../errors.js';
 import { positiveNumber } from '../internal/options.js';
 import { afterSettled, thenOf } from '../internal/thenable.js';
 import { tagsCheck, type Tags } from '../names.js';
-import type { DistributionFields, TimerSnapshot } from '../registry/snapshot.js';
+import type { DistributionFields, TimerSnapshot } from './snapshot.js';
 import type { WindowedHistogramConfig } from '../stats/windowed-histogram.js';
 import { Distribution, WINDOW_SCHEMA, type WindowOptions } from './distribution.js';
 import type { IntervalReader } from './interval-reader.js';

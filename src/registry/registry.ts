@@ -1,29 +1,38 @@
 /**
- * The registry: creates or reuses metrics by name and tags, and reads them back as a
- * tree. Its families (one per name, as a tree) are in `families.ts`, the cap on series
- * per name in `series-limit.ts`, the conflict errors in `conflicts.ts`, the tree of
- * `snapshot()` in `snapshot-tree.ts`.
+ * The registry: creates or reuses metrics by name and tags, reading each factory's
+ * options, and reads them back as a tree. Adding and removing series is
+ * `registration.ts` (families as a tree in `families.ts`, the cap on series per name in
+ * `series-limit.ts`, the conflict errors in `conflicts.ts`); the tree of `snapshot()` is
+ * `snapshot-tree.ts`.
  *
  * @module
  */
 
-import { clockCheck, systemClock, tickerFor, type Clock, type CoarseTicker, type TickListener } from '../clock.js';
+import { clockCheck, systemClock, type Clock } from '../clock.js';
 import { show } from '../errors.js';
 import { anyOf, checkValue, func, integer, object, readOptions } from '../internal/options.js';
 import { Counter } from '../metrics/counter.js';
 import { windowConfig } from '../metrics/distribution.js';
-import { DEFAULT_GAUGE_TIMEOUT_MS, Gauge, GAUGE_SCHEMA, gaugeConfig, type GaugeConfig, type GaugeOptions, type GaugeReader } from '../metrics/gauge.js';
+import {
+  DEFAULT_GAUGE_TIMEOUT_MS,
+  Gauge,
+  GAUGE_SCHEMA,
+  gaugeConfig,
+  type GaugeConfig,
+  type GaugeOptions,
+  type GaugeReader,
+} from '../metrics/gauge.js';
 import { Histogram, HISTOGRAM_SCHEMA, type HistogramOptions } from '../metrics/histogram.js';
 import { Meter } from '../metrics/meter.js';
-import { InvalidValueTally, METRIC_SCHEMA, type MetricContext, type MetricOptions, type MetricType } from '../metrics/metric.js';
+import { METRIC_SCHEMA, type MetricOptions, type MetricType } from '../metrics/metric.js';
 import { Timer, TIMER_SCHEMA, type TimerOptions } from '../metrics/timer.js';
 import { NO_TAGS, tagsCheck, validateName, type Tags } from '../names.js';
 import type { WindowedHistogramConfig } from '../stats/windowed-histogram.js';
-import { NO_OPTIONS, optionsConflict, typeConflict, type FamilyOptions } from './conflicts.js';
-import { Families, type Family } from './families.js';
-import { Listeners } from './listeners.js';
+import { NO_OPTIONS } from './conflicts.js';
+import type { Families } from './families.js';
+import { Registration } from './registration.js';
 import { Scope } from './scope.js';
-import { DEFAULT_MAX_SERIES_PER_NAME, SeriesLimit } from './series-limit.js';
+import { DEFAULT_MAX_SERIES_PER_NAME } from './series-limit.js';
 import type { SnapshotTree } from './snapshot.js';
 import { collectedTree, snapshotTree } from './snapshot-tree.js';
 import {
@@ -76,18 +85,9 @@ export class Registry implements MetricRegistry {
   readonly [REGISTRY_BRAND] = 1 as const;
   /** The clock this registry's metrics read. */
   readonly clock: Clock;
-  readonly #ticker: CoarseTicker;
-  readonly #limit: SeriesLimit;
-  readonly #families = new Families();
-  readonly #listeners = new Listeners();
-  readonly #invalid = new InvalidValueTally();
-  /** Meters (timers' included) told of each tick; held strongly here, the ticker holds us weakly. */
-  readonly #meters = new Set<Meter>();
-  readonly #tickListener: TickListener = {
-    onTick: (tick) => {
-      for (const meter of this.#meters) meter.onTick(tick);
-    },
-  };
+  readonly #registration: Registration;
+  /** The registration's families, held here for the lookup fast path. */
+  readonly #families: Families;
 
   /**
    * @param options - the clock and the cap on series per name.
@@ -96,14 +96,13 @@ export class Registry implements MetricRegistry {
   constructor(options?: RegistryOptions) {
     const read = readOptions('Registry', options, REGISTRY_SCHEMA);
     this.clock = read.clock ?? systemClock;
-    this.#limit = new SeriesLimit(read.maxSeriesPerName ?? DEFAULT_MAX_SERIES_PER_NAME);
-    this.#ticker = tickerFor(this.clock);
-    this.#ticker.subscribe(this.#tickListener);
+    this.#registration = new Registration(this.clock, read.maxSeriesPerName ?? DEFAULT_MAX_SERIES_PER_NAME);
+    this.#families = this.#registration.families;
   }
 
   /** How many invalid values recording methods have dropped (NaN, infinities, negatives in histograms, non-numbers). */
   get invalidValues(): number {
-    return this.#invalid.count;
+    return this.#registration.invalid.count;
   }
 
   /**
@@ -118,7 +117,7 @@ export class Registry implements MetricRegistry {
       if (found !== undefined) return found as Counter;
     }
     const read = readOptions(`counter ${show(name)}`, options, METRIC_SCHEMA);
-    return this.#register('counter', name, read.tags, NO_OPTIONS, (ctx) => new Counter(ctx)) as Counter;
+    return this.#registration.register('counter', name, read.tags, NO_OPTIONS, (ctx) => new Counter(ctx)) as Counter;
   }
 
   /**
@@ -145,10 +144,10 @@ export class Registry implements MetricRegistry {
       if (found !== undefined && found.settable === (fn === null)) return this.#reload(found, fn);
     }
     const read = readOptions(`gauge ${show(name)}`, opts, GAUGE_SCHEMA);
-    const family = this.#family('gauge', name);
+    const family = this.#registration.family('gauge', name);
     const timeoutMs = read.timeoutMs ?? (family?.options as GaugeConfig | undefined)?.timeoutMs ?? DEFAULT_GAUGE_TIMEOUT_MS;
     const config = gaugeConfig(fn === null, timeoutMs);
-    const gauge = this.#register('gauge', name, read.tags, config, (ctx) => new Gauge(ctx, fn, timeoutMs)) as Gauge;
+    const gauge = this.#registration.register('gauge', name, read.tags, config, (ctx) => new Gauge(ctx, fn, timeoutMs)) as Gauge;
     return this.#reload(gauge, fn);
   }
 
@@ -170,7 +169,7 @@ export class Registry implements MetricRegistry {
       if (found !== undefined) return found as Meter;
     }
     const read = readOptions(`meter ${show(name)}`, options, METRIC_SCHEMA);
-    return this.#register('meter', name, read.tags, NO_OPTIONS, (ctx) => new Meter(ctx)) as Meter;
+    return this.#registration.register('meter', name, read.tags, NO_OPTIONS, (ctx) => new Meter(ctx)) as Meter;
   }
 
   /**
@@ -187,12 +186,12 @@ export class Registry implements MetricRegistry {
     }
     const where = `histogram ${show(name)}`;
     const read = readOptions(where, options, HISTOGRAM_SCHEMA);
-    const family = this.#family('histogram', name);
+    const family = this.#registration.family('histogram', name);
     const config =
       tagsOnly && family !== undefined
         ? (family.options as WindowedHistogramConfig)
         : windowConfig(where, read, read.resolution);
-    return this.#register('histogram', name, read.tags, config, (ctx) => new Histogram(ctx, config)) as Histogram;
+    return this.#registration.register('histogram', name, read.tags, config, (ctx) => new Histogram(ctx, config)) as Histogram;
   }
 
   /**
@@ -209,12 +208,12 @@ export class Registry implements MetricRegistry {
     }
     const where = `timer ${show(name)}`;
     const read = readOptions(where, options, TIMER_SCHEMA);
-    const family = this.#family('timer', name);
+    const family = this.#registration.family('timer', name);
     const config =
       tagsOnly && family !== undefined
         ? (family.options as WindowedHistogramConfig)
         : windowConfig(where, read, read.resolutionMs);
-    return this.#register('timer', name, read.tags, config, (ctx) => new Timer(ctx, config)) as Timer;
+    return this.#registration.register('timer', name, read.tags, config, (ctx) => new Timer(ctx, config)) as Timer;
   }
 
   /**
@@ -256,7 +255,7 @@ export class Registry implements MetricRegistry {
     const family = this.#families.get(name);
     const metric = family?.series.get(tags);
     if (family === undefined || metric === undefined) return false;
-    this.#remove(family, metric);
+    this.#registration.remove(family, metric);
     return true;
   }
 
@@ -270,7 +269,7 @@ export class Registry implements MetricRegistry {
     for (const family of [...this.#families.values()]) {
       for (const metric of [...family.series.values()]) {
         if (filter(metric)) {
-          this.#remove(family, metric);
+          this.#registration.remove(family, metric);
           removed++;
         }
       }
@@ -286,7 +285,7 @@ export class Registry implements MetricRegistry {
    * @returns a function that unregisters it.
    */
   addListener(listener: RegistryListener): () => void {
-    return this.#listeners.add(listener);
+    return this.#registration.listeners.add(listener);
   }
 
   /**
@@ -312,53 +311,5 @@ export class Registry implements MetricRegistry {
   #find(type: MetricType, name: string, tags: Tags | undefined): Metric | undefined {
     const family = this.#families.get(name);
     return family === undefined || family.type !== type ? undefined : family.series.get(tags);
-  }
-
-  /**
-   * The family of `name` if it exists, `undefined` if the name is free.
-   *
-   * @throws {@link MetricsError} for an invalid name, or a family of another type.
-   */
-  #family(type: MetricType, name: string): Family | undefined {
-    const family = this.#families.get(name);
-    if (family === undefined) validateName(name);
-    else if (family.type !== type) throw typeConflict(name, family.type, type);
-    return family;
-  }
-
-  /** Returns the series of `name` and `tags` (read and validated), creating what is missing. */
-  #register(
-    type: MetricType,
-    name: string,
-    tags: Tags | undefined,
-    options: FamilyOptions,
-    create: (context: MetricContext) => Metric,
-  ): Metric {
-    let family = this.#family(type, name);
-    const normalized = tags ?? NO_TAGS;
-    if (family === undefined) family = this.#families.add(name, type, options);
-    else {
-      if (family.options !== options) throw optionsConflict(type, name, family.options, options);
-      const found = family.series.get(normalized);
-      if (found !== undefined) return found;
-    }
-    const seriesTags = this.#limit.tagsFor(family, normalized);
-    if (seriesTags !== normalized) {
-      const overflow = family.series.get(seriesTags);
-      if (overflow !== undefined) return overflow;
-    }
-    const metric = create({ name, tags: seriesTags, clock: this.clock, ticker: this.#ticker, invalid: this.#invalid });
-    family.series.set(seriesTags, metric);
-    if (metric.type === 'meter') this.#meters.add(metric);
-    else if (metric.type === 'timer') this.#meters.add(metric.meter);
-    this.#listeners.notify('onAdded', metric);
-    return metric;
-  }
-
-  #remove(family: Family, metric: Metric): void {
-    this.#families.removeSeries(family, metric);
-    if (metric.type === 'meter') this.#meters.delete(metric);
-    else if (metric.type === 'timer') this.#meters.delete(metric.meter);
-    this.#listeners.notify('onRemoved', metric);
   }
 }

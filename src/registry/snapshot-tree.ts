@@ -7,7 +7,8 @@
  */
 
 import type { Tags } from '../names.js';
-import type { MetricSnapshot, SnapshotTree, TaggedSnapshot } from './snapshot.js';
+import type { SnapshotTree, TaggedSnapshot } from './snapshot.js';
+import type { MetricSnapshot } from '../metrics/snapshot.js';
 import type { Metric, MetricFilter } from './types.js';
 
 /** What the tree needs of one series. */

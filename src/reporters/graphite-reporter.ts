@@ -1,67 +1,42 @@
 /**
  * The Graphite reporter: every report sends each selected series to carbon with
- * Dropwizard's suffixes, over plaintext TCP, plaintext UDP or pickle, one timestamp per
- * report.
+ * Dropwizard's suffixes, one timestamp per report: a Graphite encoder (plaintext or
+ * pickle) over a transport (TCP, UDP, or the one you pass).
  *
  * @module
  */
 
-import { GraphiteClient, type GraphiteClientOptions } from '../clients/graphite-client.js';
-import { graphitePath, graphiteSuffixed, sanitizeGraphitePath, type GraphitePoint } from '../formats/graphite-plaintext.js';
-import { InvalidOptionError, show } from '../errors.js';
+import type { GraphiteEncoder } from '../clients/graphite-encoder.js';
+import { GRAPHITE_OPTIONS, openGraphite, type GraphiteOptions } from '../clients/graphite-options.js';
+import { graphitePath, graphiteSuffixed, type GraphitePoint } from '../formats/graphite-path.js';
+import { readOptions } from '../internal/options.js';
+import { sliceYielder } from '../internal/slicer.js';
 import type { Tags } from '../names.js';
 import type { Metric } from '../registry/types.js';
-import { keysOnly } from '../internal/options.js';
-import { ScheduledReporter, type Report, type ScheduledReporterOptions } from './scheduled-reporter.js';
-
-const GRAPHITE_REPORTER_KEYS = keysOnly(
-  'host', 'port', 'protocol', 'maxQueueBytes', 'maxDatagramBytes', 'maxFrameBytes', 'prefix', 'tags', 'closeTimeoutMs',
-);
+import { closeTimeoutCheck, DEFAULT_CLOSE_TIMEOUT_MS, type Transport, type TransportStats } from '../transports/transport.js';
+import { REPORTER_OPTIONS, ScheduledReporter, type Report, type ScheduledReporterOptions } from './scheduled-reporter.js';
 
 /** Options of a {@link GraphiteReporter}: what to report, and where. */
 export type GraphiteReporterOptions = ScheduledReporterOptions &
-  Pick<
-    GraphiteClientOptions,
-    'host' | 'port' | 'protocol' | 'maxQueueBytes' | 'maxDatagramBytes' | 'maxFrameBytes'
-  > & {
+  GraphiteOptions & {
     /**
-     * A dotted prefix for every path (`'servers.web1'`); sanitised like paths.
-     *
-     * @defaultValue `process.env.GRAPHITE_PREFIX`, else none
-     */
-    readonly prefix?: string;
-    /**
-     * Tags added to every series (Graphite 1.1 `path;k=v`); a metric's own tags win.
-     *
-     * @defaultValue none
-     */
-    readonly tags?: Tags;
-    /**
-     * How long `stop()` lets the connection flush the final report, in milliseconds
-     * (within the reporter's `stopTimeoutMs`).
+     * How long `stop()` lets the transport it created flush the final report, in
+     * milliseconds (within the reporter's `stopTimeoutMs`).
      *
      * @defaultValue 2000
      */
     readonly closeTimeoutMs?: number;
   };
 
+const GRAPHITE_REPORTER_OPTIONS = Object.freeze({ ...GRAPHITE_OPTIONS, closeTimeoutMs: closeTimeoutCheck });
+
 /** Per metric: its base path (prefix, name, tags) and the paths of its suffixes, built once. */
 type Paths = { readonly base: string; readonly bySuffix: Map<string, string> };
 
-/**
- * How long one slice of a report may run before yielding to the event loop, in
- * milliseconds: 10,000 timers are 150,000 datapoints, and formatting them in one go would
- * block the application for far longer than this.
- */
-const SLICE_BUDGET_MS = 8;
 /** Series between two looks at the clock. */
 const SLICE_CHECK_EVERY = 32;
 /** Datapoints encoded and handed on at a time (a pickle frame holds at most this many). */
 const POINTS_PER_BATCH = 4_096;
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /**
  * Reports a registry to Graphite's carbon on an interval. Each series is sent under
@@ -71,18 +46,24 @@ function nextTurn(): Promise<void> {
  * empty window sends no statistics; NaN and infinities are never sent.
  *
  * Over TCP (plaintext or pickle) one connection is kept and reused; a report made while
- * carbon is unreachable waits in a bounded queue (oldest dropped first, counted) and is
- * sent after the reconnect.
+ * carbon is unreachable waits in the transport's bounded queue (the oldest records
+ * dropped first, counted) and is sent after the reconnect.
  *
  * @example
  * ```ts
- * const reporter = new GraphiteReporter({ registry, host: 'carbon.internal', protocol: 'pickle', prefix: 'web1' });
+ * import { GraphiteReporter, Registry } from 'tapemeasure';
+ *
+ * const registry = new Registry();
+ * const reporter = new GraphiteReporter({ registry, host: '127.0.0.1', protocol: 'udp', prefix: 'web1', env: {} });
  * reporter.start(10_000);
- * process.on('SIGTERM', () => void reporter.stop()); // final report, flushed
+ * registry.counter('jobs.done').inc();
+ * await reporter.stop(); // final report, flushed
  * ```
  */
 export class GraphiteReporter extends ScheduledReporter {
-  readonly #client: GraphiteClient;
+  readonly #encoder: GraphiteEncoder;
+  readonly #transport: Transport;
+  readonly #ownsTransport: boolean;
   readonly #prefix: string;
   readonly #tags: Tags | undefined;
   readonly #closeTimeoutMs: number;
@@ -92,44 +73,32 @@ export class GraphiteReporter extends ScheduledReporter {
 
   /**
    * @param options - what to report and where (`options.registry`, by default the
-   *   default registry); the connection may also come from `GRAPHITE_HOST`,
-   *   `GRAPHITE_PORT`, `GRAPHITE_PROTOCOL` and `GRAPHITE_PREFIX`.
-   * @throws {@link InvalidOptionError} for a bad option.
+   *   default registry); the connection may also come from `env` (`GRAPHITE_HOST`,
+   *   `GRAPHITE_PORT`, `GRAPHITE_PROTOCOL`, `GRAPHITE_PREFIX`).
+   * @throws {@link InvalidOptionError} or {@link UnknownOptionError} for a bad option (or
+   *   environment variable).
    */
   constructor(options: GraphiteReporterOptions = {}) {
-    super(options, { kind: 'graphite', where: 'GraphiteReporter', schema: GRAPHITE_REPORTER_KEYS });
-    const prefix = options.prefix ?? (process.env.GRAPHITE_PREFIX || undefined);
-    if (prefix !== undefined && typeof prefix !== 'string') {
-      throw new InvalidOptionError(`graphite reporter: prefix must be a string, received ${show(prefix)}`);
-    }
-    this.#prefix = prefix === undefined || prefix === '' ? '' : sanitizeGraphitePath(prefix);
-    if (options.tags !== undefined && (options.tags === null || typeof options.tags !== 'object')) {
-      throw new InvalidOptionError(`graphite reporter: tags must be an object of strings, received ${show(options.tags)}`);
-    }
-    this.#tags = options.tags !== undefined && Object.keys(options.tags).length > 0 ? options.tags : undefined;
-    this.#closeTimeoutMs = options.closeTimeoutMs ?? 2_000;
-    if (typeof this.#closeTimeoutMs !== 'number' || !(this.#closeTimeoutMs >= 0) || !Number.isFinite(this.#closeTimeoutMs)) {
-      throw new InvalidOptionError(
-        `graphite reporter: closeTimeoutMs must be a finite number >= 0, received ${show(options.closeTimeoutMs)}`,
-      );
-    }
-    this.#client = new GraphiteClient({
-      ...(options.host === undefined ? {} : { host: options.host }),
-      ...(options.port === undefined ? {} : { port: options.port }),
-      ...(options.protocol === undefined ? {} : { protocol: options.protocol }),
-      ...(options.maxQueueBytes === undefined ? {} : { maxQueueBytes: options.maxQueueBytes }),
-      ...(options.maxDatagramBytes === undefined ? {} : { maxDatagramBytes: options.maxDatagramBytes }),
-      ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
-      clock: this.clock,
-      onError: (error) => {
-        this.reportError('transport', error);
-      },
+    const where = 'GraphiteReporter';
+    super(options, { kind: 'graphite', where, schema: GRAPHITE_REPORTER_OPTIONS });
+    const o = readOptions(where, options, GRAPHITE_REPORTER_OPTIONS, REPORTER_OPTIONS);
+    const sender = openGraphite(where, o, (error) => {
+      this.reportError('transport', error);
     });
+    this.#encoder = sender.encoder;
+    this.#transport = sender.transport;
+    this.#ownsTransport = sender.owned;
+    this.#prefix = sender.prefix;
+    this.#tags = sender.tags;
+    this.#closeTimeoutMs = o.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    const stats = this.#transport.stats; // a transport passed in may have counted before
+    this.#droppedSeen = stats.droppedLines;
+    this.#bytesSeen = stats.sentBytes;
   }
 
-  /** The client that carries the reports (its `stats` and `connected` state). */
-  get client(): GraphiteClient {
-    return this.#client;
+  /** The transport's counters: records (lines, or pickle frames) and bytes sent, dropped and queued. */
+  get transportStats(): TransportStats {
+    return this.#transport.stats;
   }
 
   #pathsOf(metric: Metric): Paths {
@@ -154,13 +123,7 @@ export class GraphiteReporter extends ScheduledReporter {
     return points;
   }
 
-  #appendPoints(
-    points: GraphitePoint[],
-    series: Report['series'],
-    from: number,
-    to: number,
-    timestampS: number,
-  ): void {
+  #appendPoints(points: GraphitePoint[], series: Report['series'], from: number, to: number, timestampS: number): void {
     for (let i = from; i < to; i++) {
       const s = series[i]!;
       const paths = this.#pathsOf(s.metric);
@@ -184,39 +147,44 @@ export class GraphiteReporter extends ScheduledReporter {
   protected override async send(report: Report): Promise<void> {
     const series = report.series;
     const timestampS = Math.floor(report.timestampMs / 1000);
-    let startedMs = performance.now();
+    const pause = sliceYielder();
     let points: GraphitePoint[] = [];
     for (let i = 0; i < series.length; i += SLICE_CHECK_EVERY) {
       const to = Math.min(series.length, i + SLICE_CHECK_EVERY);
       this.#appendPoints(points, series, i, to, timestampS);
       if (points.length >= POINTS_PER_BATCH) {
-        this.#client.sendPoints(points); // encodes these and hands them on
+        this.#hand(points);
         points = [];
       }
-      if (to < series.length && performance.now() - startedMs >= SLICE_BUDGET_MS) {
-        await nextTurn();
-        startedMs = performance.now();
-      }
+      const wait = to < series.length ? pause() : undefined;
+      if (wait !== undefined) await wait;
     }
-    if (points.length > 0) this.#client.sendPoints(points);
+    if (points.length > 0) this.#hand(points);
+    this.#transport.flush();
     this.#account();
   }
 
+  /** Encodes points and gives the records to the transport (which counts what it refuses). */
+  #hand(points: readonly GraphitePoint[]): void {
+    const records: (string | Buffer)[] = [];
+    this.countDropped(this.#encoder.encode(points, records, []));
+    const transport = this.#transport;
+    for (const record of records) transport.send(record);
+  }
+
+  /** Counts what the transport dropped and sent since the last look (self-metrics). */
   #account(): void {
-    const stats = this.#client.stats;
-    if (stats.droppedPoints > this.#droppedSeen) {
-      this.countDropped(stats.droppedPoints - this.#droppedSeen);
-      this.#droppedSeen = stats.droppedPoints;
-    }
-    if (stats.transport.sentBytes > this.#bytesSeen) {
-      this.countBytes(stats.transport.sentBytes - this.#bytesSeen);
-      this.#bytesSeen = stats.transport.sentBytes;
-    }
+    const stats = this.#transport.stats;
+    this.countDropped(stats.droppedLines - this.#droppedSeen);
+    this.#droppedSeen = stats.droppedLines;
+    this.countBytes(stats.sentBytes - this.#bytesSeen);
+    this.#bytesSeen = stats.sentBytes;
   }
 
   /** @inheritDoc */
   protected override async close(): Promise<void> {
-    await this.#client.close(this.#closeTimeoutMs);
+    this.#transport.flush();
+    if (this.#ownsTransport) await this.#transport.close(this.#closeTimeoutMs);
     this.#account();
   }
 }

@@ -46,7 +46,7 @@ import type { Tags } from '../names.js';
 import type { Counter } from '../metrics/counter.js';
 import { registryOf, REGISTRY_OPTION } from '../registry/registry-option.js';
 import type { Metric, MetricRegistry } from '../registry/types.js';
-import type { DistributionFields, MetricSnapshot } from '../registry/snapshot.js';
+import type { DistributionFields, MetricSnapshot } from '../metrics/snapshot.js';
 import { compileSelector, selectorCheck, type MetricSelector } from './select.js';
 import {
   ALL_STATISTICS,

@@ -8,7 +8,8 @@
 import { InvalidOptionError, show } from '../errors.js';
 import type { Registry } from '../registry/registry.js';
 import type { Metric, MetricFilter } from '../registry/types.js';
-import type { MetricSnapshot, SnapshotTree } from '../registry/snapshot.js';
+import type { SnapshotTree } from '../registry/snapshot.js';
+import type { MetricSnapshot } from '../metrics/snapshot.js';
 import { SnapshotTreeBuilder, type JsonSeries } from '../registry/snapshot-tree.js';
 import { sliceYielder } from '../internal/slicer.js';
 import { anyOf, arrayOf, func, string, type Check } from '../internal/options.js';

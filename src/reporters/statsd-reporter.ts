@@ -1,41 +1,34 @@
 /**
  * The StatsD reporter: sends the registry's pre-aggregated values to StatsD on an
- * interval, over UDP or TCP.
+ * interval: the StatsD format over a transport (UDP, TCP, or the one you pass).
  *
  * @module
  */
 
-import type { StatsdOptions } from '../clients/statsd-options.js';
-import { InvalidOptionError, show } from '../errors.js';
-import {
-  resolveStatsdTarget,
-  StatsdFormat,
-  type StatsdSeries,
-} from '../formats/statsd.js';
+import { openStatsd, STATSD_OPTIONS, type StatsdOptions } from '../clients/statsd-options.js';
+import type { StatsdFormat, StatsdSeries } from '../formats/statsd.js';
+import { readOptions } from '../internal/options.js';
+import { sliceYielder } from '../internal/slicer.js';
 import type { Metric } from '../registry/types.js';
-import { createLineTransport } from '../transports/line-transport.js';
-import type { Transport, TransportStats } from '../transports/transport.js';
-import { keysOnly } from '../internal/options.js';
-import { ScheduledReporter, type Report, type ScheduledReporterOptions } from './scheduled-reporter.js';
-
-const STATSD_REPORTER_KEYS = keysOnly(
-  'host', 'port', 'protocol', 'prefix', 'tagStyle', 'typePrefixes', 'globalTags',
-  'maxDatagramBytes', 'maxQueueBytes', 'transport', 'env', 'closeTimeoutMs',
-);
+import { closeTimeoutCheck, DEFAULT_CLOSE_TIMEOUT_MS, type Transport, type TransportStats } from '../transports/transport.js';
+import { REPORTER_OPTIONS, ScheduledReporter, type Report, type ScheduledReporterOptions } from './scheduled-reporter.js';
 
 /** Options of a {@link StatsdReporter}. */
-export type StatsdReporterOptions = ScheduledReporterOptions & StatsdOptions & {
-  /**
-   * How long `stop()` may spend flushing the transport, in milliseconds (within
-   * `stopTimeoutMs`).
-   *
-   * @defaultValue 2000
-   */
-  readonly closeTimeoutMs?: number;
-};
+export type StatsdReporterOptions = ScheduledReporterOptions &
+  StatsdOptions & {
+    /**
+     * How long `stop()` may spend flushing the transport it created, in milliseconds
+     * (within `stopTimeoutMs`).
+     *
+     * @defaultValue 2000
+     */
+    readonly closeTimeoutMs?: number;
+  };
 
-/** The longest stretch a large report formats before it yields to the event loop, in ms. */
-const SLICE_MS = 8;
+const STATSD_REPORTER_OPTIONS = Object.freeze({ ...STATSD_OPTIONS, closeTimeoutMs: closeTimeoutCheck });
+
+/** Series formatted between two looks at the clock. */
+const SLICE_CHECK_EVERY = 64;
 
 /**
  * Sends the registry to StatsD every interval. Values are pre-aggregated in the
@@ -57,8 +50,12 @@ const SLICE_MS = 8;
  *
  * @example
  * ```ts
- * const reporter = new StatsdReporter({ host: '127.0.0.1', port: 8125, prefix: 'web' }).start(10_000);
- * process.on('SIGTERM', () => void reporter.stop());
+ * import { Registry, StatsdReporter } from 'tapemeasure';
+ *
+ * const registry = new Registry();
+ * const reporter = new StatsdReporter({ registry, host: '127.0.0.1', port: 8125, prefix: 'web', env: {} }).start(10_000);
+ * registry.counter('jobs.done').inc();
+ * await reporter.stop(); // one final report, flushed
  * ```
  */
 export class StatsdReporter extends ScheduledReporter {
@@ -69,49 +66,29 @@ export class StatsdReporter extends ScheduledReporter {
   readonly #series = new WeakMap<Metric, StatsdSeries>();
   readonly #carry = new WeakMap<Metric, number>();
   #droppedSeen = 0;
+  #bytesSeen = 0;
 
   /**
    * @param options - where StatsD is and what to send (`options.registry`, by default
-   *   the default registry); missing host, port, protocol and prefix come from
-   *   `STATSD_HOST`, `STATSD_PORT`, `STATSD_PROTOCOL` and `STATSD_PREFIX`.
-   * @throws {@link InvalidOptionError} for a bad option (or environment variable).
+   *   the default registry); missing host, port, protocol and prefix come from `env`
+   *   (`STATSD_HOST`, `STATSD_PORT`, `STATSD_PROTOCOL`, `STATSD_PREFIX`).
+   * @throws {@link InvalidOptionError} or {@link UnknownOptionError} for a bad option (or
+   *   environment variable).
    */
   constructor(options: StatsdReporterOptions = {}) {
-    super(options, { kind: 'statsd', where: 'StatsdReporter', schema: STATSD_REPORTER_KEYS, distribution: 'interval' });
-    const target = resolveStatsdTarget(options, options.env ?? process.env);
-    this.#format = new StatsdFormat({
-      prefix: target.prefix,
-      ...(options.tagStyle === undefined ? {} : { tagStyle: options.tagStyle }),
-      ...(options.typePrefixes === undefined ? {} : { typePrefixes: options.typePrefixes }),
-      ...(options.globalTags === undefined ? {} : { globalTags: options.globalTags }),
+    const where = 'StatsdReporter';
+    super(options, { kind: 'statsd', where, schema: STATSD_REPORTER_OPTIONS, distribution: 'interval' });
+    const o = readOptions(where, options, STATSD_REPORTER_OPTIONS, REPORTER_OPTIONS);
+    const sender = openStatsd(where, o, (error) => {
+      this.reportError('transport', error);
     });
-    const closeTimeoutMs = options.closeTimeoutMs ?? 2_000;
-    if (typeof closeTimeoutMs !== 'number' || !Number.isInteger(closeTimeoutMs) || closeTimeoutMs < 0) {
-      throw new InvalidOptionError(
-        `StatsdReporter closeTimeoutMs must be an integer >= 0, received ${show(closeTimeoutMs)}`,
-      );
-    }
-    this.#closeTimeoutMs = closeTimeoutMs;
-    if (options.transport !== undefined) {
-      const t = options.transport as Partial<Transport> | null;
-      if (t === null || typeof t.send !== 'function' || typeof t.flush !== 'function') {
-        throw new InvalidOptionError(`StatsdReporter transport must implement Transport, received ${show(t)}`);
-      }
-      this.#transport = options.transport;
-      this.#ownsTransport = false;
-    } else {
-      this.#transport = createLineTransport({
-        protocol: target.protocol,
-        host: target.host,
-        port: target.port,
-        ...(options.maxDatagramBytes === undefined ? {} : { maxDatagramBytes: options.maxDatagramBytes }),
-        ...(options.maxQueueBytes === undefined ? {} : { maxQueueBytes: options.maxQueueBytes }),
-        onError: (error) => {
-          this.reportError('transport', error);
-        },
-      });
-      this.#ownsTransport = true;
-    }
+    this.#format = sender.format;
+    this.#transport = sender.transport;
+    this.#ownsTransport = sender.owned;
+    this.#closeTimeoutMs = o.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    const stats = this.#transport.stats; // a transport passed in may have counted before
+    this.#droppedSeen = stats.droppedLines;
+    this.#bytesSeen = stats.sentBytes;
   }
 
   /** The transport's counters: lines and bytes sent, dropped and queued. */
@@ -123,9 +100,8 @@ export class StatsdReporter extends ScheduledReporter {
   protected override async send(report: Report): Promise<void> {
     const format = this.#format;
     const transport = this.#transport;
-    let bytes = 0;
+    const pause = sliceYielder();
     let n = 0;
-    let sliceStartMs = performance.now();
     for (const s of report.series) {
       let series = this.#series.get(s.metric);
       if (series === undefined) {
@@ -134,53 +110,43 @@ export class StatsdReporter extends ScheduledReporter {
       }
       const plainCounter = s.type === 'counter';
       for (const field of s.fields) {
-        let record: string | null;
         if (field.statistic === 'count') {
           if (s.countDelta === null) continue;
           // A delta the transport refused is carried into the next report, so counts stay
           // exact across a full queue (the loss of the line is still counted as dropped).
           const delta = s.countDelta + (this.#carry.get(s.metric) ?? 0);
-          record = format.line(series, plainCounter ? '' : '.count', delta, 'c');
+          const record = format.line(series, plainCounter ? '' : '.count', delta, 'c');
           if (record === null) continue;
-          if (transport.send(record)) {
-            this.#carry.delete(s.metric);
-            bytes += record.length + 1;
-          } else if (delta !== 0) {
-            this.#carry.set(s.metric, delta);
-          }
+          if (transport.send(record)) this.#carry.delete(s.metric);
+          else if (delta !== 0) this.#carry.set(s.metric, delta);
           continue;
         }
-        const suffix = field.statistic === 'value' ? '' : `.${field.suffix}`;
-        record = format.gauge(series, suffix, field.value);
-        if (record !== null && transport.send(record)) {
-          bytes += record.length + 1; // sanitised, so ASCII: one byte per character, plus the newline
-        }
+        const record = format.gauge(series, field.statistic === 'value' ? '' : `.${field.suffix}`, field.value);
+        if (record !== null) transport.send(record);
       }
-      if (++n % 64 === 0 && performance.now() - sliceStartMs >= SLICE_MS) {
+      if (++n % SLICE_CHECK_EVERY === 0) {
         // Let socket callbacks and the application run between slices of a large report.
-        await new Promise<void>((resolve) => {
-          setImmediate(resolve);
-        });
-        sliceStartMs = performance.now();
+        const wait = pause();
+        if (wait !== undefined) await wait;
       }
     }
     transport.flush();
-    this.countBytes(bytes);
-    this.#countDrops();
+    this.#account();
   }
 
-  #countDrops(): void {
-    const dropped = this.#transport.stats.droppedLines;
-    if (dropped > this.#droppedSeen) {
-      this.countDropped(dropped - this.#droppedSeen);
-      this.#droppedSeen = dropped;
-    }
+  /** Counts what the transport dropped and sent since the last look (self-metrics). */
+  #account(): void {
+    const stats = this.#transport.stats;
+    this.countDropped(stats.droppedLines - this.#droppedSeen);
+    this.#droppedSeen = stats.droppedLines;
+    this.countBytes(stats.sentBytes - this.#bytesSeen);
+    this.#bytesSeen = stats.sentBytes;
   }
 
   /** @inheritDoc */
   protected override async close(): Promise<void> {
     this.#transport.flush();
     if (this.#ownsTransport) await this.#transport.close(this.#closeTimeoutMs);
-    this.#countDrops();
+    this.#account();
   }
 }

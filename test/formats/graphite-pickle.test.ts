@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { GraphitePoint } from '../../src/formats/graphite-plaintext.js';
+import type { GraphitePoint } from '../../src/formats/graphite-path.js';
 import { CARBON_MAX_PICKLE_BYTES, encodeGraphitePickle } from '../../src/formats/graphite-pickle.js';
 import { ErrorCodes } from '../../src/errors.js';
 import { runSystemPython, skipWithoutCarbon } from '../helpers/carbon-server.js';
@@ -91,12 +91,17 @@ describe('encodeGraphitePickle', () => {
     expect(r.frames[0]!.includes(Buffer.from('d'))).toBe(true);
   });
 
-  it('rejects a frame limit that is not an integer >= 64', () => {
-    for (const bad of [0, 63, 1.5, Number.NaN]) {
-      expect(() => encodeGraphitePickle([], { maxFrameBytes: bad })).toThrow(
-        expect.objectContaining({ code: ErrorCodes.INVALID_OPTION }),
-      );
-    }
+  it.each([0, 63, 1.5, Number.NaN, '1024', 2 ** 31])('rejects maxFrameBytes %s (not an integer from 64 to 2^30)', (bad) => {
+    expect(() => encodeGraphitePickle([], { maxFrameBytes: bad as number })).toThrow(
+      expect.objectContaining({ code: ErrorCodes.INVALID_OPTION }),
+    );
+  });
+
+  it('rejects an unknown option with a suggestion', () => {
+    expect(() => encodeGraphitePickle([], { maxFrameByte: 1024 } as never)).toThrow(
+      expect.objectContaining({ code: ErrorCodes.UNKNOWN_OPTION, suggestion: 'maxFrameBytes' }),
+    );
+    expect(() => encodeGraphitePickle([], 5 as never)).toThrow(expect.objectContaining({ code: ErrorCodes.INVALID_OPTION }));
   });
 
   it('drops and counts a point that cannot fit in an empty frame', () => {

@@ -11,7 +11,7 @@ import {
   prometheusName,
   type PrometheusSeries,
 } from '../../src/formats/prometheus.js';
-import type { DistributionFields } from '../../src/registry/snapshot.js';
+import type { DistributionFields } from '../../src/metrics/snapshot.js';
 
 const golden = (name: string): string => fileURLToPath(new URL(`./golden/${name}`, import.meta.url));
 

@@ -1,26 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  formatStatsdNumber,
-  resolveStatsdTarget,
-  sanitizeStatsdName,
-  sanitizeStatsdSetMember,
-  sanitizeStatsdTag,
-  StatsdFormat,
-} from '../../src/formats/statsd.js';
-
-const stats = {
-  min: 1,
-  max: 9,
-  mean: 5,
-  stddev: 2.5,
-  p50: 5,
-  p75: 7,
-  p95: 9,
-  p98: 9,
-  p99: 9,
-  p999: 9,
-};
+import { ErrorCodes } from '../../src/errors.js';
+import { StatsdFormat } from '../../src/formats/statsd.js';
+import { formatStatsdNumber } from '../../src/formats/statsd-sanitize.js';
 
 describe('StatsdFormat lines (golden)', () => {
   it('writes name:value|type with prefix, rate and DogStatsD tags', () => {
@@ -72,52 +54,38 @@ describe('StatsdFormat lines (golden)', () => {
     expect(formatStatsdNumber(1e-7)).toBe('1e-7');
   });
 
-  it('maps a counter, meter and distribution', () => {
+  it('never throws for names and tags that are not strings (a client hot path)', () => {
     const f = new StatsdFormat();
-    const out: string[] = [];
-    f.counter(out, f.series('c'), 3);
-    f.meter(out, f.series('m'), 2, { m1Rate: 0.5, m5Rate: 0.25, m15Rate: 0.125, meanRate: 1 });
-    f.distribution(out, f.series('h'), 4, stats, false);
-    f.distribution(out, f.series('empty'), 0, { ...stats, min: null }, false);
-    f.distribution(out, f.series('sec'), 1, stats, true, { rateFactor: 1, durationFactor: 1000 });
-    expect(out).toEqual([
-      'c:3|c',
-      'm.count:2|c',
-      'm.m1_rate:0.5|g',
-      'm.m5_rate:0.25|g',
-      'm.m15_rate:0.125|g',
-      'm.mean_rate:1|g',
-      'h.count:4|c',
-      'h.min:1|g',
-      'h.max:9|g',
-      'h.mean:5|g',
-      'h.stddev:2.5|g',
-      'h.p50:5|g',
-      'h.p75:7|g',
-      'h.p95:9|g',
-      'h.p98:9|g',
-      'h.p99:9|g',
-      'h.p999:9|g',
-      'empty.count:0|c',
-      'sec.count:1|c',
-      'sec.min:1000|g',
-      'sec.max:9000|g',
-      'sec.mean:5000|g',
-      'sec.stddev:2500|g',
-      'sec.p50:5000|g',
-      'sec.p75:7000|g',
-      'sec.p95:9000|g',
-      'sec.p98:9000|g',
-      'sec.p99:9000|g',
-      'sec.p999:9000|g',
-    ]);
+    expect(f.line(f.series(5 as unknown as string, { k: 7 as unknown as string }), '', 1, 'c')).toBe('5:1|c|#k:7');
+    expect(f.line(f.series(Symbol('s') as unknown as string, 3 as never), '', 1, 'c')).toBe('Symbol_s_:1|c');
+  });
+});
+
+describe('StatsdFormat options', () => {
+  const invalid: unknown = expect.objectContaining({ code: ErrorCodes.INVALID_OPTION });
+  it.each([
+    ['prefix', 3],
+    ['prefix', null],
+    ['tagStyle', 'influx'],
+    ['tagStyle', 1],
+    ['typePrefixes', 'yes'],
+    ['globalTags', { a: 1 }],
+    ['globalTags', { 'bad key': 'v' }],
+    ['globalTags', { k: '' }],
+    ['globalTags', 'env:prod'],
+    ['globalTags', ['a']],
+  ])('rejects %s = %j', (key, value) => {
+    expect(() => new StatsdFormat({ [key]: value })).toThrow(invalid);
   });
 
-  it('rejects bad options with a coded error', () => {
-    const code = { code: 'ERR_TAPEMEASURE_INVALID_OPTION' };
-    expect(() => new StatsdFormat({ tagStyle: 'influx' as 'none' })).toThrow(expect.objectContaining(code));
-    expect(() => new StatsdFormat({ globalTags: { a: 1 as unknown as string } })).toThrow(expect.objectContaining(code));
-    expect(() => new StatsdFormat({ prefix: 3 as unknown as string })).toThrow(expect.objectContaining(code));
+  it('rejects an unknown key with a suggestion', () => {
+    expect(() => new StatsdFormat({ prefx: 'a' } as never)).toThrow(
+      expect.objectContaining({ code: ErrorCodes.UNKNOWN_OPTION, suggestion: 'prefix' }),
+    );
+    expect(() => new StatsdFormat({ globalTag: {} } as never)).toThrow(
+      expect.objectContaining({ code: ErrorCodes.UNKNOWN_OPTION, suggestion: 'globalTags' }),
+    );
+    expect(() => new StatsdFormat(7 as never)).toThrow(invalid);
   });
 });
 
@@ -149,34 +117,5 @@ describe('sanitising: nothing user-controlled can forge the wire', () => {
         expect(line).not.toMatch(/[\s#;]/);
       }),
     );
-  });
-
-  it('sanitises names, tags and set members', () => {
-    expect(sanitizeStatsdName('a:1|c\nb:2|c')).toBe('a_1_c_b_2_c');
-    expect(sanitizeStatsdName('')).toBe('_');
-    expect(sanitizeStatsdName('ok.name-1_x')).toBe('ok.name-1_x');
-    expect(sanitizeStatsdTag('v,x:y|#z;w=q r')).toBe('v_x_y__z_w_q_r');
-    expect(sanitizeStatsdSetMember('user@example.com')).toBe('user@example.com');
-    expect(sanitizeStatsdSetMember('a:b|s\n')).toBe('a_b_s_');
-  });
-});
-
-describe('resolveStatsdTarget', () => {
-  it('prefers options, then STATSD_* variables, then defaults', () => {
-    expect(resolveStatsdTarget({}, {})).toEqual({ host: '127.0.0.1', port: 8125, protocol: 'udp', prefix: '' });
-    const env = { STATSD_HOST: 'statsd.local', STATSD_PORT: '9125', STATSD_PROTOCOL: 'TCP', STATSD_PREFIX: 'svc' };
-    expect(resolveStatsdTarget({}, env)).toEqual({ host: 'statsd.local', port: 9125, protocol: 'tcp', prefix: 'svc' });
-    expect(resolveStatsdTarget({ host: 'h', port: 1, protocol: 'udp', prefix: '' }, env)).toEqual({
-      host: 'h',
-      port: 1,
-      protocol: 'udp',
-      prefix: '',
-    });
-  });
-
-  it('rejects bad values and names the variable', () => {
-    expect(() => resolveStatsdTarget({}, { STATSD_PORT: 'abc' })).toThrow(/STATSD_PORT/);
-    expect(() => resolveStatsdTarget({}, { STATSD_PROTOCOL: 'http' })).toThrow(/STATSD_PROTOCOL/);
-    expect(() => resolveStatsdTarget({ port: 0 }, {})).toThrow(expect.objectContaining({ code: 'ERR_TAPEMEASURE_INVALID_OPTION' }));
   });
 });

@@ -9,6 +9,7 @@
  */
 
 import { freePort, tcpOpen } from './net.js';
+import { waitUntil } from './wait.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -210,14 +211,6 @@ LOG_CACHE_QUEUE_SORTS = False
   return join(conf, 'carbon.conf');
 }
 
-async function until(what: string, deadlineMs: number, check: () => boolean | Promise<boolean>): Promise<void> {
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadlineMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /**
  * Starts carbon-cache and resolves once its line, pickle and UDP ports are open.
  *
@@ -255,10 +248,13 @@ export async function startCarbon(options: CarbonOptions = {}): Promise<CarbonSe
     }
   };
   try {
-    await until('carbon-cache ports', Date.now() + 30_000, async () => {
-      if (exited) throw new Error(`carbon-cache exited during startup:\n${log().slice(-2000)}`);
-      return (await tcpOpen(ports.line)) && (await tcpOpen(ports.pickle)) && udpBound(ports.udp);
+    await waitUntil(async () => exited || ((await tcpOpen(ports.line)) && (await tcpOpen(ports.pickle)) && udpBound(ports.udp)), {
+      what: 'the carbon-cache ports',
+      timeoutMs: 30_000,
+      pollMs: 50,
+      context: () => log().slice(-2000),
     });
+    if (exited) throw new Error(`carbon-cache exited during startup:\n${log().slice(-2000)}`);
   } catch (error) {
     child.kill('SIGKILL');
     throw error;
@@ -344,14 +340,19 @@ export async function waitForSeries(
   check: (points: ReadonlyMap<string, WhisperPoint[]>) => boolean,
   timeoutMs = 8_000,
 ): Promise<Map<string, WhisperPoint[]>> {
-  const deadline = Date.now() + timeoutMs;
   let read = new Map<string, WhisperPoint[]>();
-  for (;;) {
-    read = new Map(paths.map((p) => [p, readSeries(whisperDir, p)]));
-    if (check(read)) return read;
-    if (Date.now() > deadline) return read;
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    await waitUntil(
+      () => {
+        read = new Map(paths.map((p) => [p, readSeries(whisperDir, p)]));
+        return check(read);
+      },
+      { what: 'the whisper series', timeoutMs, pollMs: 100 },
+    );
+  } catch {
+    // Return what was read last: the caller's assertions show what differs.
   }
+  return read;
 }
 
 /**

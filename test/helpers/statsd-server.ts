@@ -7,6 +7,7 @@
  */
 
 import { freePort, tcpOpen } from './net.js';
+import { waitUntil } from './wait.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -108,11 +109,6 @@ process.once('exit', () => {
 
 export { freePort };
 
-const pause = (ms: number): Promise<void> =>
-  new Promise((resolve) => {
-    setTimeout(resolve, ms);
-  });
-
 function readFlushes(file: string): StatsdFlush[] {
   if (!existsSync(file)) return [];
   const out: StatsdFlush[] = [];
@@ -213,18 +209,19 @@ export async function startStatsd(options: StatsdServerOptions = {}): Promise<St
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
 
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`statsd exited during startup:\n${log.join('')}`);
-    }
-    if (readFlushes(jsonl).length > before && (await tcpOpen(tcpPort))) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`statsd did not become ready within 20 s:\n${log.join('')}`);
-    }
-    await pause(25);
+  const dead = (): boolean => child.exitCode !== null || child.signalCode !== null;
+  try {
+    await waitUntil(async () => dead() || (readFlushes(jsonl).length > before && (await tcpOpen(tcpPort))), {
+      what: 'statsd to become ready',
+      timeoutMs: 20_000,
+      pollMs: 25,
+      context: () => log.join(''),
+    });
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
   }
+  if (dead()) throw new Error(`statsd exited during startup:\n${log.join('')}`);
 
   const server: StatsdServer = {
     dir,
@@ -234,12 +231,19 @@ export async function startStatsd(options: StatsdServerOptions = {}): Promise<St
     flushes: () => readFlushes(jsonl),
     totals: () => sumFlushes(readFlushes(jsonl)),
     async waitFor(predicate, timeoutMs = 5_000) {
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        const totals = sumFlushes(readFlushes(jsonl));
-        if (predicate(totals) || Date.now() > end) return totals;
-        await pause(20);
+      let totals = sumFlushes(readFlushes(jsonl));
+      try {
+        await waitUntil(
+          () => {
+            totals = sumFlushes(readFlushes(jsonl));
+            return predicate(totals);
+          },
+          { what: 'the StatsD totals', timeoutMs, pollMs: 20 },
+        );
+      } catch {
+        // Return the last totals: the caller's assertions show what differs.
       }
+      return totals;
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

@@ -150,7 +150,7 @@ describe('the registry brand', () => {
     expect(isRegistry(other.scope('from'))).toBe(true);
     const read = readOptions('test', { registry: other }, REGISTRY_OPTION);
     expect(registryOf(read)).toBe(other);
-    expect(registryCheck(other, { where: 'test', label: 'registry', fail: () => { throw new Error('rejected'); } })).toBe(other);
+    expect(registryCheck(other, { where: 'test', path: 'registry', label: "option 'registry'", isOption: true, fail: () => { throw new Error('rejected'); } })).toBe(other);
     expect(registryOf(read).snapshot()).toEqual({ from: { the: { copy: { type: 'counter', count: 2 } } } });
   });
 });

@@ -4,9 +4,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock, type Clock } from '../../src/clock.js';
 import { ErrorCodes } from '../../src/errors.js';
 import { encodeGraphitePickle } from '../../src/formats/graphite-pickle.js';
-import { GraphiteClient } from '../../src/clients/graphite-client.js';
 import { Registry } from '../../src/registry/registry.js';
 import { GraphiteReporter } from '../../src/reporters/graphite-reporter.js';
+import type { ReporterError } from '../../src/reporters/scheduled-reporter.js';
+import { MemoryTransport } from '../../src/transports/memory.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /** A loopback TCP server on port 0 that keeps every byte and counts connections. */
 type Sink = { port: number; bytes: () => Buffer; text: () => string; connections: () => number; close: () => Promise<void> };
@@ -45,14 +47,8 @@ async function udpSink(): Promise<{ port: number; datagrams: Buffer[]; close: ()
   return { port: socket.address().port, datagrams, close: () => new Promise((resolve) => socket.close(() => resolve())) };
 }
 
-/** Waits for real I/O (never for time): polls a condition with a deadline. */
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for data');
-    await new Promise((r) => setImmediate(r));
-  }
-}
+/** Waits for real I/O (never for time). */
+const until = (check: () => boolean): Promise<unknown> => waitUntil(check, { what: 'the data', pollMs: 1 });
 
 const T0 = 1_700_000_000; // seconds
 
@@ -82,7 +78,7 @@ describe('GraphiteReporter: the datapoints of a report', () => {
     cleanup.push(sink.close);
     const clock = new ManualClock({ nowMs: T0 * 1000 + 999 });
     const registry = registryWithEverything(clock);
-    const reporter = new GraphiteReporter({ registry, port: sink.port, protocol: 'tcp', prefix: 'app', durationUnit: 's' });
+    const reporter = new GraphiteReporter({ registry, port: sink.port, protocol: 'tcp', prefix: 'app', durationUnit: 's', env: {} });
     await reporter.report();
     await reporter.stop();
     const lines = sink.text().split('\n').filter(Boolean);
@@ -118,10 +114,11 @@ describe('GraphiteReporter: the datapoints of a report', () => {
     registry.counter('x', { tags: { env: 'dev' } }).inc();
     registry.gauge('bad', () => Number.NaN);
     const reporter = new GraphiteReporter({
- registry,
+      registry,
       port: sink.port,
       tags: { env: 'prod', host: 'web 1' },
       onError: () => {},
+      env: {},
     });
     await reporter.stop();
     expect(sink.text()).toBe(`x.count;env=dev;host=web_1 1 ${T0}\n`);
@@ -135,7 +132,7 @@ describe('GraphiteReporter: one persistent connection', () => {
     const clock = new ManualClock({ nowMs: T0 * 1000 });
     const registry = new Registry({ clock });
     const c = registry.counter('n');
-    const reporter = new GraphiteReporter({ registry, port: sink.port });
+    const reporter = new GraphiteReporter({ registry, port: sink.port, env: {} });
     for (let i = 1; i <= 5; i++) {
       c.inc();
       clock.advance(1_000);
@@ -156,7 +153,7 @@ describe('GraphiteReporter: one persistent connection', () => {
     const registry = new Registry({ clock });
     registry.counter('a').inc(2);
     registry.gauge('b').set(0.1 + 0.2);
-    const reporter = new GraphiteReporter({ registry, port: sink.port, protocol: 'pickle' });
+    const reporter = new GraphiteReporter({ registry, port: sink.port, protocol: 'pickle', env: {} });
     await reporter.stop();
     const expected = encodeGraphitePickle([
       { path: 'a.count', value: 2, timestampS: T0 },
@@ -172,7 +169,7 @@ describe('GraphiteReporter: one persistent connection', () => {
     const clock = new ManualClock({ nowMs: T0 * 1000 });
     const registry = new Registry({ clock });
     for (let i = 0; i < 300; i++) registry.gauge(`series.number${i}`).set(i);
-    const reporter = new GraphiteReporter({ registry, port: sink.port, protocol: 'pickle', maxFrameBytes: 1_000 });
+    const reporter = new GraphiteReporter({ registry, port: sink.port, protocol: 'pickle', maxFrameBytes: 1_000, env: {} });
     await reporter.stop();
     const data = sink.bytes();
     let frames = 0;
@@ -194,7 +191,7 @@ describe('GraphiteReporter over UDP', () => {
     const clock = new ManualClock({ nowMs: T0 * 1000 });
     const registry = new Registry({ clock });
     for (let i = 0; i < 100; i++) registry.gauge(`udp.gauge${i}`).set(i * 1.25);
-    const reporter = new GraphiteReporter({ registry, port: sink.port, protocol: 'udp', maxDatagramBytes: 512 });
+    const reporter = new GraphiteReporter({ registry, port: sink.port, protocol: 'udp', maxDatagramBytes: 512, env: {} });
     await reporter.stop();
     await until(() => sink.datagrams.reduce((n, d) => n + d.toString().split('\n').filter(Boolean).length, 0) >= 100);
     const lines: string[] = [];
@@ -216,7 +213,7 @@ describe('GraphiteReporter: scheduled timestamps', () => {
     cleanup.push(sink.close);
     const registry = new Registry({ clock });
     registry.gauge('aligned').set(1);
-    const reporter = new GraphiteReporter({ registry, port: sink.port, clock }).start(10_000);
+    const reporter = new GraphiteReporter({ registry, port: sink.port, clock, env: {} }).start(10_000);
     await vi.advanceTimersByTimeAsync(10_000); // fires at T0+10 s
     await vi.advanceTimersByTimeAsync(10_000); // fires at T0+20 s
     await until(() => sink.text().split('\n').filter(Boolean).length >= 2);
@@ -230,61 +227,123 @@ describe('GraphiteReporter: scheduled timestamps', () => {
   });
 });
 
-describe('GraphiteReporter and GraphiteClient options', () => {
-  it('rejects bad options with ERR_TAPEMEASURE_INVALID_OPTION', () => {
+describe('GraphiteReporter over a transport you pass', () => {
+  it('sends plaintext lines to a MemoryTransport, and leaves it open', async () => {
+    const clock = new ManualClock({ nowMs: T0 * 1000 });
+    const registry = new Registry({ clock });
+    registry.counter('jobs').inc(2);
+    registry.gauge('temp').set(-1.5);
+    const transport = new MemoryTransport();
+    const reporter = new GraphiteReporter({ registry, transport, prefix: 'web1', env: {} });
+    await reporter.report();
+    expect(transport.lines()).toEqual([`web1.jobs.count 2 ${T0}`, `web1.temp -1.5 ${T0}`]);
+    await reporter.stop();
+    expect(transport.closed).toBe(false);
+    expect(reporter.stats.bytes).toBe(transport.stats.sentBytes);
+  });
+
+  it("with protocol 'pickle', sends frames equal to the encoder's", async () => {
+    const clock = new ManualClock({ nowMs: T0 * 1000 });
+    const registry = new Registry({ clock });
+    registry.counter('a').inc(1);
+    const transport = new MemoryTransport({ framing: 'raw' });
+    const reporter = new GraphiteReporter({ registry, transport, protocol: 'pickle', env: {} });
+    await reporter.report();
+    expect(transport.bytes().equals(encodeGraphitePickle([{ path: 'a.count', value: 1, timestampS: T0 }]).frames[0]!)).toBe(true);
+    await reporter.stop();
+  });
+
+  it('counts what the transport refused as dropped', async () => {
     const registry = new Registry();
-    const invalid: unknown = expect.objectContaining({ code: ErrorCodes.INVALID_OPTION });
-    expect(() => new GraphiteReporter({ registry, protocol: 'http' as never })).toThrow(invalid);
-    expect(() => new GraphiteReporter({ registry, port: 70_000 })).toThrow(invalid);
-    expect(() => new GraphiteReporter({ registry, host: 'a b' })).toThrow(invalid);
-    expect(() => new GraphiteReporter({ registry, maxFrameBytes: 10 })).toThrow(invalid);
-    expect(() => new GraphiteReporter({ registry, prefix: 5 as never })).toThrow(invalid);
-    expect(() => new GraphiteReporter({ registry, closeTimeoutMs: -1 })).toThrow(invalid);
-    expect(() => new GraphiteClient({ maxQueueBytes: 0 })).toThrow(invalid);
+    for (let i = 0; i < 10; i++) registry.gauge(`g${i}`).set(i);
+    const transport = new MemoryTransport({ maxBytes: 60, onError: () => {} });
+    const reporter = new GraphiteReporter({ registry, transport, env: {} });
+    await reporter.report();
+    expect(reporter.stats.dropped).toBe(transport.stats.droppedLines);
+    expect(reporter.stats.dropped).toBeGreaterThan(0);
+    expect(transport.stats.sentLines + transport.stats.droppedLines).toBe(10);
+    await reporter.stop();
   });
 
-  it('reads GRAPHITE_HOST, GRAPHITE_PORT and GRAPHITE_PROTOCOL when not given', () => {
-    vi.stubEnv('GRAPHITE_HOST', '10.0.0.7');
-    vi.stubEnv('GRAPHITE_PORT', '2114');
-    vi.stubEnv('GRAPHITE_PROTOCOL', 'pickle');
-    try {
-      const client = new GraphiteClient();
-      expect([client.host, client.port, client.protocol]).toEqual(['10.0.0.7', 2114, 'pickle']);
-      vi.stubEnv('GRAPHITE_PORT', '');
-      expect(new GraphiteClient().port).toBe(2004);
-      vi.stubEnv('GRAPHITE_PROTOCOL', 'udp');
-      expect(new GraphiteClient().port).toBe(2003);
-      vi.stubEnv('GRAPHITE_PORT', 'abc');
-      expect(() => new GraphiteClient()).toThrow(expect.objectContaining({ code: ErrorCodes.INVALID_OPTION }));
-    } finally {
-      vi.unstubAllEnvs();
-    }
+  it('reads GRAPHITE_PREFIX, GRAPHITE_PROTOCOL and the target from env', async () => {
+    const clock = new ManualClock({ nowMs: T0 * 1000 });
+    const registry = new Registry({ clock });
+    registry.gauge('x').set(1);
+    const transport = new MemoryTransport({ framing: 'raw' });
+    const env = { GRAPHITE_PREFIX: 'from.env', GRAPHITE_PROTOCOL: 'PICKLE' };
+    await new GraphiteReporter({ registry, transport, env }).stop();
+    expect(transport.bytes().equals(encodeGraphitePickle([{ path: 'from.env.x', value: 1, timestampS: T0 }]).frames[0]!)).toBe(true);
   });
+});
 
-  it('counts the points still unsent when close() gives up, frames included', async () => {
+describe('GraphiteReporter while carbon is away', () => {
+  it("drops the oldest records beyond maxQueueBytes and tells onError (QUEUE_FULL, kind 'transport')", async () => {
     const sink = await tcpSink();
-    const deadPort = sink.port;
+    const port = sink.port;
     await sink.close(); // nothing listens there now
-    for (const protocol of ['tcp', 'pickle'] as const) {
-      const client = new GraphiteClient({ port: deadPort, protocol, onError: () => {} });
-      client.sendMany({ a: 1, b: 2, c: 3 }, T0);
-      client.sendMany({ d: 4, e: 5 }, T0 + 1);
-      await client.close(50);
-      expect([protocol, client.stats.droppedPoints]).toEqual([protocol, 5]);
-      expect(client.stats.queuedPoints).toBe(0);
+    const registry = new Registry();
+    for (let i = 0; i < 50; i++) registry.gauge(`g${i}`).set(i);
+    const errors: ReporterError[] = [];
+    const reporter = new GraphiteReporter({ registry, port, maxQueueBytes: 1_024, closeTimeoutMs: 50, onError: (e) => errors.push(e), env: {} });
+    await reporter.report();
+    await reporter.report();
+    const queueFull = errors.filter((e) => (e.cause as { code?: string } | undefined)?.code === ErrorCodes.QUEUE_FULL);
+    expect(queueFull).toHaveLength(1);
+    expect(queueFull[0]!.kind).toBe('transport');
+    expect(reporter.transportStats.queuedBytes).toBeLessThanOrEqual(1_024);
+    expect(reporter.stats.dropped).toBe(reporter.transportStats.droppedLines);
+    await reporter.stop();
+    const t = reporter.transportStats;
+    expect(t.sentLines).toBe(0);
+    expect(t.droppedLines).toBe(150); // three reports of 50 lines: every one accounted for
+    expect(reporter.stats.dropped).toBe(150);
+  });
+});
+
+describe('GraphiteReporter options', () => {
+  const invalid: unknown = expect.objectContaining({ code: ErrorCodes.INVALID_OPTION });
+  it.each([
+    ['host', 'a b'],
+    ['port', 70_000],
+    ['protocol', 'http'],
+    ['prefix', 5],
+    ['tags', { 'a b': 'v' }],
+    ['tags', { k: '' }],
+    ['tags', 'env=prod'],
+    ['maxQueueBytes', 0],
+    ['maxDatagramBytes', 70_000],
+    ['maxFrameBytes', 10],
+    ['dropPolicy', 'none'],
+    ['flushIntervalMs', 1e9],
+    ['transport', { send: () => true }],
+    ['env', [1]],
+    ['closeTimeoutMs', -1],
+    ['statistics', ['p42']],
+  ])('rejects %s = %j', (key, value) => {
+    expect(() => new GraphiteReporter({ env: {}, [key]: value })).toThrow(invalid);
+  });
+
+  it.each([
+    ['protocl', 'protocol'],
+    ['prefx', 'prefix'],
+    ['maxFrameByte', 'maxFrameBytes'],
+    ['tag', 'tags'],
+    ['fliter', 'filter'],
+  ])('rejects the unknown key %s, suggesting %s', (key, suggestion) => {
+    expect(() => new GraphiteReporter({ env: {}, [key]: 'pickle' })).toThrow(
+      expect.objectContaining({ code: ErrorCodes.UNKNOWN_OPTION, option: key, suggestion }),
+    );
+  });
+
+  it('rejects bad environment variables, naming them', () => {
+    for (const env of [{ GRAPHITE_PORT: 'abc' }, { GRAPHITE_PROTOCOL: 'http' }, { GRAPHITE_HOST: 'a\tb' }]) {
+      expect(() => new GraphiteReporter({ env })).toThrow(
+        expect.objectContaining({ code: ErrorCodes.INVALID_OPTION, option: `environment variable ${Object.keys(env)[0]!}` }),
+      );
     }
   });
 
-  it('a client never throws on bad input: it drops and counts', async () => {
-    const client = new GraphiteClient({ port: 9 });
-    expect(client.send('', 1)).toBe(false);
-    expect(client.send('x', Number.POSITIVE_INFINITY)).toBe(false);
-    expect(client.send(undefined as never, 1)).toBe(false);
-    expect(client.send('x', 1, Number.NaN)).toBe(false);
-    expect(client.send('x', 1, 1_700_000_000_000)).toBe(false); // milliseconds by mistake
-    expect(client.sendMany([null as never, { path: 'ok', value: Number.NaN }])).toBe(0);
-    expect(client.stats.droppedPoints).toBe(7);
-    await client.close(0);
-    expect(client.send('x', 1)).toBe(false);
+  it('rejects options that would configure a transport beside the one given', () => {
+    expect(() => new GraphiteReporter({ env: {}, transport: new MemoryTransport(), port: 2003 })).toThrow(invalid);
   });
 });

@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
+import { ErrorCodes } from '../../src/errors.js';
 import { defaultRegistry } from '../../src/registry/default-registry.js';
 import { Registry } from '../../src/registry/registry.js';
 import type { ReporterError } from '../../src/reporters/scheduled-reporter.js';
 import { StatsdReporter, type StatsdReporterOptions } from '../../src/reporters/statsd-reporter.js';
+import { MemoryTransport } from '../../src/transports/memory.js';
 import type { Transport, TransportStats } from '../../src/transports/transport.js';
-import { freePort } from '../helpers/statsd-server.js';
+import { freePort } from '../helpers/net.js';
+import { waitUntil } from '../helpers/wait.js';
 
-/** A transport that keeps what it is given, for golden-line tests. */
-class Capture implements Transport {
+/** A transport of your own (any object with send, flush, close and stats) that refuses on demand. */
+class Refusing implements Transport {
   readonly records: string[] = [];
   dropNext = 0;
   #dropped = 0;
@@ -40,7 +43,7 @@ class Capture implements Transport {
 function setup(options: StatsdReporterOptions = {}) {
   const clock = new ManualClock({ nowMs: 1_700_000_000_000, monotonicMs: 10_000 });
   const registry = new Registry({ clock });
-  const transport = new Capture();
+  const transport = new Refusing();
   const reporter = new StatsdReporter({ registry, transport, env: {}, ...options });
   reporter.start(3_600_000);
   return { clock, registry, transport, reporter };
@@ -138,12 +141,26 @@ describe('StatsdReporter wire mapping (golden)', () => {
 
 describe('StatsdReporter construction', () => {
   it('reports the default registry when given only options', async () => {
-    const transport = new Capture();
+    const transport = new MemoryTransport();
     const reporter = new StatsdReporter({ transport, env: {}, filter: 'statsd_reporter_default_test' });
     expect(reporter.registry).toBe(defaultRegistry);
     defaultRegistry.counter('statsd_reporter_default_test').inc(4);
     await reporter.stop();
-    expect(transport.records).toEqual(['statsd_reporter_default_test:4|c']);
+    expect(transport.records()).toEqual(['statsd_reporter_default_test:4|c']);
+    expect(transport.closed).toBe(false); // a transport passed in stays yours
+    expect(reporter.stats.bytes).toBe(transport.stats.sentBytes);
+  });
+
+  it('reads STATSD_PREFIX (and the target) from env, never from process.env on its own', async () => {
+    const registry = new Registry();
+    registry.counter('c').inc();
+    const transport = new MemoryTransport();
+    const reporter = new StatsdReporter({ registry, transport, env: { STATSD_PREFIX: 'from.env' } });
+    await reporter.stop();
+    expect(transport.lines()).toEqual(['from.env.c:1|c']);
+    const own = new MemoryTransport();
+    await new StatsdReporter({ registry, transport: own, prefix: 'opt', env: { STATSD_PREFIX: 'from.env' } }).stop();
+    expect(own.lines()).toEqual(['opt.c:1|c']);
   });
 
   it('passes transport failures to onError as kind "transport", never throwing', async () => {
@@ -152,7 +169,7 @@ describe('StatsdReporter construction', () => {
     const registry = new Registry();
     registry.counter('x').inc();
     const reporter = new StatsdReporter({
- registry,
+      registry,
       port,
       protocol: 'tcp',
       onError: (e) => errors.push(e),
@@ -160,14 +177,76 @@ describe('StatsdReporter construction', () => {
       env: {},
     });
     await reporter.report();
-    const end = Date.now() + 5_000;
-    while (errors.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    await waitUntil(() => errors.length > 0, { what: 'the connection failure' });
     expect(errors[0]?.kind).toBe('transport');
     expect(errors[0]?.cause).toMatchObject({ code: 'ERR_TAPEMEASURE_CONNECTION_FAILED' });
     await reporter.stop();
     // the report's line and the final report's line were still queued at close: dropped, counted
     expect(reporter.transportStats.droppedLines).toBe(2);
     expect(reporter.stats.dropped).toBe(2);
+  });
+
+});
+
+describe('StatsdReporter options', () => {
+  const invalid: unknown = expect.objectContaining({ code: ErrorCodes.INVALID_OPTION });
+  it.each([
+    ['host', ''],
+    ['host', 'a b'],
+    ['port', 0],
+    ['port', '8125'],
+    ['protocol', 'http'],
+    ['prefix', 3],
+    ['tagStyle', 'influx'],
+    ['typePrefixes', 1],
+    ['globalTags', { 'bad key': 'v' }],
+    ['globalTags', { env: 1 }],
+    ['maxDatagramBytes', 1],
+    ['maxDatagramBytes', 65_508],
+    ['maxQueueBytes', 0],
+    ['maxQueueBytes', 1_000], // below the 1432-byte datagram
+    ['dropPolicy', 'random'],
+    ['flushIntervalMs', -5],
+    ['transport', {}],
+    ['transport', { send() {}, flush() {} }],
+    ['env', { STATSD_PORT: 8125 }],
+    ['env', 'production'],
+    ['closeTimeoutMs', -1],
+    ['closeTimeoutMs', 1.5],
+    // the reporter's own (REPORTER_OPTIONS) still checked
+    ['stopTimeoutMs', 0],
+    ['registry', {}],
+  ])('rejects %s = %j', (key, value) => {
+    expect(() => new StatsdReporter({ env: {}, [key]: value })).toThrow(invalid);
+  });
+
+  it.each([
+    ['prefx', 'prefix'],
+    ['protocl', 'protocol'],
+    ['globalTag', 'globalTags'],
+    ['closeTimeout', 'closeTimeoutMs'],
+    ['intervl', undefined],
+    ['registy', 'registry'],
+  ])('rejects the unknown key %s, suggesting %s', (key, suggestion) => {
+    expect(() => new StatsdReporter({ env: {}, [key]: 1 })).toThrow(
+      expect.objectContaining({ code: ErrorCodes.UNKNOWN_OPTION, option: key, ...(suggestion === undefined ? {} : { suggestion }) }),
+    );
+  });
+
+  it('rejects bad environment variables, naming them', () => {
+    for (const env of [{ STATSD_PORT: 'abc' }, { STATSD_PORT: '70000' }, { STATSD_PROTOCOL: 'http' }, { STATSD_HOST: 'a b' }]) {
+      expect(() => new StatsdReporter({ env })).toThrow(
+        expect.objectContaining({ code: ErrorCodes.INVALID_OPTION, option: `environment variable ${Object.keys(env)[0]!}` }),
+      );
+    }
+  });
+
+  it('rejects options that would configure a transport beside the one given', () => {
+    const transport = new MemoryTransport();
+    for (const key of ['host', 'port', 'maxQueueBytes', 'dropPolicy', 'flushIntervalMs', 'maxDatagramBytes']) {
+      const value = key === 'host' ? 'h' : key === 'dropPolicy' ? 'oldest' : 2000;
+      expect(() => new StatsdReporter({ env: {}, transport, [key]: value })).toThrow(invalid);
+    }
   });
 
   it('rejects a transport that is not one', () => {

@@ -12,8 +12,9 @@ import { GraphiteClient } from '../../src/clients/graphite-client.js';
 import { encodeSegment } from '../../src/names.js';
 import { Registry } from '../../src/registry/registry.js';
 import { GraphiteReporter } from '../../src/reporters/graphite-reporter.js';
-import type { GraphiteProtocol } from '../../src/clients/graphite-client.js';
+import type { GraphiteProtocol } from '../../src/clients/graphite-options.js';
 import type { ReporterError } from '../../src/reporters/scheduled-reporter.js';
+import { waitUntil } from '../helpers/wait.js';
 import {
   freeTcpPort,
   freeUdpPort,
@@ -134,13 +135,7 @@ function carbonComplaints(carbon: CarbonServer): string[] {
   return carbon.log().split('\n').filter((l) => /invalid line|invalid pickle|Error decoding|Error parsing|Traceback/i.test(l));
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (what: string, check: () => boolean): Promise<unknown> => waitUntil(check, { what, timeoutMs: 10_000, pollMs: 20 });
 
 describe.skipIf(skip)('GraphiteReporter against real carbon-cache', () => {
   let carbon: CarbonServer;
@@ -162,12 +157,13 @@ describe.skipIf(skip)('GraphiteReporter against real carbon-cache', () => {
       const registry = populate(clock);
       const errors: ReporterError[] = [];
       const reporter = new GraphiteReporter({
- registry,
+        registry,
         host: '127.0.0.1',
         port: ports(protocol),
         protocol,
         prefix: `tm.${protocol}`,
         onError: (e) => errors.push(e),
+        env: {},
       });
       await reporter.report();
       await reporter.stop(); // the final report lands on the same second with the same values
@@ -193,13 +189,14 @@ describe.skipIf(skip)('GraphiteReporter against real carbon-cache', () => {
     registry.counter('forge.victim', { tags: { note: `x forged.tcp.series 666 ${ts} ` } }).inc(1);
     registry.counter('forge.victim2', { tags: { note: 'a b;evil=1' } }).inc(2);
     for (const protocol of ['tcp', 'udp', 'pickle'] as const) {
-      const reporter = new GraphiteReporter({ registry, port: ports(protocol), protocol, prefix: `forge.${protocol}` });
+      const reporter = new GraphiteReporter({ registry, port: ports(protocol), protocol, prefix: `forge.${protocol}`, env: {} });
       await reporter.stop();
-      const client = new GraphiteClient({ port: ports(protocol), protocol, clock });
+      const client = new GraphiteClient({ port: ports(protocol), protocol, clock, env: {} });
       client.send(`forge.${protocol}.client\nforged.client.series 1 ${ts}`, 5);
       client.send(`forge.${protocol}.spaced name`, 6, ts, { 'k;x': 'v w\r\n' });
-      await client.close();
-      expect(client.stats.droppedPoints).toBe(0);
+      await client.stop();
+      expect(client.stats.invalid).toBe(0);
+      expect(client.stats.droppedLines).toBe(0);
     }
     const expected = new Map<string, number>();
     for (const protocol of ['tcp', 'udp', 'pickle']) {
@@ -217,13 +214,14 @@ describe.skipIf(skip)('GraphiteReporter against real carbon-cache', () => {
   it('GraphiteClient: send and sendMany (aiographite style) over each protocol', async () => {
     const ts = recentSecond();
     for (const protocol of ['tcp', 'udp', 'pickle'] as const) {
-      const client = new GraphiteClient({ port: ports(protocol), protocol, prefix: `direct.${protocol}` });
+      const client = new GraphiteClient({ port: ports(protocol), protocol, prefix: `direct.${protocol}`, env: {} });
       expect(client.send('single', 1.25, ts)).toBe(true);
       expect(client.send('nan', Number.NaN, ts)).toBe(false);
       expect(client.sendMany({ 'many.a': 1e-9, 'many.b': 123_456_789.123 }, ts)).toBe(2);
       expect(client.sendMultiple([{ path: encodeSegment('caf\u00e9 /x'), value: -7, timestampS: ts, tags: { env: 'prod' } }])).toBe(1);
-      await client.close();
-      expect(client.stats.droppedPoints).toBe(1);
+      await client.stop();
+      expect(client.stats.invalid).toBe(1); // the NaN
+      expect(client.stats.droppedLines).toBe(0);
     }
     const expected = new Map<string, number>();
     for (const protocol of ['tcp', 'udp', 'pickle']) {
@@ -246,14 +244,16 @@ describe.skipIf(skip)('GraphiteReporter when carbon is away', () => {
     registry.gauge('late.gauge').set(2.5);
     const errors: ReporterError[] = [];
     const reporter = new GraphiteReporter({
- registry,
+      registry,
       port: ports.pickle,
       protocol: 'pickle',
       onError: (e) => errors.push(e),
+      env: {},
     });
     await reporter.report();
     await until('a refused connection', () => errors.some((e) => e.kind === 'transport'));
-    expect(reporter.client.connected).toBe(false);
+    expect(reporter.transportStats.sentLines).toBe(0);
+    expect(reporter.transportStats.queuedBytes).toBeGreaterThan(0); // held, not lost
     const carbon = await startCarbon({ ports });
     try {
       const expected = new Map([
@@ -261,7 +261,7 @@ describe.skipIf(skip)('GraphiteReporter when carbon is away', () => {
         ['late.gauge', 2.5],
       ]);
       expect(await awaitValues(carbon, expected, ts)).toEqual([]);
-      expect(reporter.client.connected).toBe(true);
+      expect(reporter.transportStats.sentLines).toBe(1); // one frame, sent on reconnect with nothing more to send
       await reporter.stop();
       expect(reporter.stats.dropped).toBe(0);
     } finally {
@@ -280,13 +280,13 @@ describe.skipIf(skip)('GraphiteReporter when carbon is away', () => {
       const registry = new Registry({ clock });
       const jobs = registry.counter('restart.jobs');
       const errors: ReporterError[] = [];
-      const reporter = new GraphiteReporter({ registry, port, protocol, onError: (e) => errors.push(e) });
+      const reporter = new GraphiteReporter({ registry, port, protocol, onError: (e) => errors.push(e), env: {} });
       try {
         jobs.inc(1);
         await reporter.report(); // ts0: 1
         expect(await awaitValues(carbon, new Map([['restart.jobs.count', 1]]), ts0)).toEqual([]);
         await carbon.kill(); // no goodbye
-        await until('the broken connection to be noticed', () => !reporter.client.connected);
+        await until('the broken connection to be noticed', () => reporter.transportStats.errors > 0);
         for (let i = 1; i <= 3; i++) {
           clock.advance(1_000);
           jobs.inc(1);
@@ -303,7 +303,7 @@ describe.skipIf(skip)('GraphiteReporter when carbon is away', () => {
         expect(errors.some((e) => e.kind === 'transport')).toBe(true);
         await reporter.stop();
         expect(reporter.stats.dropped).toBe(0);
-        expect(reporter.client.stats.transport.reconnects).toBeGreaterThanOrEqual(1);
+        expect(reporter.transportStats.reconnects).toBeGreaterThanOrEqual(1);
       } finally {
         await reporter.stop();
         await carbon.stop();
@@ -312,7 +312,7 @@ describe.skipIf(skip)('GraphiteReporter when carbon is away', () => {
     });
   }
 
-  it('a long outage keeps the newest reports within maxQueueBytes and counts what it dropped (tcp)', async () => {
+  it('a long outage keeps the newest records within maxQueueBytes, drops the oldest first and counts them (tcp)', async () => {
     const ports = { line: await freeTcpPort(), pickle: await freeTcpPort(), udp: await freeUdpPort() };
     const ts0 = recentSecond() - 20;
     const clock = new ManualClock({ nowMs: ts0 * 1000 });
@@ -322,29 +322,29 @@ describe.skipIf(skip)('GraphiteReporter when carbon is away', () => {
       registry.gauge(`outage.g${i}`, () => clock.now() / 1000);
       series.push(`outage.g${i}`);
     }
-    // One report is 20 lines of about 33 bytes: the bound holds 2 of them.
-    const reporter = new GraphiteReporter({ registry, port: ports.line, protocol: 'tcp', maxQueueBytes: 1_600, onError: () => {} });
+    // One report is 20 lines of about 33 bytes: the bound holds about 2.5 of them.
+    const reporter = new GraphiteReporter({ registry, port: ports.line, protocol: 'tcp', maxQueueBytes: 1_600, onError: () => {}, env: {} });
     for (let i = 0; i < 8; i++) {
       await reporter.report();
       clock.advance(1_000);
     }
-    const dropped = reporter.client.stats.droppedPoints;
+    const dropped = reporter.transportStats.droppedLines;
     expect(reporter.stats.dropped).toBe(dropped);
-    // While disconnected, the client hands the transport a single line (it opens the
-    // connection: g0 of the first report); of everything else the bound keeps the newest
-    // whole reports and drops the oldest first: the rest of report 0, then reports 1, 2, ...
-    expect((dropped - 19) % 20).toBe(0);
-    const keptReports = 7 - (dropped - 19) / 20;
-    expect(keptReports).toBeGreaterThanOrEqual(2);
-    expect(keptReports).toBeLessThan(7);
-    const keptTimes = Array.from({ length: keptReports }, (_, i) => ts0 + 8 - keptReports + i);
+    expect(reporter.transportStats.queuedBytes).toBeLessThanOrEqual(1_600);
+    expect(dropped).toBeGreaterThan(100); // of 160 lines, about 48 fit
+    // The oldest lines went first: line r * 20 + i (report r, gauge i) was kept iff it is
+    // among the newest 160 - dropped.
+    const keptTimes = (i: number): number[] =>
+      Array.from({ length: 8 }, (_, r) => r).filter((r) => r * 20 + i >= dropped).map((r) => ts0 + r);
     const carbon = await startCarbon({ ports });
     try {
-      const got = await waitForSeries(carbon.whisperDir, series, (m) => series.every((s) => (m.get(s) ?? []).length >= keptReports));
-      for (const s of series) {
-        expect(got.get(s)!.map((p) => p[0])).toEqual(s === 'outage.g0' ? [ts0, ...keptTimes] : keptTimes);
+      const got = await waitForSeries(carbon.whisperDir, series, (m) =>
+        series.every((s, i) => (m.get(s) ?? []).length >= keptTimes(i).length),
+      );
+      series.forEach((s, i) => {
+        expect(got.get(s)!.map((p) => p[0])).toEqual(keptTimes(i));
         for (const [t, v] of got.get(s)!) expect(v).toBe(t);
-      }
+      });
     } finally {
       await reporter.stop();
       await carbon.stop();

@@ -8,19 +8,14 @@ import { StatsdReporter } from '../../src/reporters/statsd-reporter.js';
 import type { ReporterError } from '../../src/reporters/scheduled-reporter.js';
 import { StatsdClient } from '../../src/clients/statsd-client.js';
 import { freePort, startStatsd, type StatsdServer } from '../helpers/statsd-server.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const servers: StatsdServer[] = [];
 afterEach(async () => {
   for (const s of servers.splice(0)) await s.dispose();
 });
 
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (check: () => boolean, timeoutMs = 10_000): Promise<unknown> => waitUntil(check, { what: 'the condition', timeoutMs });
 
 describe('StatsD faults', () => {
   it('TCP: StatsD started after the reporter receives everything reported before', async () => {
@@ -29,7 +24,7 @@ describe('StatsD faults', () => {
     const registry = new Registry();
     const errors: ReporterError[] = [];
     const reporter = new StatsdReporter({
- registry,
+      registry,
       port: tcpPort,
       protocol: 'tcp',
       prefix: 'late',
@@ -78,7 +73,7 @@ describe('StatsD faults', () => {
     const registry = new Registry();
     const errors: ReporterError[] = [];
     const reporter = new StatsdReporter({
- registry,
+      registry,
       port: statsd.tcpPort,
       protocol: 'tcp',
       prefix: 'restart',
@@ -121,7 +116,7 @@ describe('StatsD faults', () => {
     const registry = new Registry();
     const errors: ReporterError[] = [];
     const reporter = new StatsdReporter({
- registry,
+      registry,
       port: tcpPort,
       protocol: 'tcp',
       prefix: 'bounded',

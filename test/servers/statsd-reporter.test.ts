@@ -32,7 +32,7 @@ describe.each(['udp', 'tcp'] as const)('StatsdReporter over %s with the real Sta
     const registry = new Registry({ clock });
     const errors: ReporterError[] = [];
     const reporter = new StatsdReporter({
- registry,
+      registry,
       host: '127.0.0.1',
       port: protocol === 'udp' ? statsd.udpPort : statsd.tcpPort,
       protocol,
@@ -183,7 +183,7 @@ describe('StatsdReporter options', () => {
     const registry = new Registry();
     registry.counter('from_env').inc(3);
     const reporter = new StatsdReporter({
- registry,
+      registry,
       env: { STATSD_HOST: '127.0.0.1', STATSD_PORT: String(statsd.tcpPort), STATSD_PROTOCOL: 'tcp', STATSD_PREFIX: 'envtest' },
     });
     await reporter.stop();

@@ -1,8 +1,10 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCodes } from '../../src/errors.js';
 import { TcpTransport } from '../../src/transports/tcp.js';
 import { TransportErrorCodes, type TransportError } from '../../src/transports/transport.js';
-import { freePort } from '../helpers/statsd-server.js';
+import { freePort } from '../helpers/net.js';
+import { waitUntil } from '../helpers/wait.js';
 
 type Sink = { server: Server; port: number; data: () => Buffer; sockets: Socket[]; close: () => Promise<void> };
 
@@ -30,13 +32,7 @@ async function sink(port = 0): Promise<Sink> {
   };
 }
 
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (check: () => boolean, what = 'the condition'): Promise<unknown> => waitUntil(check, { what, timeoutMs: 5_000 });
 
 const open: (Sink | TcpTransport)[] = [];
 afterEach(async () => {
@@ -156,10 +152,76 @@ describe('TcpTransport', () => {
     expect(tcp.stats.droppedLines).toBe(1);
   });
 
-  it('rejects bad options with a coded error', () => {
-    expect(() => new TcpTransport({ port: 70_000 })).toThrow(expect.objectContaining({ code: 'ERR_TAPEMEASURE_INVALID_OPTION' }));
-    expect(() => new TcpTransport({ port: 1, framing: 'x' as 'raw' })).toThrow(/framing/);
-    expect(() => new TcpTransport({ port: 1, minBackoffMs: 100, maxBackoffMs: 10 })).toThrow(/maxBackoffMs/);
+  it("with dropPolicy 'oldest', an outage keeps the newest records and delivers them once the server is up", async () => {
+    const port = await freePort('tcp');
+    const errors: TransportError[] = [];
+    const tcp = new TcpTransport({
+      port,
+      maxQueueBytes: 1_000,
+      dropPolicy: 'oldest',
+      minBackoffMs: 10,
+      maxBackoffMs: 20,
+      onError: (e) => errors.push(e),
+    });
+    open.push(tcp);
+    for (let i = 0; i < 500; i++) expect(tcp.send(`q.${i % 10}:${i}|c`)).toBe(true);
+    const kept = Array.from({ length: 500 }, (_, i) => `q.${i % 10}:${i}|c`).filter((_, i, all) => {
+      const bytes = all.slice(i).reduce((n, l) => n + l.length + 1, 0);
+      return bytes <= 1_000;
+    });
+    expect(tcp.stats.queuedBytes).toBe(kept.reduce((n, l) => n + l.length + 1, 0));
+    expect(tcp.stats.droppedLines).toBe(500 - kept.length);
+    expect(errors.filter((e) => e.code === TransportErrorCodes.QUEUE_FULL)).toHaveLength(1);
+    const s = await sink(port);
+    open.push(s);
+    // Nothing else is sent: reconnecting alone flushes what waited.
+    await until(() => s.data().toString().split('\n').length === kept.length + 1, 'the kept records');
+    expect(s.data().toString().split('\n').slice(0, -1)).toEqual(kept);
+    expect(tcp.stats.sentLines).toBe(kept.length);
+  });
+
+  it('start() connects before the first record', async () => {
+    const s = await sink();
+    open.push(s);
+    const tcp = new TcpTransport({ port: s.port });
+    open.push(tcp);
+    tcp.start();
+    await until(() => tcp.connected, 'the connection');
+    expect(s.sockets).toHaveLength(1);
+  });
+});
+
+describe('TcpTransport options', () => {
+  const invalid: unknown = expect.objectContaining({ code: ErrorCodes.INVALID_OPTION });
+  it.each([
+    ['host', ''],
+    ['host', 'a\tb'],
+    ['port', 0],
+    ['port', 70_000],
+    ['framing', 'json'],
+    ['maxQueueBytes', 0],
+    ['maxQueueBytes', 2 ** 32],
+    ['dropPolicy', 'all'],
+    ['maxWriteBytes', 0],
+    ['flushIntervalMs', 60_001],
+    ['connectTimeoutMs', 0],
+    ['minBackoffMs', 0],
+    ['maxBackoffMs', 10], // below minBackoffMs' default of 100
+    ['maxBackoffMs', 4_000_000],
+    ['onError', {}],
+  ])('rejects %s = %j', (key, value) => {
+    expect(() => new TcpTransport({ port: 2003, [key]: value })).toThrow(invalid);
+  });
+
+  it('needs a port, and options as an object', () => {
+    expect(() => new TcpTransport({} as never)).toThrow(invalid);
+    expect(() => new TcpTransport(null as never)).toThrow(invalid);
+  });
+
+  it('rejects an unknown key with a suggestion', () => {
+    expect(() => new TcpTransport({ port: 2003, minBackofMs: 10 } as never)).toThrow(
+      expect.objectContaining({ code: ErrorCodes.UNKNOWN_OPTION, suggestion: 'minBackoffMs' }),
+    );
   });
 });
 

@@ -1,8 +1,10 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCodes } from '../../src/errors.js';
 import { UdpTransport } from '../../src/transports/udp.js';
 import { TransportErrorCodes, type TransportError } from '../../src/transports/transport.js';
 import { startStatsd, type StatsdServer } from '../helpers/statsd-server.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /** A plain loopback UDP receiver that keeps every datagram. */
 async function receiver(): Promise<{ socket: Socket; port: number; datagrams: Buffer[] }> {
@@ -13,13 +15,7 @@ async function receiver(): Promise<{ socket: Socket; port: number; datagrams: Bu
   return { socket, port: socket.address().port, datagrams };
 }
 
-async function until(check: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (check: () => boolean, what = 'the datagrams'): Promise<unknown> => waitUntil(check, { what, timeoutMs: 5_000 });
 
 describe('UdpTransport packing (loopback receiver)', () => {
   let rx: Awaited<ReturnType<typeof receiver>>;
@@ -134,10 +130,72 @@ describe('UdpTransport packing (loopback receiver)', () => {
     socket.close();
   });
 
-  it('rejects bad options with a coded error', () => {
-    expect(() => new UdpTransport({ port: 0 })).toThrow(expect.objectContaining({ code: 'ERR_TAPEMEASURE_INVALID_OPTION' }));
-    expect(() => new UdpTransport({ port: 8125, maxDatagramBytes: 70_000 })).toThrow(/maxDatagramBytes/);
-    expect(() => new UdpTransport({ port: 8125, host: 'a b' })).toThrow(/host/);
+  it('with dropPolicy oldest, a full queue waiting for DNS keeps the newest records', async () => {
+    const errors: TransportError[] = [];
+    // A name that never resolves: everything waits in the queue, then is dropped at close.
+    const udp = new UdpTransport({
+      host: 'nothing.invalid',
+      port: rx.port,
+      maxDatagramBytes: 100,
+      maxQueueBytes: 100,
+      dropPolicy: 'oldest',
+      onError: (e) => errors.push(e),
+    });
+    // 'line.0:1|c\n' is 11 bytes, 'line.10:1|c\n' 12: 230 bytes in all, and 100 fit.
+    for (let i = 0; i < 20; i++) expect(udp.send(`line.${i}:1|c`)).toBe(true);
+    const s = udp.stats;
+    expect(s.queuedBytes).toBe(8 * 12); // the newest 8
+    expect(s.droppedLines).toBe(12); // the oldest 12, dropped to make room
+    expect(errors.filter((e) => e.code === TransportErrorCodes.QUEUE_FULL)).toHaveLength(1);
+    await udp.close(50);
+    expect(udp.stats.droppedLines).toBe(20);
+    expect(udp.stats.queuedBytes).toBe(0);
+  });
+
+  it('closes on await using', async () => {
+    let outside: UdpTransport | undefined;
+    {
+      await using udp = new UdpTransport({ port: rx.port });
+      udp.send('disposed:1|c');
+      outside = udp;
+    }
+    expect(outside.send('after:1|c')).toBe(false);
+    await until(() => rx.datagrams.length === 1);
+    expect(rx.datagrams[0]!.toString()).toBe('disposed:1|c\n');
+  });
+});
+
+describe('UdpTransport options', () => {
+  const invalid: unknown = expect.objectContaining({ code: ErrorCodes.INVALID_OPTION });
+  it.each([
+    ['host', ''],
+    ['host', 'a b'],
+    ['host', 5],
+    ['port', 0],
+    ['port', 70_000],
+    ['port', '8125'],
+    ['maxDatagramBytes', 1],
+    ['maxDatagramBytes', 70_000],
+    ['flushIntervalMs', -1],
+    ['flushIntervalMs', 1.5],
+    ['maxQueueBytes', 0],
+    ['maxQueueBytes', 1_000], // below the 1432-byte datagram
+    ['dropPolicy', 'random'],
+    ['dnsTtlMs', -1],
+    ['onError', 'log'],
+  ])('rejects %s = %j', (key, value) => {
+    expect(() => new UdpTransport({ port: 8125, [key]: value })).toThrow(invalid);
+  });
+
+  it('needs a port, and options as an object', () => {
+    expect(() => new UdpTransport({} as never)).toThrow(invalid);
+    expect(() => new UdpTransport(8125 as never)).toThrow(invalid);
+  });
+
+  it('rejects an unknown key with a suggestion', () => {
+    expect(() => new UdpTransport({ port: 8125, maxDatagramByte: 512 } as never)).toThrow(
+      expect.objectContaining({ code: ErrorCodes.UNKNOWN_OPTION, suggestion: 'maxDatagramBytes' }),
+    );
   });
 });
 
