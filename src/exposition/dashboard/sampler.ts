@@ -19,7 +19,7 @@
 import { ErrorCodes, MetricsError } from '../../errors.js';
 import { sliceYielder } from '../../internal/slicer.js';
 import type { Metric } from '../../registry/types.js';
-import type { MetricSnapshot } from '../../registry/snapshot.js';
+import type { MetricSnapshot } from '../../metrics/snapshot.js';
 import { layoutOf, runtimeRole } from './fields.js';
 import { HistoryRing, type Track } from './history.js';
 import { mixtureQuantile, type MixturePart } from './mixture-quantile.js';
