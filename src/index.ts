@@ -140,3 +140,6 @@ export { PushError } from './reporters/pushgateway-error.js';
 export type { PushErrorCode, PushMethod, PushResult, PushSummary } from './reporters/pushgateway-error.js';
 export type { PushBodyOptions, PushgatewayTargetOptions } from './reporters/pushgateway-options.js';
 export type { GroupingKey } from './reporters/pushgateway-grouping-key.js';
+export { dashboardHandler } from './exposition/dashboard/handler.js';
+export type { DashboardHandler } from './exposition/dashboard/handler.js';
+export type { DashboardOptions } from './exposition/dashboard/options.js';

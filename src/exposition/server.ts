@@ -8,8 +8,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { boolean, integer, is, nonEmptyString, readOptions } from '../internal/options.js';
-import { rejectRegistryAsOptions } from '../registry/registry-option.js';
+import { registryOf, rejectRegistryAsOptions } from '../registry/registry-option.js';
 import { endpointErrors, type EndpointError } from './endpoint-error.js';
+import { dashboardForServer, isDashboardPath } from './dashboard/handler.js';
+import { DASHBOARD_SERVER_OPTION, type DashboardOptions } from './dashboard/options.js';
 import { HANDLER_OPTIONS, handlerOf, respond, type MetricsHandlerOptions } from './handler.js';
 
 /** Options of {@link serveMetrics}: where to listen, plus every option of `metricsHandler`. */
@@ -57,6 +59,13 @@ export type ServeMetricsOptions = MetricsHandlerOptions & {
    * @defaultValue false
    */
   readonly unref?: boolean;
+  /**
+   * Also serve the live dashboard (docs/dashboard.md) at `/dashboard`; `false` turns it
+   * off, an object configures it (its registry is the server's).
+   *
+   * @defaultValue true
+   */
+  readonly dashboard?: boolean | Omit<DashboardOptions, 'registry'>;
 };
 
 /** A running metrics server from {@link serveMetrics}. */
@@ -92,6 +101,7 @@ export const SERVER_OPTIONS = Object.freeze({
   requestTimeoutMs: timeoutCheck,
   keepAliveTimeoutMs: timeoutCheck,
   unref: boolean,
+  ...DASHBOARD_SERVER_OPTION,
 });
 
 /** How long `stop()` lets requests in flight finish before it cuts their connections. */
@@ -129,6 +139,7 @@ export async function serveMetrics(options?: ServeMetricsOptions): Promise<Metri
   const keepAliveTimeoutMs = o.keepAliveTimeoutMs ?? 5_000;
   const report = endpointErrors(o.onError as ((error: EndpointError) => void) | undefined);
   const handler = handlerOf('serveMetrics', o, report);
+  const dashboard = dashboardForServer(registryOf(o), o.dashboard);
 
   const server = createServer(
     {
@@ -143,6 +154,10 @@ export async function serveMetrics(options?: ServeMetricsOptions): Promise<Metri
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const pathname = q === -1 ? url : url.slice(0, q);
+      if (dashboard !== null && isDashboardPath(pathname)) {
+        void dashboard(req, res);
+        return;
+      }
       if (pathname !== path) {
         respond(res, 404, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }, `Not Found: metrics are at ${path}\n`);
         return;
@@ -177,6 +192,7 @@ export async function serveMetrics(options?: ServeMetricsOptions): Promise<Metri
   let stopped: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopped ??= new Promise<void>((resolve) => {
+      void dashboard?.stop();
       server.close(() => {
         resolve();
       });

@@ -97,6 +97,8 @@ export async function ensureDist(): Promise<void> {
     rmSync(STAMP, { force: true });
     try {
       await run(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: ROOT, maxBuffer: 16 << 20 });
+      // The rest of `npm run build`: the dashboard's static files.
+      await run(process.execPath, [join(ROOT, 'src', 'exposition', 'dashboard', 'copy-assets.js')], { cwd: ROOT });
     } catch (error) {
       const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
       throw new Error(`tsc -p tsconfig.build.json failed:\n${stdout}${stderr}`, { cause: error });
