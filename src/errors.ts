@@ -59,6 +59,8 @@ export const ErrorCodes = {
   RUNTIME_SAMPLE_FAILED: 'ERR_TAPEMEASURE_RUNTIME_SAMPLE_FAILED',
   /** Warning: the metrics endpoint or server could not answer a request. */
   ENDPOINT_FAILED: 'ERR_TAPEMEASURE_ENDPOINT_FAILED',
+  /** Runtime metrics are already being collected into this registry under this prefix; stop the first collector. */
+  RUNTIME_METRICS_RUNNING: 'ERR_TAPEMEASURE_RUNTIME_METRICS_RUNNING',
 } as const;
 
 /** One of the values of {@link ErrorCodes}. */
