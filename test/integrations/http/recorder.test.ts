@@ -107,6 +107,13 @@ describe('HttpRecorder', () => {
     ]);
   });
 
+  it("with dimensions 'name' and no route function, leaves the route out of the name", () => {
+    const registry = new Registry();
+    const r = recorder({ registry, dimensions: 'name' }, null);
+    request(r, 'PUT', 201);
+    expect(seriesList(registry)).toEqual(['http.server.PUT.2xx.requests{}', 'http.server.active_requests{}']);
+  });
+
   it('keeps a route named like a series leaf from colliding with another route (name layout)', () => {
     const registry = new Registry();
     let route = '/users';
