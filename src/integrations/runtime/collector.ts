@@ -16,7 +16,6 @@ import type { Histogram } from '../../metrics/histogram.js';
 import type { Timer } from '../../metrics/timer.js';
 import type { Tags } from '../../names.js';
 import type { MetricRegistry } from '../../registry/types.js';
-import type { RuntimeMetrics } from '../runtime.js';
 import { transferDelays } from './event-loop-delay.js';
 
 /** What the collector is built from: the options, read and checked. @internal */
@@ -44,7 +43,7 @@ const collecting = new WeakMap<MetricRegistry, Set<string>>();
  *
  * @internal
  */
-export class RuntimeCollector implements RuntimeMetrics {
+export class RuntimeCollector implements AsyncDisposable {
   readonly #prefix: string;
   readonly #active: Set<string>;
   readonly #resolutionMs: number;
