@@ -116,6 +116,7 @@ async function serve(framework, mode, dist) {
   });
   process.on('message', (message) => {
     if (message === 'series') process.send({ series: registry.size });
+    if (message === 'cpu') process.send({ cpu: process.cpuUsage() });
   });
   process.on('disconnect', () => process.exit(0));
 }
@@ -137,6 +138,19 @@ function load(port, durationS, connections) {
   });
 }
 
+/** The server's CPU time so far, in microseconds (user + system). */
+function cpuOf(child) {
+  return new Promise((resolve) => {
+    const onMessage = (m) => {
+      if (m.cpu === undefined) return;
+      child.off('message', onMessage);
+      resolve(m.cpu.user + m.cpu.system);
+    };
+    child.on('message', onMessage);
+    child.send('cpu');
+  });
+}
+
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -153,7 +167,7 @@ async function compare(framework, durationS, rounds, connections) {
   // Warm up (JIT) before measuring.
   for (const target of Object.values(servers)) await load(target.port, 1, connections);
   const keys = Object.keys(servers);
-  const totals = Object.fromEntries(keys.map((key) => [key, { rps: 0, p50: 0, p99: 0 }]));
+  const totals = Object.fromEntries(keys.map((key) => [key, { rps: 0, p50: 0, p99: 0, cpuUs: [] }]));
   // Each server goes first, second, ... in turn.
   const orders = keys.map((_, shift) => keys.map((__, i) => keys[(i + shift) % keys.length]));
   const ratios = { timer: [], measured: [], baseline: [] };
@@ -161,7 +175,10 @@ async function compare(framework, durationS, rounds, connections) {
     const rps = {};
     for (const key of orders[round % orders.length]) {
       const target = servers[key];
+      const cpuBefore = await cpuOf(target.child);
       const result = await load(target.port, durationS, connections);
+      // CPU time per request: steadier than req/s when other jobs share the machine.
+      totals[key].cpuUs.push((await cpuOf(target.child) - cpuBefore) / result.requests.total);
       if (result.non2xx > 0 || result.errors > 0) throw new Error(`${framework} ${key}: ${result.non2xx} non-2xx, ${result.errors} errors`);
       rps[key] = result.requests.average;
       totals[key].rps += result.requests.average / rounds;
@@ -178,6 +195,7 @@ async function compare(framework, durationS, rounds, connections) {
     servers.measured.child.send('series');
   });
   for (const target of Object.values(servers)) target.child.disconnect();
+  for (const key of keys) totals[key].cpuUs = median(totals[key].cpuUs);
   return {
     framework,
     ...totals,
@@ -252,18 +270,18 @@ async function main() {
     console.log(`baseline build: recorder ${before.recorder.toFixed(0)} ns, one timer ${before.oneTimer.toFixed(0)} ns`);
   }
   console.log(`node ${process.version}, ${rounds} interleaved rounds of ${durationS} s, ${connections} connections, GET /users/:id`);
-  console.log('mean req/s (median over rounds of the ratio to plain); mean latency p50/p99 ms;');
+  console.log('mean req/s (median over rounds of the ratio to plain); mean latency p50/p99 ms; server CPU µs per request (median);');
   console.log('"one timer" = a finish listener + one timer.update() per request');
   console.log(
-    `framework   plain           one timer               tapemeasure             ${baselineDist === undefined ? '' : 'baseline                '}series`,
+    ['framework '.padEnd(10), 'plain'.padEnd(30), 'one timer'.padEnd(38), 'tapemeasure'.padEnd(38), ...(baselineDist === undefined ? [] : ['baseline'.padEnd(38)]), 'series'].join('  '),
   );
   const cell = (t, ratio) =>
-    `${t.rps.toFixed(0).padStart(6)}${ratio === undefined ? '' : ` (${ratio.toFixed(3)})`} ${`${t.p50.toFixed(1)}/${t.p99.toFixed(1)}`.padStart(9)}`;
+    `${t.rps.toFixed(0).padStart(6)}${ratio === undefined ? '' : ` (${ratio.toFixed(3)})`} ${`${t.p50.toFixed(1)}/${t.p99.toFixed(1)}`.padStart(11)} ${t.cpuUs.toFixed(1).padStart(7)} µs`;
   for (const framework of frameworks) {
     const r = await compare(framework, durationS, rounds, connections);
     console.log(
-      `${r.framework.padEnd(10)}  ${cell(r.plain).padEnd(14)}  ${cell(r.timer, r.timerRatio).padEnd(22)}  ` +
-        `${cell(r.measured, r.ratio).padEnd(22)}  ${r.baseline === undefined ? '' : `${cell(r.baseline, r.baselineRatio).padEnd(22)}  `}${r.series}`,
+      `${r.framework.padEnd(10)}  ${cell(r.plain).padEnd(30)}  ${cell(r.timer, r.timerRatio).padEnd(38)}  ` +
+        `${cell(r.measured, r.ratio).padEnd(38)}  ${r.baseline === undefined ? '' : `${cell(r.baseline, r.baselineRatio).padEnd(38)}  `}${r.series}`,
     );
   }
 }
