@@ -63,6 +63,8 @@ export const ErrorCodes = {
   PUSH_REJECTED: 'ERR_TAPEMEASURE_PUSH_REJECTED',
   /** A push or delete got no complete answer from the Pushgateway in time (`timeoutMs`, or what was left of `totalTimeoutMs`). */
   PUSH_TIMEOUT: 'ERR_TAPEMEASURE_PUSH_TIMEOUT',
+  /** Runtime metrics are already being collected into this registry under this prefix; stop the first collector. */
+  RUNTIME_METRICS_RUNNING: 'ERR_TAPEMEASURE_RUNTIME_METRICS_RUNNING',
 } as const;
 
 /** One of the values of {@link ErrorCodes}. */

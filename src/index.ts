@@ -122,16 +122,6 @@ export type { GraphitePoint } from './formats/graphite-path.js';
 export { encodeGraphitePlaintext, formatGraphiteLine, formatGraphiteLines } from './formats/graphite-plaintext.js';
 export { CARBON_MAX_PICKLE_BYTES, encodeGraphitePickle } from './formats/graphite-pickle.js';
 export type { GraphitePickleFrames, GraphitePickleOptions } from './formats/graphite-pickle.js';
-export { classMetric, counted, metered, timed } from './integrations/decorators.js';
-export type {
-  ClassMetricKind,
-  ClassMetricOf,
-  CountedOptions,
-  DecoratorOptions,
-  MetricMethodDecorator,
-} from './integrations/decorators.js';
-export { collectRuntimeMetrics } from './integrations/runtime.js';
-export type { RuntimeMetrics, RuntimeMetricsOptions } from './integrations/runtime.js';
 export { deleteMetrics, pushMetrics } from './reporters/pushgateway-push.js';
 export type { DeleteMetricsOptions, PushMetricsOptions } from './reporters/pushgateway-push.js';
 export { PushgatewayReporter } from './reporters/pushgateway-reporter.js';

@@ -14,9 +14,11 @@
 /// <reference types="node" preserve="true" />
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpRecorder, markError, stateOf, type HttpMetricsOptions, type RequestState, type RouteResolution } from './http/recorder.js';
+import type { HttpMetricsOptions } from './http/options.js';
+import { HttpRecorder, type RouteResolution } from './http/recorder.js';
+import { markError, stateOf, type RequestState } from './http/request-state.js';
 
-export type { HttpMetricsOptions, HttpRequestInfo, HttpSeriesName, HttpStatusTag } from './http/recorder.js';
+export type { HttpDimensions, HttpMetricsOptions, HttpStatusTag } from './http/options.js';
 
 /** Options of {@link expressMetrics}. */
 export type ExpressMetricsOptions = HttpMetricsOptions;
@@ -207,16 +209,19 @@ function resolveRoute(context: unknown, state: RequestState): RouteResolution {
 /**
  * Creates an Express middleware that times every request under its route template,
  * mount paths included (`/api/users/:id`), tagged with the method and status; requests
- * no route matched are recorded under one `unmatched` series; errors raised in routes are
+ * no route matched are recorded under the route `unmatched`; errors raised in routes are
  * counted. Register it before your routes, and (to count errors raised by other
  * middleware too) its `errorHandler` after them.
  *
- * Series, with the default prefix `http`: `http.<route>.requests` (timer),
- * `http.<route>.request_bytes` and `.response_bytes` (histograms, when `Content-Length`
- * is known), `http.<route>.errors` and `.aborted` (counters), `http.in_flight` (gauge).
+ * Series (default prefix `http.server`): `http.server.requests` (timer, ms),
+ * `http.server.request_bytes` and `http.server.response_bytes` (histograms, when
+ * `Content-Length` is known), `http.server.errors` (counter), tagged `method`, `route`
+ * and `status`; `http.server.active_requests` (gauge). With `dimensions: 'name'` the
+ * route, method and status are name segments instead (`http.server.users._id.GET.2xx.requests`).
  *
  * @param options - where and how to record.
- * @throws `InvalidOptionError` (`ERR_TAPEMEASURE_INVALID_OPTION`) for a bad option.
+ * @throws `InvalidOptionError` (`ERR_TAPEMEASURE_INVALID_OPTION`) for a bad option,
+ *   `UnknownOptionError` (`ERR_TAPEMEASURE_UNKNOWN_OPTION`) for an unknown one.
  *
  * @example
  * ```ts
@@ -224,10 +229,11 @@ function resolveRoute(context: unknown, state: RequestState): RouteResolution {
  * import { expressMetrics } from 'tapemeasure/express';
  *
  * const app = express();
- * const metrics = expressMetrics({ prefix: 'api' });
+ * const metrics = expressMetrics();
  * app.use(metrics);
  * app.get('/users/:id', (req, res) => res.json({ id: req.params.id }));
  * app.use(metrics.errorHandler);
+ * const server = app.listen(0, '127.0.0.1', () => server.close());
  * ```
  */
 export function expressMetrics(options?: ExpressMetricsOptions): ExpressMetricsMiddleware {

@@ -6,9 +6,11 @@
 /// <reference types="node" preserve="true" />
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpRecorder, markError, type HttpMetricsOptions, type RouteResolution } from './http/recorder.js';
+import type { HttpMetricsOptions } from './http/options.js';
+import { HttpRecorder, type RouteResolution } from './http/recorder.js';
+import { markError } from './http/request-state.js';
 
-export type { HttpMetricsOptions, HttpRequestInfo, HttpSeriesName, HttpStatusTag } from './http/recorder.js';
+export type { HttpDimensions, HttpMetricsOptions, HttpStatusTag } from './http/options.js';
 
 /** Options of {@link fastifyMetrics}. */
 export type FastifyMetricsOptions = HttpMetricsOptions;
@@ -67,16 +69,18 @@ function responseLength(context: unknown): unknown {
 /**
  * Creates a Fastify plugin that times every request under its route template
  * (`request.routeOptions.url`, which includes the prefixes of `register()`), tagged with
- * method and status; 404s are recorded under one `unmatched` series; errors reaching
+ * method and status; 404s are recorded under the route `unmatched`; errors reaching
  * `onError` are counted. The plugin is not encapsulated (like `fastify-plugin`), so its
  * hooks see every route of the instance it is registered on.
  *
- * Series, with the default prefix `http`: `http.<route>.requests` (timer),
- * `http.<route>.request_bytes` and `.response_bytes` (histograms, when `Content-Length`
- * is known), `http.<route>.errors` and `.aborted` (counters), `http.in_flight` (gauge).
+ * Series (default prefix `http.server`): `http.server.requests` (timer, ms),
+ * `http.server.request_bytes` and `http.server.response_bytes` (histograms, when
+ * `Content-Length` is known), `http.server.errors` (counter), tagged `method`, `route`
+ * and `status`; `http.server.active_requests` (gauge).
  *
  * @param options - where and how to record.
- * @throws `InvalidOptionError` (`ERR_TAPEMEASURE_INVALID_OPTION`) for a bad option.
+ * @throws `InvalidOptionError` (`ERR_TAPEMEASURE_INVALID_OPTION`) for a bad option,
+ *   `UnknownOptionError` (`ERR_TAPEMEASURE_UNKNOWN_OPTION`) for an unknown one.
  *
  * @example
  * ```ts
@@ -86,6 +90,8 @@ function responseLength(context: unknown): unknown {
  * const app = Fastify();
  * await app.register(fastifyMetrics());
  * app.get('/users/:id', async (request) => ({ id: (request.params as { id: string }).id }));
+ * await app.listen({ port: 0, host: '127.0.0.1' });
+ * await app.close();
  * ```
  */
 export function fastifyMetrics(options?: FastifyMetricsOptions): FastifyMetricsPlugin {

@@ -7,9 +7,12 @@
 /// <reference types="node" preserve="true" />
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpRecorder, markError, type HttpMetricsOptions, type RouteResolution } from './http/recorder.js';
+import { afterSettled } from '../internal/thenable.js';
+import type { HttpMetricsOptions } from './http/options.js';
+import { HttpRecorder, type RouteResolution } from './http/recorder.js';
+import { markError } from './http/request-state.js';
 
-export type { HttpMetricsOptions, HttpRequestInfo, HttpSeriesName, HttpStatusTag } from './http/recorder.js';
+export type { HttpDimensions, HttpMetricsOptions, HttpStatusTag } from './http/options.js';
 
 /** Options of {@link koaMetrics}. */
 export type KoaMetricsOptions = HttpMetricsOptions;
@@ -54,15 +57,18 @@ function resolveRoute(context: unknown): RouteResolution {
 /**
  * Creates a Koa middleware that times every request under the route template
  * `@koa/router` matched (`/api/users/:id`), tagged with method and status; requests no
- * route matched are recorded under one `unmatched` series; errors thrown downstream are
- * counted and rethrown. Register it first.
+ * route matched are recorded under the route `unmatched`; errors thrown downstream are
+ * counted and rethrown (the promise `next()` returned comes back as one that rejects the
+ * same way). Register it first.
  *
- * Series, with the default prefix `http`: `http.<route>.requests` (timer),
- * `http.<route>.request_bytes` and `.response_bytes` (histograms, when `Content-Length`
- * is known), `http.<route>.errors` and `.aborted` (counters), `http.in_flight` (gauge).
+ * Series (default prefix `http.server`): `http.server.requests` (timer, ms),
+ * `http.server.request_bytes` and `http.server.response_bytes` (histograms, when
+ * `Content-Length` is known), `http.server.errors` (counter), tagged `method`, `route`
+ * and `status`; `http.server.active_requests` (gauge).
  *
  * @param options - where and how to record.
- * @throws `InvalidOptionError` (`ERR_TAPEMEASURE_INVALID_OPTION`) for a bad option.
+ * @throws `InvalidOptionError` (`ERR_TAPEMEASURE_INVALID_OPTION`) for a bad option,
+ *   `UnknownOptionError` (`ERR_TAPEMEASURE_UNKNOWN_OPTION`) for an unknown one.
  *
  * @example
  * ```ts
@@ -75,17 +81,15 @@ function resolveRoute(context: unknown): RouteResolution {
  * router.get('/users/:id', (ctx) => { ctx.body = { id: ctx.params.id }; });
  * app.use(koaMetrics());
  * app.use(router.routes());
+ * const server = app.listen(0, '127.0.0.1', () => server.close());
  * ```
  */
 export function koaMetrics(options?: KoaMetricsOptions): KoaMetricsMiddleware {
   const recorder = new HttpRecorder(options, 'koaMetrics()', resolveRoute);
-  return async function tapemeasureMetrics(context: KoaContextLike, next: () => Promise<unknown>): Promise<void> {
+  return function tapemeasureMetrics(context: KoaContextLike, next: () => Promise<unknown>): Promise<void> {
     recorder.begin(context.req, context.res, context);
-    try {
-      await next();
-    } catch (error) {
-      markError(context.res);
-      throw error;
-    }
+    return afterSettled(next, (failed) => {
+      if (failed) markError(context.res);
+    }) as Promise<void>;
   };
 }

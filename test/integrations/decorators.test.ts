@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import * as decorators from '../../src/integrations/decorators.js';
 import { classMetric, counted, metered, timed } from '../../src/integrations/decorators.js';
@@ -11,6 +11,7 @@ import type { Counter } from '../../src/metrics/counter.js';
 import type { Meter } from '../../src/metrics/meter.js';
 import type { Timer } from '../../src/metrics/timer.js';
 import { Registry } from '../../src/registry/registry.js';
+import { waitUntil } from '../helpers/wait.js';
 import type { build as Build } from './fixtures/decorated.js';
 
 type Built = ReturnType<typeof Build>;
@@ -113,32 +114,64 @@ describe('decorators applied by hand', () => {
     expect([...registry.metrics()].map((m) => m.name)).toEqual(['svc.W_C3_A9ird_2EClass.weird_20name']);
   });
 
-  it('refuses bad templates and options when the decorator is created', () => {
+  it('refuses bad templates when the decorator is created', () => {
     const attempts = [
       () => timed('a.{klass}'),
       () => metered('bad name'),
-      () => counted('x', { inFlight: 'yes' as unknown as boolean }),
+      () => counted(42 as unknown as string),
       () => classMetric('timer', 'a.{method}'),
       () => classMetric('gauge' as 'timer', 'a.{class}'),
-      () => timed('a', { registry: Object.create(null) as Registry }),
     ];
     for (const attempt of attempts) expect(attempt).toThrow(expect.objectContaining({ code: 'ERR_TAPEMEASURE_INVALID_OPTION' }));
   });
 
-  it('runs the method unmeasured (with one warning) when the registry refuses the metric', () => {
+  it('runs the method unmeasured (with one DECORATOR_FAILED warning) when the registry refuses the metric', () => {
     const registry = new Registry();
     registry.counter('taken.name');
     const fn = timed('taken.name', { registry })(() => 'still works', context('m'));
-    const warnings: unknown[] = [];
-    const onWarning = (w: Error) => warnings.push(w);
-    process.on('warning', onWarning);
+    const emitWarning = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     try {
       expect(fn.call({})).toBe('still works');
       expect(fn.call({})).toBe('still works');
+      expect(fn.call(new (class Other {})())).toBe('still works');
+      expect(emitWarning.mock.calls.map((c) => (c[1] as { code?: string }).code)).toEqual(['ERR_TAPEMEASURE_DECORATOR_FAILED']);
     } finally {
-      process.off('warning', onWarning);
+      emitWarning.mockRestore();
     }
-    expect(warnings.length).toBeLessThanOrEqual(1);
+  });
+
+  it('takes a scope as its registry, and the default registry when none is given', async () => {
+    const registry = new Registry();
+    const fn = metered('calls', { registry: registry.scope('svc', { team: 'core' }) })(() => 1, context('m'));
+    fn.call({});
+    expect((registry.get('svc.calls', { team: 'core' }) as Meter).count).toBe(1);
+    const { defaultRegistry } = await import('../../src/registry/default-registry.js');
+    const onDefault = counted('decorators_test.default_registry')(() => 1, context('m'));
+    onDefault.call({});
+    expect((defaultRegistry.get('decorators_test.default_registry') as Counter).count).toBe(1);
+  });
+
+  it('leaves a rejection nobody handles unhandled (the one timing helper)', async () => {
+    const registry = new Registry();
+    const error = new Error('unhandled');
+    const fn = timed('t', { registry })(async () => {
+      await Promise.resolve();
+      throw error;
+    }, context('m'));
+    const listeners = process.listeners('unhandledRejection');
+    process.removeAllListeners('unhandledRejection');
+    const seen: unknown[] = [];
+    const onUnhandled = (reason: unknown) => seen.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      void fn.call({});
+      await waitUntil(() => seen.length > 0, { what: 'the unhandled rejection' });
+      expect(seen).toEqual([error]);
+      expect((registry.get('t') as Timer).count).toBe(1);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      for (const listener of listeners) process.on('unhandledRejection', listener);
+    }
   });
 
   it('classMetric() gives each class its own metric', () => {

@@ -3,14 +3,19 @@ import { Readable } from 'node:stream';
 import express from 'express';
 import { describe, expect, it } from 'vitest';
 import { expressMetrics, mountTemplate } from '../../src/integrations/express.js';
-import type { Counter } from '../../src/metrics/counter.js';
+import type { HttpDimensions } from '../../src/integrations/http/options.js';
 import { Registry } from '../../src/registry/registry.js';
-import { close, httpScenarios, listen, routeName, send, Signal, timerOf, waitFor, type TestApp } from './http-helpers.js';
+import { close, httpScenarios, listen, send, Series, Signal, waitUntil, type TestApp } from './http-helpers.js';
 
-async function start(registry: Registry, hang: Signal, build?: (app: express.Express) => void): Promise<TestApp> {
+async function start(
+  registry: Registry,
+  hang: Signal,
+  dimensions: HttpDimensions = 'tags',
+  build?: (app: express.Express) => void,
+): Promise<TestApp> {
   const app = express();
   app.set('env', 'test'); // finalhandler does not log errors in tests
-  const metrics = expressMetrics({ registry });
+  const metrics = expressMetrics({ registry, dimensions });
   app.use(metrics);
   app.use(express.json());
   app.get('/users/:id', (req, res) => {
@@ -42,12 +47,12 @@ async function start(registry: Registry, hang: Signal, build?: (app: express.Exp
   return { port, close: () => close(server) };
 }
 
-httpScenarios('express', (registry, hang) => start(registry, hang));
+httpScenarios('express', start);
 
 describe('express specifics', () => {
   it('names a route that fell through with next() as unmatched', async () => {
     const registry = new Registry();
-    const app = await start(registry, new Signal(), (a) => {
+    const app = await start(registry, new Signal(), 'tags', (a) => {
       const shelf = express.Router();
       shelf.get('/items/:id', (_req, _res, next) => {
         next();
@@ -56,8 +61,9 @@ describe('express specifics', () => {
     });
     try {
       expect((await send(app.port, 'GET', '/shelf/items/1')).status).toBe(404);
-      await waitFor(() => timerOf(registry, 'http.unmatched.requests', { method: 'GET', status: '4xx' })?.count === 1);
-      expect(timerOf(registry, routeName('/shelf/items/:id', 'requests'), { method: 'GET', status: '4xx' })).toBeUndefined();
+      const series = new Series(registry);
+      await waitUntil(() => series.requests({ route: 'unmatched', method: 'GET', status: '4xx' })?.count === 1);
+      expect(series.requests({ route: '/shelf/items/:id', method: 'GET', status: '4xx' })).toBeUndefined();
     } finally {
       await app.close();
     }
@@ -65,7 +71,7 @@ describe('express specifics', () => {
 
   it('counts errors passed to next() inside a mounted router', async () => {
     const registry = new Registry();
-    const app = await start(registry, new Signal(), (a) => {
+    const app = await start(registry, new Signal(), 'tags', (a) => {
       const jobs = express.Router();
       jobs.get('/:id/run', async () => {
         await Promise.resolve();
@@ -75,10 +81,10 @@ describe('express specifics', () => {
     });
     try {
       expect((await send(app.port, 'GET', '/jobs/7/run')).status).toBe(500);
-      await waitFor(
-        () => registry.get(routeName('/jobs/:id/run', 'errors'), { method: 'GET' }) !== undefined,
-      );
-      expect(timerOf(registry, routeName('/jobs/:id/run', 'requests'), { method: 'GET', status: '5xx' })?.count).toBe(1);
+      const series = new Series(registry);
+      const where = { route: '/jobs/:id/run', method: 'GET', status: '5xx' };
+      await waitUntil(() => series.errors(where)?.count === 1);
+      expect(series.requests(where)?.count).toBe(1);
     } finally {
       await app.close();
     }
@@ -102,10 +108,11 @@ describe('express specifics', () => {
     try {
       expect((await send(port, 'GET', '/fail/1')).status).toBe(500);
       expect((await send(port, 'GET', '/guarded/x')).status).toBe(500);
-      await waitFor(() => timerOf(registry, 'http.unmatched.requests', { method: 'GET', status: '5xx' })?.count === 1);
-      expect((registry.get(routeName('/fail/:id', 'errors'), { method: 'GET' }) as Counter | undefined)?.count).toBe(1);
+      const series = new Series(registry);
+      await waitUntil(() => series.requests({ route: 'unmatched', method: 'GET', status: '5xx' })?.count === 1);
+      expect(series.errors({ route: '/fail/:id', method: 'GET', status: '5xx' })?.count).toBe(1);
       // No error handler registered: the middleware's error is not seen.
-      expect(registry.get('http.unmatched.errors', { method: 'GET' })).toBeUndefined();
+      expect(series.errors({ route: 'unmatched', method: 'GET', status: '5xx' })).toBeUndefined();
     } finally {
       await close(server);
     }
@@ -113,7 +120,7 @@ describe('express specifics', () => {
 
   it('names array and regular-expression routes by their patterns', async () => {
     const registry = new Registry();
-    const app = await start(registry, new Signal(), (a) => {
+    const app = await start(registry, new Signal(), 'tags', (a) => {
       a.get(['/a/:x', '/b/:x'], (_req, res) => {
         res.send('ab');
       });
@@ -126,8 +133,9 @@ describe('express specifics', () => {
       await send(app.port, 'GET', '/b/2');
       await send(app.port, 'GET', '/files/123');
       await send(app.port, 'GET', '/files/456');
-      await waitFor(() => timerOf(registry, routeName('/a/:x,/b/:x', 'requests'), { method: 'GET', status: '2xx' })?.count === 2);
-      await waitFor(() => timerOf(registry, routeName(String(/^\/files\/\d+$/), 'requests'), { method: 'GET', status: '2xx' })?.count === 2);
+      const series = new Series(registry);
+      await waitUntil(() => series.requests({ route: '/a/:x,/b/:x', method: 'GET', status: '2xx' })?.count === 2);
+      await waitUntil(() => series.requests({ route: String(/^\/files\/\d+$/), method: 'GET', status: '2xx' })?.count === 2);
     } finally {
       await app.close();
     }
@@ -135,7 +143,7 @@ describe('express specifics', () => {
 
   it('includes the mount path of a sub-application', async () => {
     const registry = new Registry();
-    const app = await start(registry, new Signal(), (a) => {
+    const app = await start(registry, new Signal(), 'tags', (a) => {
       const v2 = express();
       v2.get('/items/:id', (_req, res) => {
         res.send('item');
@@ -144,7 +152,8 @@ describe('express specifics', () => {
     });
     try {
       expect((await send(app.port, 'GET', '/v2/items/9')).status).toBe(200);
-      await waitFor(() => timerOf(registry, routeName('/v2/items/:id', 'requests'), { method: 'GET', status: '2xx' })?.count === 1);
+      const series = new Series(registry);
+      await waitUntil(() => series.requests({ route: '/v2/items/:id', method: 'GET', status: '2xx' })?.count === 1);
     } finally {
       await app.close();
     }

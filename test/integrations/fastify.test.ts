@@ -2,12 +2,13 @@ import { Readable } from 'node:stream';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { fastifyMetrics } from '../../src/integrations/fastify.js';
+import type { HttpDimensions } from '../../src/integrations/http/options.js';
 import { Registry } from '../../src/registry/registry.js';
-import { httpScenarios, routeName, send, timerOf, waitFor, type TestApp, type Signal } from './http-helpers.js';
+import { httpScenarios, send, Series, waitUntil, type Signal, type TestApp } from './http-helpers.js';
 
-async function start(registry: Registry, hang: Signal): Promise<TestApp> {
+async function start(registry: Registry, hang: Signal, dimensions: HttpDimensions): Promise<TestApp> {
   const app = Fastify();
-  await app.register(fastifyMetrics({ registry }));
+  await app.register(fastifyMetrics({ registry, dimensions }));
   app.get('/users/:id', async (request) => ({ id: (request.params as { id: string }).id }));
   app.post('/echo', async (request) => ({ received: JSON.stringify(request.body).length }));
   await app.register(
@@ -59,7 +60,8 @@ describe('fastify specifics', () => {
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     try {
       expect((await send(port, 'GET', '/inside/1')).status).toBe(200);
-      await waitFor(() => timerOf(registry, routeName('/inside/:x', 'requests', 'web'), { method: 'GET', status: '200' })?.count === 1);
+      const series = new Series(registry, 'tags', 'web');
+      await waitUntil(() => series.requests({ route: '/inside/:x', method: 'GET', status: '200' })?.count === 1);
     } finally {
       app.server.closeAllConnections();
       await app.close();

@@ -1,18 +1,23 @@
 /**
- * Helpers for the HTTP integration tests: a client on 127.0.0.1, polling with a deadline,
- * and the scenarios every framework runs against a real server.
+ * Helpers for the HTTP integration tests: a client on 127.0.0.1, series lookups in both
+ * layouts (`dimensions: 'tags'` and `'name'`), and the scenarios every framework runs
+ * against a real server.
  */
 
 import { Agent, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeSegment } from '../../src/names.js';
-import { Registry } from '../../src/registry/registry.js';
-import { type Metric } from '../../src/registry/types.js';
-import type { Timer } from '../../src/metrics/timer.js';
+import type { HttpDimensions } from '../../src/integrations/http/options.js';
+import { routeSegments } from '../../src/integrations/http/route-names.js';
 import type { Counter } from '../../src/metrics/counter.js';
-import type { Histogram } from '../../src/metrics/histogram.js';
 import type { Gauge } from '../../src/metrics/gauge.js';
+import type { Histogram } from '../../src/metrics/histogram.js';
+import type { Timer } from '../../src/metrics/timer.js';
+import { Registry } from '../../src/registry/registry.js';
+import type { Metric } from '../../src/registry/types.js';
+import { waitUntil } from '../helpers/wait.js';
+
+export { waitUntil };
 
 export type Reply = { readonly status: number; readonly body: string; readonly headers: Record<string, unknown> };
 
@@ -49,15 +54,6 @@ export async function sendAndAbort(port: number, path: string, started: Promise<
   req.end();
   await started;
   req.destroy();
-}
-
-/** Polls `check` until it returns true, or fails after `timeoutMs`. */
-export async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /** Listens on a free loopback port. */
@@ -98,21 +94,77 @@ export class Signal {
   }
 }
 
-/** The name of a route's series under the prefix `http`. */
-export function routeName(template: string, leaf: string, prefix = 'http'): string {
-  return `${prefix}.${encodeSegment(template)}.${leaf}`;
+/** Which series of a request: its route (a template, or `unmatched` / `other_routes`), method and status. */
+export type Where = { readonly route?: string; readonly method?: string; readonly status?: string };
+
+/** The name and tags of a series in either layout, under `prefix`. */
+export function seriesKey(
+  dimensions: HttpDimensions,
+  leaf: string,
+  where: Where,
+  prefix = 'http.server',
+): { name: string; tags: Record<string, string> } {
+  const { route, method, status } = where;
+  if (dimensions === 'tags') {
+    const tags: Record<string, string> = {};
+    if (route !== undefined) tags.route = route;
+    if (method !== undefined) tags.method = method;
+    if (status !== undefined) tags.status = status;
+    return { name: `${prefix}.${leaf}`, tags };
+  }
+  const special = route === 'unmatched' || route === 'other_routes';
+  const parts = [prefix];
+  if (route !== undefined) parts.push(special ? route : routeSegments(route, 900));
+  if (method !== undefined) parts.push(method);
+  if (status !== undefined) parts.push(status);
+  parts.push(leaf);
+  return { name: parts.join('.'), tags: {} };
 }
 
-export function timerOf(registry: Registry, name: string, tags: Record<string, string>): Timer | undefined {
-  return registry.get(name, tags) as Timer | undefined;
-}
+/** Finds series in one layout. */
+export class Series {
+  constructor(
+    readonly registry: Registry,
+    readonly dimensions: HttpDimensions = 'tags',
+    readonly prefix = 'http.server',
+  ) {}
 
-export function counterOf(registry: Registry, name: string, tags: Record<string, string>): Counter | undefined {
-  return registry.get(name, tags) as Counter | undefined;
-}
+  #get(leaf: string, where: Where): Metric | undefined {
+    const { name, tags } = seriesKey(this.dimensions, leaf, where, this.prefix);
+    return this.registry.get(name, tags);
+  }
 
-export function histogramOf(registry: Registry, name: string, tags: Record<string, string>): Histogram | undefined {
-  return registry.get(name, tags) as Histogram | undefined;
+  requests(where: Where): Timer | undefined {
+    return this.#get('requests', where) as Timer | undefined;
+  }
+
+  errors(where: Where): Counter | undefined {
+    return this.#get('errors', where) as Counter | undefined;
+  }
+
+  requestBytes(where: Where): Histogram | undefined {
+    return this.#get('request_bytes', where) as Histogram | undefined;
+  }
+
+  responseBytes(where: Where): Histogram | undefined {
+    return this.#get('response_bytes', where) as Histogram | undefined;
+  }
+
+  get active(): Gauge {
+    return this.registry.get(`${this.prefix}.active_requests`) as Gauge;
+  }
+
+  /** The request count of every series of the route `unmatched`. */
+  unmatchedTotal(): number {
+    let total = 0;
+    for (const m of this.registry.metrics()) {
+      if (m.type !== 'timer') continue;
+      const unmatched =
+        this.dimensions === 'tags' ? m.tags.route === 'unmatched' : m.name.startsWith(`${this.prefix}.unmatched.`);
+      if (unmatched) total += m.count;
+    }
+    return total;
+  }
 }
 
 /** Every series as `name{k=v,...}`, sorted. */
@@ -130,7 +182,8 @@ export function seriesList(registry: Registry): string[] {
  */
 export type TestApp = { readonly port: number; close(): Promise<void> };
 
-export type AppFactory = (registry: Registry, hang: Signal) => Promise<TestApp>;
+/** Starts a framework's test app recording into `registry` with these integration options. */
+export type AppFactory = (registry: Registry, hang: Signal, dimensions: HttpDimensions) => Promise<TestApp>;
 
 /** The nested route as a template, and a path that matches it. */
 export const NESTED_TEMPLATE = '/api/orgs/:org/repos/:repo';
@@ -152,112 +205,116 @@ function randomPath(i: number): string {
   return path;
 }
 
-/** Runs the scenarios every HTTP integration must pass, against a real server. */
+/** Runs the scenarios every HTTP integration must pass, against a real server, in both layouts. */
 export function httpScenarios(framework: string, factory: AppFactory): void {
-  describe(`${framework} on a real port`, () => {
+  for (const dimensions of ['tags', 'name'] as const) scenarios(framework, factory, dimensions);
+}
+
+function scenarios(framework: string, factory: AppFactory, dimensions: HttpDimensions): void {
+  describe(`${framework} on a real port (dimensions: '${dimensions}')`, () => {
     let registry: Registry;
+    let series: Series;
     let hang: Signal;
     let app: TestApp;
 
     beforeAll(async () => {
       registry = new Registry();
+      series = new Series(registry, dimensions);
       hang = new Signal();
-      app = await factory(registry, hang);
+      app = await factory(registry, hang, dimensions);
     });
 
     afterAll(async () => {
       await app.close();
     });
 
-    it('names requests after the route template, tagged with method and status class', async () => {
+    it('records requests under the route template, with method and status class', async () => {
       expect((await send(app.port, 'GET', '/users/42')).status).toBe(200);
       expect((await send(app.port, 'GET', '/users/43')).status).toBe(200);
-      const timer = () => timerOf(registry, routeName('/users/:id', 'requests'), { method: 'GET', status: '2xx' });
-      await waitFor(() => timer()?.count === 2);
+      const timer = () => series.requests({ route: '/users/:id', method: 'GET', status: '2xx' });
+      await waitUntil(() => timer()?.count === 2, { what: 'two requests of /users/:id' });
       expect(timer()!.statistics().max).toBeGreaterThanOrEqual(0);
-      // Never the raw path.
+      // Never the raw path, neither in names nor in tags.
       expect(seriesList(registry).some((s) => s.includes('42') || s.includes('43'))).toBe(false);
+      if (dimensions === 'name') expect(timer()!.name).toBe('http.server.users._id.GET.2xx.requests');
     });
 
     it('records request and response sizes when Content-Length is known', async () => {
       const body = JSON.stringify({ hello: 'world', n: 12345 });
       const reply = await send(app.port, 'POST', '/echo', body);
       expect(reply.status).toBe(200);
-      const requestBytes = () => histogramOf(registry, routeName('/echo', 'request_bytes'), { method: 'POST' });
-      const responseBytes = () => histogramOf(registry, routeName('/echo', 'response_bytes'), { method: 'POST' });
-      await waitFor(() => responseBytes()?.count === 1);
-      expect(requestBytes()?.sum).toBe(Buffer.byteLength(body));
-      expect(responseBytes()?.sum).toBe(Buffer.byteLength(reply.body));
+      const where = { route: '/echo', method: 'POST', status: '2xx' };
+      await waitUntil(() => series.responseBytes(where)?.count === 1, { what: 'the response size of /echo' });
+      expect(series.requestBytes(where)?.sum).toBe(Buffer.byteLength(body));
+      expect(series.responseBytes(where)?.sum).toBe(Buffer.byteLength(reply.body));
     });
 
     it('includes the mount paths of nested routers in the template', async () => {
       const reply = await send(app.port, 'GET', NESTED_PATH);
       expect(reply.status).toBe(200);
-      const name = routeName(NESTED_TEMPLATE, 'requests');
-      await waitFor(() => timerOf(registry, name, { method: 'GET', status: '2xx' })?.count === 1);
+      await waitUntil(() => series.requests({ route: NESTED_TEMPLATE, method: 'GET', status: '2xx' })?.count === 1, {
+        what: 'the nested route',
+      });
       expect(seriesList(registry).filter((s) => s.includes('acme') || s.includes('widgets'))).toEqual([]);
     });
 
-    it('records requests no route matched under one unmatched series', async () => {
+    it('records requests no route matched under the one route unmatched', async () => {
       const reply = await send(app.port, 'GET', '/no/such/route');
       expect(reply.status).toBe(404);
-      await waitFor(() => timerOf(registry, 'http.unmatched.requests', { method: 'GET', status: '4xx' })?.count === 1);
+      await waitUntil(() => series.requests({ route: 'unmatched', method: 'GET', status: '4xx' })?.count === 1, {
+        what: 'an unmatched request',
+      });
     });
 
     it('counts a thrown error against its route, with a 5xx status', async () => {
       const reply = await send(app.port, 'GET', '/boom');
       expect(reply.status).toBe(500);
-      await waitFor(() => counterOf(registry, routeName('/boom', 'errors'), { method: 'GET' })?.count === 1);
-      expect(timerOf(registry, routeName('/boom', 'requests'), { method: 'GET', status: '5xx' })?.count).toBe(1);
+      const where = { route: '/boom', method: 'GET', status: '5xx' };
+      await waitUntil(() => series.errors(where)?.count === 1, { what: 'the error of /boom' });
+      expect(series.requests(where)?.count).toBe(1);
     });
 
     it('times a streamed response once, when it ends', async () => {
       const reply = await send(app.port, 'GET', '/stream');
       expect(reply.status).toBe(200);
       expect(reply.body).toBe('chunk-0chunk-1chunk-2chunk-3chunk-4');
-      const timer = () => timerOf(registry, routeName('/stream', 'requests'), { method: 'GET', status: '2xx' });
-      await waitFor(() => timer()?.count === 1);
+      const where = { route: '/stream', method: 'GET', status: '2xx' };
+      await waitUntil(() => series.requests(where)?.count === 1, { what: 'the streamed request' });
       // The body had no Content-Length: no response size is invented.
-      expect(histogramOf(registry, routeName('/stream', 'response_bytes'), { method: 'GET' })).toBeUndefined();
+      expect(series.responseBytes(where)).toBeUndefined();
       // Closing the keep-alive connections must not record it a second time.
       agent.destroy();
       await new Promise((resolve) => setImmediate(resolve));
-      expect(timer()?.count).toBe(1);
+      expect(series.requests(where)?.count).toBe(1);
     });
 
-    it('counts a request whose client went away as aborted, once, and keeps in-flight right', async () => {
-      const inFlight = registry.get('http.in_flight') as Gauge;
-      const aborted = () => counterOf(registry, routeName('/hang', 'aborted'), { method: 'GET' });
+    it('records a request whose client went away as aborted, once, and keeps active requests right', async () => {
+      const aborted = () => series.requests({ route: '/hang', method: 'GET', status: 'aborted' });
       const done = sendAndAbort(app.port, '/hang', hang.wait());
       await hang.wait();
-      expect(inFlight.value).toBe(1);
+      expect(series.active.value).toBe(1);
       await done;
-      await waitFor(() => aborted()?.count === 1);
-      expect(timerOf(registry, routeName('/hang', 'requests'), { method: 'GET', status: 'aborted' })?.count).toBe(1);
-      expect(timerOf(registry, routeName('/hang', 'requests'), { method: 'GET', status: '2xx' })).toBeUndefined();
-      await waitFor(() => inFlight.value === 0);
+      await waitUntil(() => aborted()?.count === 1, { what: 'the aborted request' });
+      expect(series.requests({ route: '/hang', method: 'GET', status: '2xx' })).toBeUndefined();
+      await waitUntil(() => series.active.value === 0, { what: 'no active request' });
       expect(aborted()?.count).toBe(1);
     });
 
     it('adds no series for a scan of 1,000 random paths', async () => {
       await send(app.port, 'GET', '/warm-up/unmatched');
-      await waitFor(() => (registry.get('http.in_flight') as Gauge).value === 0);
+      await waitUntil(() => series.active.value === 0, { what: 'no active request' });
       const before = seriesList(registry);
-      const unmatched = timerOf(registry, 'http.unmatched.requests', { method: 'GET', status: '4xx' })!;
-      const countBefore = unmatched.count;
+      const countBefore = series.unmatchedTotal();
       for (let batch = 0; batch < 20; batch++) {
         const replies = await Promise.all(
           Array.from({ length: 50 }, (_, i) => send(app.port, 'GET', randomPath(batch * 50 + i)).catch(() => null)),
         );
         for (const reply of replies) if (reply !== null) expect(reply.status).toBeGreaterThanOrEqual(400);
       }
-      await waitFor(() => (registry.get('http.in_flight') as Gauge).value === 0);
+      await waitUntil(() => series.active.value === 0, { what: 'no active request' });
       expect(seriesList(registry)).toEqual(before);
-      // Scanner paths may get 400 rather than 404; every answered one is counted somewhere unmatched.
-      const unmatchedTotal = [...registry.metrics()]
-        .filter((m) => m.name === 'http.unmatched.requests')
-        .reduce((sum, m) => sum + (m as Timer).count, 0);
-      expect(unmatchedTotal - countBefore).toBe(1_000);
+      // Scanner paths may get 400 rather than 404; every answered one is counted as unmatched.
+      expect(series.unmatchedTotal() - countBefore).toBe(1_000);
     });
   });
 }

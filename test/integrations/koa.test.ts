@@ -4,8 +4,9 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { describe, expect, it } from 'vitest';
 import { koaMetrics } from '../../src/integrations/koa.js';
+import type { HttpDimensions } from '../../src/integrations/http/options.js';
 import { Registry } from '../../src/registry/registry.js';
-import { close, httpScenarios, listen, send, Signal, timerOf, waitFor, type TestApp } from './http-helpers.js';
+import { close, httpScenarios, listen, send, Series, Signal, waitUntil, type TestApp } from './http-helpers.js';
 
 async function readBody(req: Koa.Request['req']): Promise<string> {
   const chunks: Buffer[] = [];
@@ -13,7 +14,12 @@ async function readBody(req: Koa.Request['req']): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function start(registry: Registry, hang: Signal, build?: (app: Koa, router: Router) => void): Promise<TestApp> {
+async function start(
+  registry: Registry,
+  hang: Signal,
+  dimensions: HttpDimensions = 'tags',
+  build?: (app: Koa, router: Router) => void,
+): Promise<TestApp> {
   const app = new Koa();
   app.silent = true; // thrown errors are expected here
   const router = new Router();
@@ -40,7 +46,7 @@ async function start(registry: Registry, hang: Signal, build?: (app: Koa, router
     hang.fire();
     await new Promise((resolve) => ctx.res.once('close', resolve));
   });
-  app.use(koaMetrics({ registry }));
+  app.use(koaMetrics({ registry, dimensions }));
   build?.(app, router);
   app.use(router.routes());
   app.use(api.routes());
@@ -52,19 +58,20 @@ async function start(registry: Registry, hang: Signal, build?: (app: Koa, router
   return { port, close: () => close(server) };
 }
 
-httpScenarios('koa', (registry, hang) => start(registry, hang));
+httpScenarios('koa', start);
 
 describe('koa specifics', () => {
   it('does not name a 404 after router middleware that matches every path', async () => {
     const registry = new Registry();
-    const app = await start(registry, new Signal(), (_app, router) => {
+    const app = await start(registry, new Signal(), 'tags', (_app, router) => {
       router.use(async (_ctx, next) => {
         await next();
       });
     });
     try {
       expect((await send(app.port, 'GET', '/not/here')).status).toBe(404);
-      await waitFor(() => timerOf(registry, 'http.unmatched.requests', { method: 'GET', status: '4xx' })?.count === 1);
+      const series = new Series(registry);
+      await waitUntil(() => series.requests({ route: 'unmatched', method: 'GET', status: '4xx' })?.count === 1);
     } finally {
       await app.close();
     }

@@ -3,22 +3,10 @@ import { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
+import type { HttpDimensions } from '../../src/integrations/http/options.js';
 import { httpMetrics, instrumentServer } from '../../src/integrations/node-http.js';
 import { Registry } from '../../src/registry/registry.js';
-import {
-  close,
-  counterOf,
-  httpScenarios,
-  listen,
-  NESTED_TEMPLATE,
-  routeName,
-  send,
-  seriesList,
-  timerOf,
-  waitFor,
-  type Signal,
-  type TestApp,
-} from './http-helpers.js';
+import { close, httpScenarios, listen, NESTED_TEMPLATE, send, Series, seriesList, waitUntil, type Signal, type TestApp } from './http-helpers.js';
 
 const ROUTES: [RegExp, string][] = [
   [/^\/users\/[^/]+$/, '/users/:id'],
@@ -63,8 +51,8 @@ function handler(hang: Signal) {
   };
 }
 
-async function start(registry: Registry, hang: Signal): Promise<TestApp> {
-  const wrapped = httpMetrics(handler(hang), { registry, route });
+async function start(registry: Registry, hang: Signal, dimensions: HttpDimensions): Promise<TestApp> {
+  const wrapped = httpMetrics(handler(hang), { registry, route, dimensions });
   const server = createServer((req, res) => {
     // The rejection is counted by the wrapper; the application answers it as usual.
     wrapped(req, res).catch(() => {
@@ -79,7 +67,7 @@ async function start(registry: Registry, hang: Signal): Promise<TestApp> {
 httpScenarios('node:http', start);
 
 describe('node:http specifics', () => {
-  it('records everything under <prefix>.all without a route function, timed by the injected clock', async () => {
+  it('records requests without a route when there is no route function, timed by the injected clock', async () => {
     const registry = new Registry();
     const clock = new ManualClock();
     const server = createServer(
@@ -95,10 +83,12 @@ describe('node:http specifics', () => {
     try {
       await send(port, 'GET', '/anything/at/all');
       await send(port, 'DELETE', '/x');
-      await waitFor(() => timerOf(registry, 'http.all.requests', { status: '200' })?.count === 2);
-      const stats = timerOf(registry, 'http.all.requests', { status: '200' })!.statistics();
+      const series = new Series(registry);
+      await waitUntil(() => series.requests({ status: '200' })?.count === 2);
+      const stats = series.requests({ status: '200' })!.statistics();
       expect(stats.min).toBe(250);
       expect(stats.max).toBe(250);
+      expect(seriesList(registry)).toEqual(['http.server.active_requests{}', 'http.server.requests{status=200}']);
     } finally {
       await close(server);
     }
@@ -109,12 +99,13 @@ describe('node:http specifics', () => {
     const server = createServer((_req, res) => res.end('ok'));
     const detach = instrumentServer(server, { registry, route: () => '/ok' });
     const port = await listen(server);
+    const series = new Series(registry);
     try {
       await send(port, 'GET', '/a');
-      await waitFor(() => timerOf(registry, routeName('/ok', 'requests'), { method: 'GET', status: '2xx' })?.count === 1);
+      await waitUntil(() => series.requests({ route: '/ok', method: 'GET', status: '2xx' })?.count === 1);
       detach();
       await send(port, 'GET', '/a');
-      expect(timerOf(registry, routeName('/ok', 'requests'), { method: 'GET', status: '2xx' })?.count).toBe(1);
+      expect(series.requests({ route: '/ok', method: 'GET', status: '2xx' })?.count).toBe(1);
     } finally {
       await close(server);
     }
@@ -134,69 +125,46 @@ describe('node:http specifics', () => {
     const response = new ServerResponse(req);
     expect(() => wrapped(req, response)).toThrow('sync');
     response.emit('finish');
-    expect(counterOf(registry, routeName('/sync', 'errors'), { method: 'GET' })?.count).toBe(1);
+    expect(new Series(registry).errors({ route: '/sync', method: 'GET', status: '2xx' })?.count).toBe(1);
   });
 
-  it('bounds distinct routes, methods and tag values', async () => {
+  it('bounds distinct routes and methods, with one ROUTE_LIMIT warning', async () => {
     const registry = new Registry();
-    const warnings: string[] = [];
-    const onWarning = (w: Error) => warnings.push(w.message);
+    const codes: unknown[] = [];
+    const onWarning = (w: Error & { code?: string }) => codes.push(w.code);
     process.on('warning', onWarning);
     const server = createServer(
       httpMetrics((_req, res) => res.end('ok'), { registry, route: (req) => req.url, maxRoutes: 5 }),
     );
     const port = await listen(server);
+    const series = new Series(registry);
     try {
       for (let i = 0; i < 20; i++) await send(port, 'GET', `/raw/${i}`);
       await send(port, 'PURGE', '/raw/1');
-      await waitFor(() => timerOf(registry, 'http.other_routes.requests', { method: 'GET', status: '2xx' })?.count === 15);
-      expect(timerOf(registry, routeName('/raw/1', 'requests'), { method: 'OTHER', status: '2xx' })?.count).toBe(1);
-      expect(seriesList(registry).filter((s) => s.includes('.requests')).length).toBe(7);
-      await waitFor(() => warnings.some((w) => w.includes('distinct routes')));
+      await waitUntil(() => series.requests({ route: 'other_routes', method: 'GET', status: '2xx' })?.count === 15);
+      expect(series.requests({ route: '/raw/1', method: 'OTHER', status: '2xx' })?.count).toBe(1);
+      expect(seriesList(registry).filter((s) => s.startsWith('http.server.requests')).length).toBe(7);
+      await waitUntil(() => codes.includes('ERR_TAPEMEASURE_ROUTE_LIMIT'), { what: 'the ROUTE_LIMIT warning' });
+      expect(codes.filter((c) => c === 'ERR_TAPEMEASURE_ROUTE_LIMIT')).toHaveLength(1);
     } finally {
       process.off('warning', onWarning);
       await close(server);
     }
   });
 
-  it('custom names go through the encoder, and a refused name falls back to the default', async () => {
+  it('takes a scope as its registry', async () => {
     const registry = new Registry();
     const server = createServer(
-      httpMetrics((_req, res) => res.end('ok'), {
-        registry,
-        route: () => '/t/:id',
-        name: (info) =>
-          info.method === 'POST'
-            ? { name: 'api.bad', tags: { 'bad key': 'x' } }
-            : { name: `svc.Handler.${info.route ?? 'none'}`, tags: { team: 'core' } },
-      }),
+      httpMetrics((_req, res) => res.end('ok'), { registry: registry.scope('web', { app: 'shop' }), route: () => '/' }),
     );
     const port = await listen(server);
     try {
-      await send(port, 'GET', '/t/1');
-      await send(port, 'POST', '/t/1', '{}');
-      await waitFor(() => timerOf(registry, routeName('/t/:id', 'requests'), { method: 'POST', status: '2xx' })?.count === 1);
-      expect(timerOf(registry, 'svc.Handler._2Ft_2F_3Aid.requests', { method: 'GET', status: '2xx', team: 'core' })?.count).toBe(1);
+      await send(port, 'GET', '/');
+      await waitUntil(() => registry.get('web.http.server.requests', { app: 'shop', route: '/', method: 'GET', status: '2xx' }), {
+        what: 'the request, in the scope',
+      });
     } finally {
       await close(server);
     }
-  });
-
-  it('rejects bad options with a coded error', () => {
-    const codes = [
-      () => httpMetrics(() => {}, { prefix: 'bad prefix' }),
-      () => httpMetrics(() => {}, { statusTag: 'nope' as 'code' }),
-      () => httpMetrics(() => {}, { maxRoutes: 0 }),
-      () => httpMetrics(() => {}, { route: 'x' as unknown as () => string }),
-      () => httpMetrics('x' as unknown as () => void),
-    ].map((f) => {
-      try {
-        f();
-        return 'no error';
-      } catch (error) {
-        return (error as { code?: string }).code;
-      }
-    });
-    expect(codes).toEqual(Array(5).fill('ERR_TAPEMEASURE_INVALID_OPTION'));
   });
 });

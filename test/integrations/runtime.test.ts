@@ -2,13 +2,15 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { collectRuntimeMetrics, transferDelays, type RuntimeMetrics } from '../../src/integrations/runtime.js';
+import { collectRuntimeMetrics, type RuntimeMetrics, type RuntimeMetricsOptions } from '../../src/integrations/runtime.js';
+import { transferDelays } from '../../src/integrations/runtime/event-loop-delay.js';
 import type { Counter } from '../../src/metrics/counter.js';
 import type { Gauge } from '../../src/metrics/gauge.js';
 import type { Histogram } from '../../src/metrics/histogram.js';
 import type { Timer } from '../../src/metrics/timer.js';
+import { defaultRegistry } from '../../src/registry/default-registry.js';
 import { Registry } from '../../src/registry/registry.js';
-import { waitFor } from './http-helpers.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /** Burns CPU on this thread for `ms` of CPU time (a busy loop, not a sleep). */
 function burnCpu(ms: number): void {
@@ -19,14 +21,14 @@ function burnCpu(ms: number): void {
 }
 
 const started: RuntimeMetrics[] = [];
-function collect(registry: Registry, options?: Parameters<typeof collectRuntimeMetrics>[1]): RuntimeMetrics {
-  const runtime = collectRuntimeMetrics(registry, options);
+function collect(registry: Registry, options?: Omit<RuntimeMetricsOptions, 'registry'>): RuntimeMetrics {
+  const runtime = collectRuntimeMetrics({ registry, ...options });
   started.push(runtime);
   return runtime;
 }
 
-afterEach(() => {
-  for (const runtime of started.splice(0)) runtime.stop();
+afterEach(async () => {
+  for (const runtime of started.splice(0)) await runtime.stop();
   vi.useRealTimers();
 });
 
@@ -67,10 +69,10 @@ describe('collectRuntimeMetrics', () => {
     let witnessMinMs = 0;
     try {
       // Node drops each monitor's first tick: wait until both have surely ticked more than once.
-      await waitFor(() => witness.count >= 5);
+      await waitUntil(() => witness.count >= 5, { what: 'the witness monitor to tick' });
       const start = Date.now();
       while (Date.now() - start < 80); // block the loop
-      await waitFor(() => witness.max >= 50e6 && witness.count >= 8);
+      await waitUntil(() => witness.max >= 50e6 && witness.count >= 8, { what: 'the witness to see the block' });
       witnessMinMs = witness.min / 1e6;
     } finally {
       witness.disable();
@@ -88,7 +90,7 @@ describe('collectRuntimeMetrics', () => {
     try {
       const registry = new Registry();
       const runtime = collect(registry, { eventLoopResolutionMs: 5 });
-      await waitFor(() => other.count >= 3);
+      await waitUntil(() => other.count >= 3, { what: 'the other monitor to tick' });
       const before = other.count;
       runtime.sample();
       expect(other.count).toBeGreaterThanOrEqual(before);
@@ -116,29 +118,58 @@ describe('collectRuntimeMetrics', () => {
     collect(registry);
     gc();
     const major = registry.get('runtime.gc.pause', { kind: 'major' }) as Timer;
-    await waitFor(() => major.count >= 1);
+    await waitUntil(() => major.count >= 1, { what: 'a major GC pause' });
     expect(major.statistics().max!).toBeGreaterThan(0);
   });
 
-  it('keeps no process alive, stops, and refuses a second collector on the same prefix', () => {
+  it('keeps no process alive, stops, and refuses a second collector on the same prefix', async () => {
     const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const registry = new Registry();
     const runtime = collect(registry);
     expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(before);
-    expect(() => collectRuntimeMetrics(registry)).toThrow(expect.objectContaining({ code: 'ERR_TAPEMEASURE_INVALID_OPTION' }));
+    expect(() => collectRuntimeMetrics({ registry })).toThrow(
+      expect.objectContaining({ code: 'ERR_TAPEMEASURE_RUNTIME_METRICS_RUNNING' }),
+    );
     collect(registry, { prefix: 'other', gc: false });
-    runtime.stop();
-    runtime.stop();
+    await runtime.stop();
+    await runtime.stop();
     expect(runtime.running).toBe(false);
-    collect(registry).stop();
+    await collect(registry).stop();
   });
 
-  it('rejects bad options with a coded error', () => {
+  it('stops at the end of an await using scope', async () => {
     const registry = new Registry();
-    for (const options of [{ intervalMs: 10 }, { eventLoopResolutionMs: 0 }, { prefix: 'a b' }, { gc: 'no' as unknown as boolean }]) {
-      expect(() => collectRuntimeMetrics(registry, options)).toThrow(
-        expect.objectContaining({ code: 'ERR_TAPEMEASURE_INVALID_OPTION' }),
-      );
+    let kept: RuntimeMetrics | undefined;
+    {
+      await using runtime = collectRuntimeMetrics({ registry, gc: false });
+      kept = runtime;
+      expect(runtime.running).toBe(true);
+    }
+    expect(kept.running).toBe(false);
+  });
+
+  it('collects into the default registry, or into a scope', () => {
+    const runtime = collectRuntimeMetrics({ prefix: 'test_runtime_default', gc: false });
+    started.push(runtime);
+    expect(defaultRegistry.get('test_runtime_default.memory.rss_bytes')).toBeDefined();
+    const registry = new Registry();
+    started.push(collectRuntimeMetrics({ registry: registry.scope('svc', { app: 'a' }), gc: false }));
+    expect(registry.get('svc.runtime.memory.rss_bytes', { app: 'a' })).toBeDefined();
+  });
+
+  it('warns RUNTIME_SAMPLE_FAILED (rate-limited) when a sample fails, and keeps sampling', () => {
+    const emitWarning = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      const runtime = collect(new Registry(), { gc: false });
+      vi.spyOn(process, 'memoryUsage').mockImplementation(() => {
+        throw new Error('no memory for you');
+      });
+      runtime.sample();
+      runtime.sample();
+      expect(emitWarning.mock.calls.map((c) => (c[1] as { code?: string }).code)).toEqual(['ERR_TAPEMEASURE_RUNTIME_SAMPLE_FAILED']);
+      expect(runtime.running).toBe(true);
+    } finally {
+      vi.restoreAllMocks();
     }
   });
 });

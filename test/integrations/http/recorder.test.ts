@@ -1,10 +1,13 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../../src/clock.js';
-import { HttpRecorder, markError, safeName, type HttpMetricsOptions, type RouteResolution } from '../../../src/integrations/http/recorder.js';
-import type { Timer } from '../../../src/metrics/timer.js';
+import type { HttpMetricsOptions } from '../../../src/integrations/http/options.js';
+import { HttpRecorder, type RouteResolution } from '../../../src/integrations/http/recorder.js';
+import { markError } from '../../../src/integrations/http/request-state.js';
 import { Registry } from '../../../src/registry/registry.js';
+import { Series, seriesList } from '../http-helpers.js';
 
 /** A request/response pair over no socket; the test emits 'finish' or 'close' itself. */
 function exchange(method: string, rawHeaders: string[] = []): [IncomingMessage, ServerResponse] {
@@ -14,9 +17,24 @@ function exchange(method: string, rawHeaders: string[] = []): [IncomingMessage, 
   return [req, new ServerResponse(req)];
 }
 
-function recorder(options: HttpMetricsOptions, route: RouteResolution = '/r/:id'): HttpRecorder {
-  return new HttpRecorder(options, 'test', () => route);
+function recorder(options: HttpMetricsOptions, route: RouteResolution | (() => RouteResolution) = '/r/:id'): HttpRecorder {
+  return new HttpRecorder(options, 'test', typeof route === 'function' ? route : () => route);
 }
+
+function request(r: HttpRecorder, method = 'GET', status = 200, end: 'finish' | 'close' = 'finish', rawHeaders?: string[]): ServerResponse {
+  const [req, res] = exchange(method, rawHeaders);
+  r.begin(req, res, res);
+  res.statusCode = status;
+  res.emit(end);
+  return res;
+}
+
+const emitWarning = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+/** The codes of the warnings emitted so far in this test. */
+const warnings = (): unknown[] => emitWarning.mock.calls.map((call) => (call[1] as { code?: string } | undefined)?.code);
+afterEach(() => {
+  emitWarning.mockClear();
+});
 
 describe('HttpRecorder', () => {
   it('ends exactly once whatever the order of finish and close', () => {
@@ -25,48 +43,44 @@ describe('HttpRecorder', () => {
     const [req, res] = exchange('GET');
     r.begin(req, res, res);
     r.begin(req, res, res); // a second integration on the same response is ignored
-    expect(r.inFlight.value).toBe(1);
+    expect(r.activeRequests.value).toBe(1);
     res.emit('finish');
     res.emit('close');
     res.emit('finish');
-    expect((registry.get('http._2Fr_2F_3Aid.requests', { method: 'GET', status: '2xx' }) as Timer).count).toBe(1);
-    expect(r.inFlight.value).toBe(0);
+    expect(new Series(registry).requests({ route: '/r/:id', method: 'GET', status: '2xx' })?.count).toBe(1);
+    expect(r.activeRequests.value).toBe(0);
   });
 
-  it('tags status codes, and puts impossible codes and unknown methods in bounded buckets', () => {
+  it('tags status codes, and puts impossible codes and unknown methods in bounded values', () => {
     const registry = new Registry();
     const r = recorder({ registry, statusTag: 'code' });
-    for (const [method, status] of [['GET', 204], ['BREW', 418], ['GET', 1234]] as const) {
-      const [req, res] = exchange(method);
-      r.begin(req, res, res);
-      res.statusCode = status;
-      res.emit('finish');
-    }
+    request(r, 'GET', 204);
+    request(r, 'BREW', 418);
+    request(r, 'GET', 1234);
     const tags = [...registry.metrics()].filter((m) => m.type === 'timer').map((m) => m.tags);
     expect(tags).toEqual([
-      { method: 'GET', status: '204' },
-      { method: 'OTHER', status: '418' },
-      { method: 'GET', status: 'other' },
+      { method: 'GET', route: '/r/:id', status: '204' },
+      { method: 'OTHER', route: '/r/:id', status: '418' },
+      { method: 'GET', route: '/r/:id', status: 'other' },
     ]);
   });
 
-  it('with statusTag none and methodTag false, unmatched is one untagged series', () => {
+  it("with statusTag 'none' and methodTag false, unmatched is one series per measurement", () => {
     const registry = new Registry();
-    const r = new HttpRecorder({ registry, statusTag: 'none', methodTag: false }, 'test', () => undefined);
+    const r = recorder({ registry, statusTag: 'none', methodTag: false }, () => undefined);
     for (const method of ['GET', 'POST', 'PATCH']) {
       const [req, res] = exchange(method, ['Content-Length', '12']);
       r.begin(req, res, res);
       markError(res);
       res.emit('close'); // aborted
     }
-    expect([...registry.metrics()].map((m) => `${m.name} ${JSON.stringify(m.tags)}`)).toEqual([
-      'http.in_flight {}',
-      'http.unmatched.requests {}',
-      'http.unmatched.request_bytes {}',
-      'http.unmatched.errors {}',
-      'http.unmatched.aborted {}',
+    expect(seriesList(registry)).toEqual([
+      'http.server.active_requests{}',
+      'http.server.errors{route=unmatched}',
+      'http.server.request_bytes{route=unmatched}',
+      'http.server.requests{route=unmatched}',
     ]);
-    expect((registry.get('http.unmatched.aborted') as unknown as { count: number }).count).toBe(3);
+    expect(new Series(registry).errors({ route: 'unmatched' })?.count).toBe(3);
   });
 
   it('times with the injected clock', () => {
@@ -77,37 +91,105 @@ describe('HttpRecorder', () => {
     r.begin(req, res, res);
     clock.advance(42);
     res.emit('finish');
-    expect((registry.get('http._2Fr_2F_3Aid.requests', { method: 'GET', status: '2xx' }) as Timer).statistics().max).toBe(42);
+    expect(new Series(registry).requests({ route: '/r/:id', method: 'GET', status: '2xx' })!.statistics().max).toBe(42);
   });
-});
 
-describe('long templates', () => {
-  it('are cut and hashed so that every series name stays valid and distinct', () => {
+  it("with dimensions 'name', writes route, method and status as readable segments", () => {
     const registry = new Registry();
-    const long = (tail: string) => `/${'segment/:param/'.repeat(20)}${tail}`;
-    for (const tail of ['a', 'b']) {
-      const r = new HttpRecorder({ registry }, 'test', () => long(tail));
-      const [req, res] = exchange('GET', ['Content-Length', '3']);
-      r.begin(req, res, res);
-      res.setHeader('content-length', '5');
-      res.emit('finish');
-    }
-    const names = [...registry.metrics()].map((m) => m.name).filter((n) => n !== 'http.in_flight');
-    expect(names).toHaveLength(6);
-    for (const n of names) expect(n.split('.')[1]!.length).toBeLessThanOrEqual(255);
-    expect(new Set(names.map((n) => n.split('.')[1])).size).toBe(2);
+    const r = recorder({ registry, dimensions: 'name', prefix: 'web' });
+    request(r, 'GET', 200, 'finish', ['Content-Length', '3']);
+    request(r, 'DELETE', 503);
+    expect(seriesList(registry)).toEqual([
+      'web.active_requests{}',
+      'web.r._id.DELETE.5xx.requests{}',
+      'web.r._id.GET.2xx.request_bytes{}',
+      'web.r._id.GET.2xx.requests{}',
+    ]);
   });
-});
 
-describe('safeName', () => {
-  it('keeps valid segments and encodes the others', () => {
-    expect(safeName('api.users')).toBe('api.users');
-    expect(safeName('api./users/:id')).toBe('api._2Fusers_2F_3Aid');
-    expect(safeName('a..b')).toBe('a._.b');
-    expect(safeName('x.a|b\nc')).toBe('x.a_7Cb_0Ac');
-    const long = safeName(`${'s'.repeat(300)}.${'t.'.repeat(600)}u`);
-    expect(long.length).toBeLessThanOrEqual(1024 - '.response_bytes'.length);
-    expect(long.split('.')[0]!.length).toBe(255);
-    expect(long).toMatch(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/);
+  it("with dimensions 'name' and no route function, leaves the route out of the name", () => {
+    const registry = new Registry();
+    const r = recorder({ registry, dimensions: 'name' }, null);
+    request(r, 'PUT', 201);
+    expect(seriesList(registry)).toEqual(['http.server.PUT.2xx.requests{}', 'http.server.active_requests{}']);
+  });
+
+  it('keeps a route named like a series leaf from colliding with another route (name layout)', () => {
+    const registry = new Registry();
+    let route = '/users';
+    const r = recorder({ registry, dimensions: 'name', methodTag: false, statusTag: 'none' }, () => route);
+    request(r);
+    route = '/users/requests';
+    request(r);
+    route = '/active_requests';
+    request(r);
+    expect(seriesList(registry)).toEqual([
+      'http.server._-active__requests.requests{}',
+      'http.server.active_requests{}',
+      'http.server.users._-requests.requests{}',
+      'http.server.users.requests{}',
+    ]);
+    expect(warnings()).toEqual([]);
+  });
+
+  it('sends a template spelled like a special route to other_routes, with a warning', () => {
+    const registry = new Registry();
+    const r = recorder({ registry }, 'unmatched');
+    request(r);
+    request(r);
+    expect(new Series(registry).requests({ route: 'other_routes', method: 'GET', status: '2xx' })?.count).toBe(2);
+    expect(warnings()).toEqual(['ERR_TAPEMEASURE_HTTP_RECORD_FAILED']);
+  });
+
+  it('warns once (HTTP_RECORD_FAILED) and records nothing more when the registry refuses a series', () => {
+    const registry = new Registry();
+    registry.counter('http.server.requests'); // the name holds a counter: every timer is refused
+    const r = recorder({ registry });
+    request(r);
+    request(r);
+    request(r, 'POST');
+    expect(warnings()).toEqual(['ERR_TAPEMEASURE_HTTP_RECORD_FAILED']); // rate-limited
+    expect([...registry.metrics()].filter((m) => m.type === 'timer')).toEqual([]);
+    expect(r.activeRequests.value).toBe(0);
+  });
+
+  it('cuts and hashes long templates so that every series stays valid and distinct', () => {
+    for (const dimensions of ['tags', 'name'] as const) {
+      const registry = new Registry();
+      let tail = 'a';
+      const long = () => `/${'segment/:param/'.repeat(80)}${tail}`;
+      const r = recorder({ registry, dimensions }, long);
+      request(r, 'GET', 200, 'finish', ['Content-Length', '3']);
+      tail = 'b';
+      request(r, 'GET', 200, 'finish', ['Content-Length', '3']);
+      const timers = [...registry.metrics()].filter((m) => m.type === 'timer');
+      expect(timers).toHaveLength(2);
+      expect(new Set(timers.map((m) => `${m.name}${JSON.stringify(m.tags)}`)).size).toBe(2);
+      expect(warnings()).toEqual([]);
+    }
+  });
+
+  it('gives any set of templates series that never collide in the name layout (property)', () => {
+    const piece = fc.oneof(
+      fc.stringMatching(/^[a-z]{1,3}$/),
+      fc.constantFrom(':id', 'requests', 'errors', 'GET', '2xx', 'unmatched', 'active_requests', '*', '', '_x'),
+    );
+    const template = fc.array(piece, { maxLength: 4 }).map((pieces) => `/${pieces.join('/')}`);
+    fc.assert(
+      fc.property(fc.uniqueArray(template, { maxLength: 12 }), fc.boolean(), (templates, methodTag) => {
+        const registry = new Registry();
+        let route = '';
+        const r = recorder({ registry, dimensions: 'name', methodTag }, () => route);
+        for (const t of templates) {
+          route = t;
+          request(r, 'GET', 200, 'finish', ['Content-Length', '1']);
+        }
+        expect(warnings()).toEqual([]);
+        const timers = [...registry.metrics()].filter((m) => m.type === 'timer');
+        expect(timers).toHaveLength(templates.length);
+        for (const timer of timers) expect((timer as { count: number }).count).toBe(1);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
