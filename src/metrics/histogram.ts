@@ -152,6 +152,20 @@ export class IntervalReader {
     return fields;
   }
 
+  /**
+   * @internal Like {@link IntervalReader.take}, after calling `visit(midpoint, count)` for
+   * every non-empty HDR bucket of the interval, lowest first (`midpoint` in value units).
+   */
+  takeBuckets(visit: (midpoint: number, count: number) => void): DistributionFields {
+    this.#window.visitBuckets(0, visit);
+    return this.take();
+  }
+
+  /** @internal HDR buckets per power of two, as a power of two (7 for 2 significant digits). */
+  get octaveMagnitude(): number {
+    return this.#window.octaveMagnitude;
+  }
+
   /** Detaches the reader from its metric; it records nothing more. Safe to call twice. */
   close(): void {
     this.#owner.detach(this);

@@ -496,6 +496,44 @@ export class WindowedHistogram {
     return bytes;
   }
 
+  /**
+   * @internal Calls `visit(midpoint, count)` for every non-empty bucket of the live
+   * slices at `tick`, lowest first; `midpoint` is the middle of the bucket in value units
+   * (exact for buckets one integer wide). For encoders of bucketed formats (OTLP
+   * exponential histograms): `2 ** octaveMagnitude` buckets split each power of two.
+   */
+  visitBuckets(tick: number, visit: (midpoint: number, count: number) => void): void {
+    if (tick >= this.#nextSliceTick) this.#rotate(tick);
+    const slots: number[] = [];
+    this.#liveSlots(tick, slots);
+    const counts: Counts[] = [];
+    const blocks: Float64Array[] = [];
+    let nBlocks = 0;
+    for (const s of slots) {
+      const h = this.#hist?.[s];
+      if (h == null) continue;
+      counts.push(h._counts);
+      blocks.push(h.blocks);
+      if (h.blocks.length > nBlocks) nBlocks = h.blocks.length;
+    }
+    for (let b = 0; b < nBlocks; b++) {
+      let sum = 0;
+      for (const bl of blocks) if (b < bl.length) sum += bl[b]!;
+      if (sum === 0) continue;
+      const end = (b + 1) << BLOCK_SHIFT;
+      for (let i = b << BLOCK_SHIFT; i < end; i++) {
+        let c = 0;
+        for (const a of counts) if (i < a.length) c += a[i]!;
+        if (c !== 0) visit((this.#bucketOf(i) + (this.#width(i) - 1) / 2) / this.#scale, c);
+      }
+    }
+  }
+
+  /** @internal HDR buckets per power of two, as a power of two (7 for 2 significant digits: 128). */
+  get octaveMagnitude(): number {
+    return this.#halfMag;
+  }
+
   /** @internal test hook: HDR index of an integer, as hdr-histogram-js computes it. */
   indexOf(x: number): number {
     return this.#index(x);
