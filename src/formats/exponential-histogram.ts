@@ -74,7 +74,8 @@ export function scaleForPrecision(octaveMagnitude: number): number {
  * values), lowering its scale as needed to stay within `maxBuckets`. Also keeps count,
  * sum, min and max. Reused: {@link ExponentialBuckets.reset} empties it for a new
  * delta interval; left as it is, it accumulates (cumulative temporality). Holds one
- * `Float64Array` of `maxBuckets` counts, allocated with the first value.
+ * `Float64Array` of counts, allocated with the first value and grown by doubling as the
+ * range of values widens, never beyond `maxBuckets` (8 bytes each).
  */
 export class ExponentialBuckets {
   readonly #startScale: number;
@@ -148,8 +149,6 @@ export class ExponentialBuckets {
       return;
     }
     let index = bucketIndex(value, this.#startScale) >> (this.#startScale - this.#scale);
-    let counts = this.#counts;
-    if (counts === null) counts = this.#counts = new Float64Array(this.#maxBuckets);
     if (this.#high < this.#low) {
       this.#low = index;
       this.#high = index;
@@ -162,14 +161,17 @@ export class ExponentialBuckets {
         this.#downscale(shift);
         index >>= shift;
       }
+      this.#fit(Math.max(index, this.#high) - Math.min(index, this.#low) + 1);
       if (index < this.#low) {
+        const counts = this.#counts!;
         const by = this.#low - index;
         counts.copyWithin(by, 0, this.#high - this.#low + 1);
         counts.fill(0, 0, by);
         this.#low = index;
       } else if (index > this.#high) this.#high = index;
     }
-    counts[index - this.#low]! += count;
+    this.#fit(this.#high - this.#low + 1);
+    this.#counts![index - this.#low]! += count;
   }
 
   /** Adds exact statistics of values whose buckets were added with {@link addBucket}. */
@@ -178,6 +180,15 @@ export class ExponentialBuckets {
     this.sum += sum;
     if (min !== null && min < this.min) this.min = min;
     if (max !== null && max > this.max) this.max = max;
+  }
+
+  /** Makes the counts array hold at least `n` buckets (it grows by doubling, up to `maxBuckets`). */
+  #fit(n: number): void {
+    const counts = this.#counts;
+    if (counts !== null && counts.length >= n) return;
+    const grown = new Float64Array(Math.min(this.#maxBuckets, Math.max(n, 16, (counts?.length ?? 0) * 2)));
+    if (counts !== null) grown.set(counts);
+    this.#counts = grown;
   }
 
   /** Lowers the scale by `shift`, merging each run of `2^shift` buckets (exact: the buckets nest). */

@@ -161,6 +161,11 @@ export class IntervalReader {
     return this.take();
   }
 
+  /** @internal The metric's resolution: values below half of it are recorded as 0. */
+  get resolution(): number {
+    return this.#window.resolution;
+  }
+
   /** @internal HDR buckets per power of two, as a power of two (7 for 2 significant digits). */
   get octaveMagnitude(): number {
     return this.#window.octaveMagnitude;

@@ -529,6 +529,11 @@ export class WindowedHistogram {
     }
   }
 
+  /** @internal The value of one HDR unit: values are bucketed as integer multiples of it. */
+  get resolution(): number {
+    return 1 / this.#scale;
+  }
+
   /** @internal HDR buckets per power of two, as a power of two (7 for 2 significant digits: 128). */
   get octaveMagnitude(): number {
     return this.#halfMag;
