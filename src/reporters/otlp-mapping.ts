@@ -194,7 +194,7 @@ export class OtlpMapping {
     const temporality: OtlpTemporality = this.#options.temporality === 'cumulative' ? 'cumulative' : 'delta';
     const buckets = (state.buckets ??= new ExponentialBuckets(scaleForPrecision(reader.octaveMagnitude), this.#options.maxBuckets));
     if (temporality === 'delta') buckets.reset();
-    const fields: DistributionFields = reader.takeBuckets((midpoint, count) => buckets.addBucket(midpoint * factor, count));
+    const fields: DistributionFields = reader.takeBuckets((midpoint, count) => { buckets.addBucket(midpoint * factor, count); });
     buckets.addStatistics(fields.count, fields.sum * factor, scaled(fields.min, factor), scaled(fields.max, factor));
     if (temporality === 'delta' && fields.count === 0) return;
     const empty = buckets.count === 0;

@@ -116,8 +116,8 @@ export class OtlpReporter extends ScheduledReporter {
         timeoutMs: config.timeoutMs,
         ...(config.retry === undefined ? {} : { retry: config.retry }),
         ...(config.maxQueueBytes === undefined ? {} : { maxQueueBytes: config.maxQueueBytes }),
-        onError: (error) => this.reportError('transport', error),
-        onResponse: (response) => this.#onResponse(response, where),
+        onError: (error) => { this.reportError('transport', error); },
+        onResponse: (response) => { this.#onResponse(response, where); },
       });
       this.#ownsTransport = true;
     }

@@ -156,5 +156,5 @@ export const HTTP_SCHEMA = Object.freeze({
 /** The global timers. @internal */
 export const DEFAULT_TIMERS: HttpTimers = Object.freeze({
   setTimeout: (callback: () => void, ms: number) => setTimeout(callback, ms),
-  clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
+  clearTimeout: (handle: unknown) => { clearTimeout(handle as NodeJS.Timeout); },
 });

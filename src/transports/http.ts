@@ -263,7 +263,11 @@ export class HttpTransport implements Transport {
     this.#stats.sentPackets++;
     if (entry.attempts > 1) this.#retries++;
     const index = this.#queue.indexOf(entry);
-    if (index < 0) return this.#pump(); // dropped meanwhile (stop() gave up): already counted
+    if (index < 0) {
+      // Dropped meanwhile (stop() gave up): already counted.
+      this.#pump();
+      return;
+    }
     if (outcome.ok) {
       this.#queue.splice(index, 1);
       this.#stats.queuedBytes -= entry.body.length;
@@ -275,7 +279,8 @@ export class HttpTransport implements Transport {
       } catch {
         // A throwing onResponse must not stop sending.
       }
-      return this.#pump();
+      this.#pump();
+      return;
     }
     this.#stats.errors++;
     const retry = outcome.retryable && entry.attempts < this.#retry.maxAttempts && !this.#aborted;
@@ -324,8 +329,8 @@ export class HttpTransport implements Transport {
           if (size < MAX_RESPONSE_BYTES) chunks.push(chunk);
           size += chunk.length;
         });
-        res.on('error', (error) => finish(networkFailure(error)));
-        res.on('end', () => finish(this.#outcome(res.statusCode ?? 0, res.statusMessage ?? '', res.headers, Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES))));
+        res.on('error', (error) => { finish(networkFailure(error)); });
+        res.on('end', () => { finish(this.#outcome(res.statusCode ?? 0, res.statusMessage ?? '', res.headers, Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES))); });
       });
       this.#inFlight = req;
       timer = unref(this.#timers.setTimeout(() => {
@@ -333,7 +338,7 @@ export class HttpTransport implements Transport {
         req.destroy();
       }, this.#timeoutMs));
       req.on('socket', (socket) => socket.unref());
-      req.on('error', (error) => finish(this.#aborted ? aborted() : networkFailure(error)));
+      req.on('error', (error) => { finish(this.#aborted ? aborted() : networkFailure(error)); });
       req.end(body);
     });
   }

@@ -61,7 +61,7 @@ describe('OtlpReporter options', () => {
   ];
   for (const [key, value] of cases) {
     it(`rejects ${key}: ${JSON.stringify(value) ?? String(value)}`, () => {
-      expect(() => new OtlpReporter({ registry: new Registry(), env: {}, [key]: value } as OtlpReporterOptions)).toThrow(
+      expect(() => new OtlpReporter({ registry: new Registry(), env: {}, [key]: value })).toThrow(
         expect.objectContaining({ code: ErrorCodes.INVALID_OPTION }),
       );
     });
@@ -77,7 +77,7 @@ describe('OtlpReporter options', () => {
     ['registy', 'registry'],
   ] as const) {
     it(`rejects the unknown key ${typo}, suggesting ${suggestion}`, () => {
-      expect(() => new OtlpReporter({ registry: new Registry(), env: {}, [typo]: 1 } as never)).toThrow(
+      expect(() => new OtlpReporter({ registry: new Registry(), env: {}, [typo]: 1 })).toThrow(
         expect.objectContaining({ code: ErrorCodes.UNKNOWN_OPTION, suggestion }),
       );
     });

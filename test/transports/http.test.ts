@@ -268,7 +268,7 @@ describe('HttpTransport options', () => {
   ];
   for (const [key, value] of cases) {
     it(`rejects ${key}: ${JSON.stringify(value) ?? String(value)}`, () => {
-      expect(() => new HttpTransport({ url, [key]: value } as HttpTransportOptions)).toThrow(
+      expect(() => new HttpTransport({ url, [key]: value })).toThrow(
         expect.objectContaining({ code: ErrorCodes.INVALID_OPTION }),
       );
     });
