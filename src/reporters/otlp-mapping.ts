@@ -110,9 +110,14 @@ export class OtlpMapping {
     this.#readers.clear();
   }
 
+  /**
+   * As the OTLP exporter specification's temporality preferences say: `delta` and
+   * `lowmemory` make monotonic sums delta and keep non-monotonic ones (up-down
+   * counters) cumulative. (They differ only for asynchronous counters, which
+   * tapemeasure does not have.)
+   */
   #sumTemporality(monotonic: boolean): OtlpTemporality {
-    const t = this.#options.temporality;
-    return t === 'cumulative' ? 'cumulative' : t === 'delta' || monotonic ? 'delta' : 'cumulative';
+    return this.#options.temporality === 'cumulative' || !monotonic ? 'cumulative' : 'delta';
   }
 
   #group(out: OtlpMetricGroups, name: string, make: () => MutableMetric): unknown[] {

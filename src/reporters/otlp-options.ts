@@ -28,10 +28,12 @@ import type { ScheduledReporterOptions } from './scheduled-reporter.js';
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 
 /**
- * The temporality of sums and histograms: `'cumulative'` (since the series was first
- * seen), `'delta'` (since the previous export), or `'lowmemory'` (delta for monotonic
- * counters, meters, histograms and timers; cumulative for counters that went down), as
- * `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE` defines them.
+ * The temporality of sums and histograms, as `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`
+ * defines the preferences: `'cumulative'` (every point since the series was first
+ * seen), `'delta'` (monotonic sums, histograms and timers since the previous export;
+ * counters that went down, like OpenTelemetry's up-down counters, stay cumulative), or
+ * `'lowmemory'` (the same as `'delta'` here: they differ only for asynchronous counters,
+ * which tapemeasure does not have).
  */
 export type OtlpTemporalityPreference = 'cumulative' | 'delta' | 'lowmemory';
 

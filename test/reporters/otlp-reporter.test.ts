@@ -178,16 +178,18 @@ describe('OtlpReporter mapping', () => {
     expect(metric('pool').sum!.isMonotonic).toBe(false);
   });
 
-  it('lowmemory: delta for monotonic sums and histograms, cumulative for counters that went down', async () => {
-    const { registry, reporter, metric } = setup({ temporality: 'lowmemory' });
-    registry.counter('up').inc(1);
-    registry.counter('down').dec(1);
-    registry.histogram('h').record(1);
-    await reporter.report();
-    expect(metric('up').sum).toMatchObject({ aggregationTemporality: 1, isMonotonic: true });
-    expect(metric('down').sum).toMatchObject({ aggregationTemporality: 2, isMonotonic: false, dataPoints: [{ asDouble: -1 }] });
-    expect(metric('h').exponentialHistogram!.aggregationTemporality).toBe(1);
-  });
+  for (const temporality of ['delta', 'lowmemory'] as const) {
+    it(`${temporality}: delta for monotonic sums and histograms, cumulative for counters that went down`, async () => {
+      const { registry, reporter, metric } = setup({ temporality });
+      registry.counter('up').inc(1);
+      registry.counter('down').dec(1);
+      registry.histogram('h').record(1);
+      await reporter.report();
+      expect(metric('up').sum).toMatchObject({ aggregationTemporality: 1, isMonotonic: true });
+      expect(metric('down').sum).toMatchObject({ aggregationTemporality: 2, isMonotonic: false, dataPoints: [{ asDouble: -1, startTimeUnixNano: ns(T0) }] });
+      expect(metric('h').exponentialHistogram!.aggregationTemporality).toBe(1);
+    });
+  }
 
   it('summary: count and sum, and the window quantiles the statistics select (timers in seconds)', async () => {
     const { registry, reporter, metric } = setup({ histograms: 'summary', statistics: ['min', 'max', 'p50', 'p99', 'mean'] });
