@@ -16,6 +16,7 @@
  * omission is the caller's choice (write a zero only when the field has presence).
  *
  * @module
+ * @internal
  */
 
 /** Protobuf wire types. */
@@ -52,8 +53,6 @@ export function varintSize(value: number): number {
  *
  * @example
  * ```ts
- * import { ProtobufWriter } from 'tapemeasure';
- *
  * const w = new ProtobufWriter();
  * w.string(1, 'tapemeasure');
  * w.begin(2); // a nested message in field 2

@@ -39,6 +39,14 @@ export type OtlpNumberPoint = OtlpPointBase & {
   readonly value: number;
 };
 
+/** Buckets of an exponential histogram point: bucket `offset + k` holds `counts[k]` values. */
+export type OtlpExponentialBuckets = {
+  /** The index of the first bucket. */
+  readonly offset: number;
+  /** Values per bucket, from `offset` on. */
+  readonly counts: ArrayLike<number>;
+};
+
 /** An ExponentialHistogram point (positive values only: tapemeasure records no negatives). */
 export type OtlpExponentialHistogramPoint = OtlpPointBase & {
   /** Values in the point. */
@@ -55,8 +63,8 @@ export type OtlpExponentialHistogramPoint = OtlpPointBase & {
   readonly zeroCount: number;
   /** The upper bound of the zero bucket. */
   readonly zeroThreshold: number;
-  /** Bucket `offset + k` holds `counts[k]` values. */
-  readonly positive: { readonly offset: number; readonly counts: ArrayLike<number> };
+  /** The buckets of positive values. */
+  readonly positive: OtlpExponentialBuckets;
 };
 
 /** An explicit-bucket Histogram point: `counts.length === bounds.length + 1`. */
@@ -76,7 +84,12 @@ export type OtlpHistogramPoint = OtlpPointBase & {
 };
 
 /** One quantile of a Summary point (0 is the minimum, 1 the maximum). */
-export type OtlpQuantile = { readonly quantile: number; readonly value: number };
+export type OtlpQuantile = {
+  /** The quantile, in [0, 1]. */
+  readonly quantile: number;
+  /** Its value. */
+  readonly value: number;
+};
 
 /** A Summary point. */
 export type OtlpSummaryPoint = OtlpPointBase & {
@@ -88,7 +101,8 @@ export type OtlpSummaryPoint = OtlpPointBase & {
   readonly quantiles: readonly OtlpQuantile[];
 };
 
-type MetricBase = {
+/** What every metric has. */
+export type OtlpMetricBase = {
   /** The metric name (a dotted path). */
   readonly name: string;
   /** A description (`''` for none). */
@@ -97,25 +111,64 @@ type MetricBase = {
   readonly unit: string;
 };
 
+/** A Gauge: the last value of each series. */
+export type OtlpGauge = OtlpMetricBase & {
+  /** `'gauge'`. */
+  readonly kind: 'gauge';
+  /** One point per series. */
+  readonly points: readonly OtlpNumberPoint[];
+};
+
+/** A Sum: a count, cumulative or delta, monotonic or not. */
+export type OtlpSum = OtlpMetricBase & {
+  /** `'sum'`. */
+  readonly kind: 'sum';
+  /** Since the start time, or since the previous point. */
+  readonly temporality: OtlpTemporality;
+  /** Whether it only goes up (a counter) or not (an up-down counter). */
+  readonly monotonic: boolean;
+  /** One point per series. */
+  readonly points: readonly OtlpNumberPoint[];
+};
+
+/** A Histogram with explicit bucket bounds. */
+export type OtlpHistogram = OtlpMetricBase & {
+  /** `'histogram'`. */
+  readonly kind: 'histogram';
+  /** Since the start time, or since the previous point. */
+  readonly temporality: OtlpTemporality;
+  /** One point per series. */
+  readonly points: readonly OtlpHistogramPoint[];
+};
+
+/** An ExponentialHistogram. */
+export type OtlpExponentialHistogram = OtlpMetricBase & {
+  /** `'exponentialHistogram'`. */
+  readonly kind: 'exponentialHistogram';
+  /** Since the start time, or since the previous point. */
+  readonly temporality: OtlpTemporality;
+  /** One point per series. */
+  readonly points: readonly OtlpExponentialHistogramPoint[];
+};
+
+/** A Summary: count, sum and quantiles (always cumulative). */
+export type OtlpSummary = OtlpMetricBase & {
+  /** `'summary'`. */
+  readonly kind: 'summary';
+  /** One point per series. */
+  readonly points: readonly OtlpSummaryPoint[];
+};
+
 /** One metric: a name and its points, one per attribute set. */
-export type OtlpMetric =
-  | (MetricBase & { readonly kind: 'gauge'; readonly points: readonly OtlpNumberPoint[] })
-  | (MetricBase & {
-      readonly kind: 'sum';
-      readonly temporality: OtlpTemporality;
-      readonly monotonic: boolean;
-      readonly points: readonly OtlpNumberPoint[];
-    })
-  | (MetricBase & { readonly kind: 'histogram'; readonly temporality: OtlpTemporality; readonly points: readonly OtlpHistogramPoint[] })
-  | (MetricBase & {
-      readonly kind: 'exponentialHistogram';
-      readonly temporality: OtlpTemporality;
-      readonly points: readonly OtlpExponentialHistogramPoint[];
-    })
-  | (MetricBase & { readonly kind: 'summary'; readonly points: readonly OtlpSummaryPoint[] });
+export type OtlpMetric = OtlpGauge | OtlpSum | OtlpHistogram | OtlpExponentialHistogram | OtlpSummary;
 
 /** The instrumentation scope of the metrics. */
-export type OtlpScope = { readonly name: string; readonly version: string };
+export type OtlpScope = {
+  /** Its name (`'tapemeasure'`). */
+  readonly name: string;
+  /** Its version (`''` for none). */
+  readonly version: string;
+};
 
 /** An export request: one resource, one scope, its metrics. */
 export type OtlpExportRequest = {
