@@ -143,12 +143,25 @@ export class ExponentialBuckets {
    */
   addBucket(value: number, count: number): void {
     if (!(value >= 0) || value === Number.POSITIVE_INFINITY || !(count > 0)) return;
-    if (value < Number.MIN_VALUE * 2 ** 52) {
+    if (value < MIN_NORMAL) {
       // Zero (or a subnormal, which no HDR midpoint is): the zero bucket.
       this.zeroCount += count;
       return;
     }
-    let index = bucketIndex(value, this.#startScale) >> (this.#startScale - this.#scale);
+    this.addAtIndex(bucketIndex(value, this.#startScale), count);
+  }
+
+  /** The starting scale, at which {@link addAtIndex} takes its indexes. */
+  get startScale(): number {
+    return this.#startScale;
+  }
+
+  /**
+   * Adds `count` values to the bucket of index `startIndex` at the starting scale (from
+   * {@link bucketIndex} or a {@link BucketIndexCache} of that scale).
+   */
+  addAtIndex(startIndex: number, count: number): void {
+    let index = startIndex >> (this.#startScale - this.#scale);
     if (this.#high < this.#low) {
       this.#low = index;
       this.#high = index;
@@ -210,3 +223,41 @@ export class ExponentialBuckets {
 }
 
 const EMPTY = new Float64Array(0);
+const MIN_NORMAL = 2 ** -1022;
+const UNKNOWN = 0x7fff_ffff;
+
+/**
+ * Remembers the bucket index, at one scale, of each HDR bucket of one layout (one
+ * precision, resolution and unit): every histogram of that layout shares the mapping,
+ * so its logarithm is computed once per HDR bucket, not once per histogram and report.
+ * Holds one `Int32Array` of the HDR buckets seen so far (4 bytes each).
+ */
+export class BucketIndexCache {
+  /** The scale of the indexes. */
+  readonly scale: number;
+  #table = new Int32Array(0);
+
+  /** @param scale - the scale of the indexes. */
+  constructor(scale: number) {
+    this.scale = scale;
+  }
+
+  /**
+   * The bucket index of `value` (> 0), the midpoint of the HDR bucket `key`: computed
+   * the first time, remembered after.
+   */
+  index(key: number, value: number): number {
+    let table = this.#table;
+    if (key >= table.length) {
+      const grown = new Int32Array(Math.max(key + 1, table.length * 2, 256)).fill(UNKNOWN);
+      grown.set(table);
+      table = this.#table = grown;
+    }
+    let index = table[key]!;
+    if (index === UNKNOWN) {
+      index = bucketIndex(value, this.scale);
+      table[key] = index;
+    }
+    return index;
+  }
+}

@@ -20,7 +20,7 @@
  * @module
  */
 
-import { ExponentialBuckets, scaleForPrecision } from '../formats/exponential-histogram.js';
+import { BucketIndexCache, ExponentialBuckets, scaleForPrecision } from '../formats/exponential-histogram.js';
 import type {
   OtlpExponentialHistogramPoint,
   OtlpMetric,
@@ -30,8 +30,7 @@ import type {
   OtlpTemporality,
 } from '../formats/otlp/model.js';
 import { RATE_STATISTICS, type Statistic } from '../formats/statistics.js';
-import type { IntervalReader } from '../metrics/histogram.js';
-import type { DistributionFields } from '../registry/snapshot.js';
+import type { IntervalReader, IntervalTotals } from '../metrics/histogram.js';
 import type { Metric, MetricRegistry } from '../registry/types.js';
 import type { OtlpTemporalityPreference } from './otlp-options.js';
 import type { ReportSeries } from './scheduled-reporter.js';
@@ -55,6 +54,8 @@ type SeriesState = {
   /** The previous report that read it: the start of its delta points. */
   lastMs: number;
   buckets: ExponentialBuckets | null;
+  /** The shared HDR-to-exponential index map of its layout. */
+  indexes: BucketIndexCache | null;
 };
 
 type MutableMetric = OtlpMetric & { readonly points: unknown[] };
@@ -68,6 +69,8 @@ export class OtlpMapping {
   readonly #selects: (metric: Metric) => boolean;
   readonly #states = new WeakMap<Metric, SeriesState>();
   readonly #readers = new Map<Metric, IntervalReader>();
+  /** HDR bucket to exponential bucket, per layout (precision, resolution, unit). */
+  readonly #indexCaches = new Map<string, BucketIndexCache>();
   /** Names with a counter series that went down: their Sums are non-monotonic from then on. */
   readonly #nonMonotonic = new Set<string>();
   readonly #unlisten: () => void;
@@ -95,7 +98,7 @@ export class OtlpMapping {
   #see(metric: Metric, nowMs: number): SeriesState {
     let state = this.#states.get(metric);
     if (state !== undefined) return state;
-    state = { startMs: nowMs, lastMs: nowMs, buckets: null };
+    state = { startMs: nowMs, lastMs: nowMs, buckets: null, indexes: null };
     this.#states.set(metric, state);
     if (this.#options.histograms === 'exponential' && (metric.type === 'histogram' || metric.type === 'timer') && this.#selects(metric)) {
       this.#readers.set(metric, metric.openInterval());
@@ -195,12 +198,18 @@ export class OtlpMapping {
       reader = metric.openInterval();
       this.#readers.set(metric, reader);
     }
-    const factor = series.type === 'timer' ? 1e-3 : 1;
+    // Timers record milliseconds and export seconds; dividing keeps decimal milliseconds
+    // exact where they can be (2.1 ms is 0.0021 s, not 0.0021000000000000003).
+    const divisor = series.type === 'timer' ? 1000 : 1;
     const temporality: OtlpTemporality = this.#options.temporality === 'cumulative' ? 'cumulative' : 'delta';
     const buckets = (state.buckets ??= new ExponentialBuckets(scaleForPrecision(reader.octaveMagnitude), this.#options.maxBuckets));
     if (temporality === 'delta') buckets.reset();
-    const fields: DistributionFields = reader.takeBuckets((midpoint, count) => { buckets.addBucket(midpoint * factor, count); });
-    buckets.addStatistics(fields.count, fields.sum * factor, scaled(fields.min, factor), scaled(fields.max, factor));
+    const indexes = (state.indexes ??= this.#indexCache(`${reader.octaveMagnitude}/${reader.resolution}/${divisor}`, buckets.startScale));
+    const fields: IntervalTotals = reader.takeBuckets((midpoint, count, index) => {
+      if (index === 0) buckets.zeroCount += count;
+      else buckets.addAtIndex(indexes.index(index, midpoint / divisor), count);
+    });
+    buckets.addStatistics(fields.count, fields.sum / divisor, scaled(fields.min, divisor), scaled(fields.max, divisor));
     if (temporality === 'delta' && fields.count === 0) return;
     const empty = buckets.count === 0;
     const point: OtlpExponentialHistogramPoint = {
@@ -213,7 +222,7 @@ export class OtlpMapping {
       max: empty ? null : buckets.max,
       scale: buckets.scale,
       zeroCount: buckets.zeroCount,
-      zeroThreshold: (reader.resolution * factor) / 2,
+      zeroThreshold: reader.resolution / divisor / 2,
       positive: { offset: buckets.offset, counts: buckets.counts },
     };
     const name = series.name;
@@ -221,17 +230,26 @@ export class OtlpMapping {
     this.#group(out, name, () => ({ kind: 'exponentialHistogram', name, description: '', unit, temporality, points: [] })).push(point);
   }
 
+  #indexCache(layout: string, scale: number): BucketIndexCache {
+    let cache = this.#indexCaches.get(layout);
+    if (cache === undefined) {
+      cache = new BucketIndexCache(scale);
+      this.#indexCaches.set(layout, cache);
+    }
+    return cache;
+  }
+
   #summary(series: ReportSeries, state: SeriesState, timeMs: number, out: OtlpMetricGroups): void {
-    const factor = series.type === 'timer' ? 1e-3 : 1;
+    const divisor = series.type === 'timer' ? 1000 : 1;
     const snapshot = series.snapshot as { readonly count: number; readonly sum: number };
     const quantiles: OtlpQuantile[] = [];
     for (const field of series.fields) {
       const quantile = QUANTILE_OF[field.statistic as Statistic];
-      if (quantile !== undefined) quantiles.push({ quantile, value: field.value * factor });
+      if (quantile !== undefined) quantiles.push({ quantile, value: field.value / divisor });
     }
     quantiles.sort((a, b) => a.quantile - b.quantile);
     const point: OtlpSummaryPoint = {
-      attributes: series.tags, startTimeMs: state.startMs, timeMs, count: snapshot.count, sum: snapshot.sum * factor, quantiles,
+      attributes: series.tags, startTimeMs: state.startMs, timeMs, count: snapshot.count, sum: snapshot.sum / divisor, quantiles,
     };
     const name = series.name;
     const unit = series.type === 'timer' ? 's' : '';
@@ -239,6 +257,6 @@ export class OtlpMapping {
   }
 }
 
-function scaled(value: number | null, factor: number): number | null {
-  return value === null ? null : value * factor;
+function scaled(value: number | null, divisor: number): number | null {
+  return value === null ? null : value / divisor;
 }

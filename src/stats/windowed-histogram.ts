@@ -82,6 +82,8 @@ const F_SLICE = 7;
 const FIELDS = 8;
 
 const TWO_POW_32 = 4_294_967_296;
+/** 2^k for the HDR bucket levels (at most 64). */
+const POW2 = Float64Array.from({ length: 64 }, (_, k) => 2 ** k);
 const COUNT_LIMIT_16 = 0xffff;
 const COUNT_LIMIT_32 = 0xffff_ffff;
 
@@ -497,36 +499,61 @@ export class WindowedHistogram {
   }
 
   /**
-   * @internal Calls `visit(midpoint, count)` for every non-empty bucket of the live
-   * slices at `tick`, lowest first; `midpoint` is the middle of the bucket in value units
-   * (exact for buckets one integer wide). For encoders of bucketed formats (OTLP
-   * exponential histograms): `2 ** octaveMagnitude` buckets split each power of two.
+   * @internal Calls `visit(midpoint, count, index)` for every non-empty bucket of the
+   * live slices at `tick`, lowest first; `midpoint` is the middle of the bucket in value
+   * units (exact for buckets one integer wide) and `index` its HDR counts index (the
+   * same bucket for every histogram of the same precision and resolution, so callers can
+   * cache what they derive from it). For encoders of bucketed formats (OTLP exponential
+   * histograms): `2 ** octaveMagnitude` buckets split each power of two.
+   *
+   * @returns the exact smallest and largest value of those slices, or `null` if they are empty.
    */
-  visitBuckets(tick: number, visit: (midpoint: number, count: number) => void): void {
+  visitBuckets(tick: number, visit: (midpoint: number, count: number, index: number) => void): { min: number; max: number } | null {
     if (tick >= this.#nextSliceTick) this.#rotate(tick);
     const slots: number[] = [];
     this.#liveSlots(tick, slots);
+    const st = this.#st;
+    if (st === null || slots.length === 0) return null;
+    let min = Infinity;
+    let max = -Infinity;
     const counts: Counts[] = [];
     const blocks: Float64Array[] = [];
     let nBlocks = 0;
     for (const s of slots) {
+      if (st[s * FIELDS + F_MIN]! < min) min = st[s * FIELDS + F_MIN]!;
+      if (st[s * FIELDS + F_MAX]! > max) max = st[s * FIELDS + F_MAX]!;
       const h = this.#hist?.[s];
       if (h == null) continue;
       counts.push(h._counts);
       blocks.push(h.blocks);
       if (h.blocks.length > nBlocks) nBlocks = h.blocks.length;
     }
+    const single = counts.length === 1 ? counts[0]! : null;
+    const scale = this.#scale;
+    const halfCount = this.#halfCount;
     for (let b = 0; b < nBlocks; b++) {
       let sum = 0;
       for (const bl of blocks) if (b < bl.length) sum += bl[b]!;
       if (sum === 0) continue;
-      const end = (b + 1) << BLOCK_SHIFT;
-      for (let i = b << BLOCK_SHIFT; i < end; i++) {
+      const start = b << BLOCK_SHIFT;
+      const end = single === null ? start + BLOCK : Math.min(start + BLOCK, single.length);
+      for (let i = start; i < end; i++) {
         let c = 0;
-        for (const a of counts) if (i < a.length) c += a[i]!;
-        if (c !== 0) visit((this.#bucketOf(i) + (this.#width(i) - 1) / 2) / this.#scale, c);
+        if (single !== null) c = single[i]!;
+        else for (const a of counts) if (i < a.length) c += a[i]!;
+        if (c === 0) continue;
+        // #bucketOf and #width, inlined: HDR's bucket of index i is [sub * 2^k, (sub + 1) * 2^k).
+        let k = Math.floor(i / halfCount) - 1;
+        let sub = (i % halfCount) + halfCount;
+        if (k < 0) {
+          sub -= halfCount;
+          k = 0;
+        }
+        const width = POW2[k]!;
+        visit((sub * width + (width - 1) / 2) / scale, c, i);
       }
     }
+    return { min, max };
   }
 
   /** @internal The value of one HDR unit: values are bucketed as integer multiples of it. */

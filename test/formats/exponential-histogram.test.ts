@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import {
+  BucketIndexCache,
   bucketIndex,
   bucketLowerBoundary,
   ExponentialBuckets,
@@ -140,4 +141,30 @@ describe('HDR counts to exponential buckets (the documented error bound)', () =>
       );
     });
   }
+});
+
+describe('BucketIndexCache', () => {
+  it('gives the buckets addBucket gives, computing each HDR bucket once', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 1e5, noNaN: true }), { minLength: 1, maxLength: 200 }), (values) => {
+        const registry = new Registry({ clock: new ManualClock() });
+        const h = registry.histogram('h');
+        const a = h.openInterval();
+        const b = h.openInterval();
+        for (const v of values) h.record(v);
+        const direct = new ExponentialBuckets(6, 40);
+        const cached = new ExponentialBuckets(6, 40);
+        const cache = new BucketIndexCache(6);
+        a.takeBuckets((midpoint, count) => direct.addBucket(midpoint, count));
+        b.takeBuckets((midpoint, count, index) => {
+          if (index === 0) cached.zeroCount += count;
+          else cached.addAtIndex(cache.index(index, midpoint), count);
+        });
+        expect({ scale: cached.scale, offset: cached.offset, zero: cached.zeroCount, counts: [...cached.counts] }).toEqual({
+          scale: direct.scale, offset: direct.offset, zero: direct.zeroCount, counts: [...direct.counts],
+        });
+      }),
+      { numRuns: 100 },
+    );
+  });
 });
