@@ -532,16 +532,18 @@ export class WindowedHistogram {
     const scale = this.#scale;
     const halfCount = this.#halfCount;
     for (let b = 0; b < nBlocks; b++) {
-      let sum = 0;
-      for (const bl of blocks) if (b < bl.length) sum += bl[b]!;
-      if (sum === 0) continue;
+      let left = 0;
+      for (const bl of blocks) if (b < bl.length) left += bl[b]!;
+      if (left === 0) continue;
       const start = b << BLOCK_SHIFT;
       const end = single === null ? start + BLOCK : Math.min(start + BLOCK, single.length);
-      for (let i = start; i < end; i++) {
+      // The block's sum says how many values it holds: stop at the last of them.
+      for (let i = start; i < end && left > 0; i++) {
         let c = 0;
         if (single !== null) c = single[i]!;
         else for (const a of counts) if (i < a.length) c += a[i]!;
         if (c === 0) continue;
+        left -= c;
         // #bucketOf and #width, inlined: HDR's bucket of index i is [sub * 2^k, (sub + 1) * 2^k).
         let k = Math.floor(i / halfCount) - 1;
         let sub = (i % halfCount) + halfCount;

@@ -229,6 +229,23 @@ describe('OtlpReporter mapping', () => {
     expect([...metricsByName(decoded()).keys()]).toEqual(['app.ok']);
   });
 
+  it('reports a scope of a registry like a registry', async () => {
+    const clock = new ManualClock({ nowMs: T0, monotonicMs: 10_000 });
+    const registry = new Registry({ clock });
+    const transport = new Capture();
+    const scope = registry.scope('app', { region: 'eu' });
+    const reporter = new OtlpReporter({ registry: scope, transport, env: {} });
+    stops.push(() => reporter.stop());
+    scope.timer('db.query').update(4);
+    registry.counter('outside').inc();
+    await reporter.report();
+    const byName = metricsByName(decodeProtobuf(transport.bodies[0]!));
+    expect([...byName.keys()]).toEqual(['app.db.query']);
+    const point = pointsOf(byName.get('app.db.query')!)[0]!;
+    expect(attributesOf(point.attributes)).toEqual({ region: 'eu' });
+    expect(point).toMatchObject({ count: '1', sum: 0.004 });
+  });
+
   it('sends nothing for an empty report', async () => {
     const { transport, reporter } = setup();
     await reporter.report();
