@@ -166,9 +166,10 @@ export class IntervalReader {
 
   /**
    * @internal Like {@link IntervalReader.take}, but for bucketed encoders: calls
-   * `visit(midpoint, count, index)` for every non-empty HDR bucket of the interval, lowest
-   * first (`midpoint` in value units, `index` the HDR bucket index), and returns only the interval's exact count, sum, min and
-   * max (no quantiles are computed), then starts a new interval.
+   * `visit(midpoint, count, index)` for every non-empty HDR bucket of the interval,
+   * lowest first (`midpoint` in value units, `index` the HDR bucket index), returns only
+   * the interval's exact count, sum, min and max (no quantiles are computed), then
+   * starts a new interval.
    */
   takeBuckets(visit: (midpoint: number, count: number, index: number) => void): IntervalTotals {
     const extremes = this.#window.visitBuckets(0, visit);
