@@ -159,6 +159,9 @@ export class OtlpMapping {
         break;
       case 'histogram':
       case 'timer':
+        // When metrics get explicit `buckets` (issue 13), a metric with buckets maps here to
+        // an OtlpHistogram point (kind 'histogram', its bounds and per-bucket counts from
+        // the interval reader), which both encoders already write.
         if (this.#options.histograms === 'exponential') this.#exponential(series, state, timeMs, out);
         else this.#summary(series, state, timeMs, out);
         break;
