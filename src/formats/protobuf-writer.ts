@@ -295,9 +295,26 @@ export class ProtobufWriter {
 
   /** A packed repeated varint field (`uint64`, `uint32`, enums) of non-negative integers; nothing when empty. */
   packedVarint(field: number, values: ArrayLike<number>): void {
-    if (values.length === 0) return;
+    const n = values.length;
+    if (n === 0) return;
     this.begin(field);
-    for (let i = 0; i < values.length; i++) this.#varint(values[i]!);
+    // One bound check for the whole run (8 bytes is the longest varint below 2^53).
+    this.#ensure(n * 8);
+    const buf = this.#buf;
+    let p = this.#pos;
+    for (let i = 0; i < n; i++) {
+      let v = values[i]!;
+      if (v < 0x80) {
+        buf[p++] = v;
+        continue;
+      }
+      while (v > 0x7f) {
+        buf[p++] = (v & 0x7f) | 0x80;
+        v = v < 0x8000_0000 ? v >>> 7 : Math.floor(v / 128);
+      }
+      buf[p++] = v;
+    }
+    this.#pos = p;
     this.end();
   }
 

@@ -54,8 +54,8 @@ type SeriesState = {
   /** The previous report that read it: the start of its delta points. */
   lastMs: number;
   buckets: ExponentialBuckets | null;
-  /** The shared HDR-to-exponential index map of its layout. */
-  indexes: BucketIndexCache | null;
+  /** Adds one HDR bucket of its interval reader to `buckets`. */
+  visit: ((midpoint: number, count: number, index: number) => void) | null;
 };
 
 type MutableMetric = OtlpMetric & { readonly points: unknown[] };
@@ -98,7 +98,7 @@ export class OtlpMapping {
   #see(metric: Metric, nowMs: number): SeriesState {
     let state = this.#states.get(metric);
     if (state !== undefined) return state;
-    state = { startMs: nowMs, lastMs: nowMs, buckets: null, indexes: null };
+    state = { startMs: nowMs, lastMs: nowMs, buckets: null, visit: null };
     this.#states.set(metric, state);
     if (this.#options.histograms === 'exponential' && (metric.type === 'histogram' || metric.type === 'timer') && this.#selects(metric)) {
       this.#readers.set(metric, metric.openInterval());
@@ -207,11 +207,15 @@ export class OtlpMapping {
     const temporality: OtlpTemporality = this.#options.temporality === 'cumulative' ? 'cumulative' : 'delta';
     const buckets = (state.buckets ??= new ExponentialBuckets(scaleForPrecision(reader.octaveMagnitude), this.#options.maxBuckets));
     if (temporality === 'delta') buckets.reset();
-    const indexes = (state.indexes ??= this.#indexCache(`${reader.octaveMagnitude}/${reader.resolution}/${divisor}`, buckets.startScale));
-    const fields: IntervalTotals = reader.takeBuckets((midpoint, count, index) => {
-      if (index === 0) buckets.zeroCount += count;
-      else buckets.addAtIndex(indexes.index(index, midpoint / divisor), count);
-    });
+    if (state.visit === null) {
+      // Made once per series: HDR bucket (index, midpoint) to its exponential bucket.
+      const indexes = this.#indexCache(`${reader.octaveMagnitude}/${reader.resolution}/${divisor}`, buckets.startScale);
+      state.visit = (midpoint, count, index) => {
+        if (index === 0) buckets.zeroCount += count;
+        else buckets.addAtIndex(indexes.index(index, midpoint / divisor), count);
+      };
+    }
+    const fields: IntervalTotals = reader.takeBuckets(state.visit);
     buckets.addStatistics(fields.count, fields.sum / divisor, scaled(fields.min, divisor), scaled(fields.max, divisor));
     if (temporality === 'delta' && fields.count === 0) return;
     const empty = buckets.count === 0;
