@@ -92,7 +92,8 @@ function ours(receiverUrl, protocol) {
   const memory = { send: (b) => ((body = b), true), flush() {}, close: async () => {}, stats: {} };
   const resource = { 'service.name': 'bench' };
   const encodeReporter = new OtlpReporter({ registry, transport: memory, protocol, env: {}, resource, stopTimeoutMs: 60_000 });
-  const postReporter = new OtlpReporter({ registry, url: receiverUrl, protocol, env: {}, resource, stopTimeoutMs: 60_000 });
+  // The receiver shares this thread: a long timeout, so a busy round never makes a retry.
+  const postReporter = new OtlpReporter({ registry, url: receiverUrl, protocol, env: {}, resource, stopTimeoutMs: 60_000, timeoutMs: 600_000 });
   return {
     record: () => { for (const t of timers) for (const v of HUNDRED_MS) t.update(v); },
     encode: async () => { await encodeReporter.report(); return body; },

@@ -201,8 +201,8 @@ export class OtlpMapping {
       reader = metric.openInterval();
       this.#readers.set(metric, reader);
     }
-    // Timers record milliseconds and export seconds; dividing keeps decimal milliseconds
-    // exact where they can be (2.1 ms is 0.0021 s, not 0.0021000000000000003).
+    // Timers record milliseconds and export seconds: divided (one rounding), not multiplied
+    // by 1e-3 (a constant that is itself rounded).
     const divisor = series.type === 'timer' ? 1000 : 1;
     const temporality: OtlpTemporality = this.#options.temporality === 'cumulative' ? 'cumulative' : 'delta';
     const buckets = (state.buckets ??= new ExponentialBuckets(scaleForPrecision(reader.octaveMagnitude), this.#options.maxBuckets));

@@ -1,8 +1,11 @@
 /**
  * OTLP/HTTP JSON: the protobuf JSON mapping of `ExportMetricsServiceRequest` with
  * OTLP's rules (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding):
- * lowerCamelCase keys, enums as integers, 64-bit integers (times, counts) as decimal
- * strings. Written from the same model as the protobuf encoder.
+ * lowerCamelCase keys, enums as integers. 64-bit integers are decimal strings where a
+ * double cannot hold them (nanosecond times, `intValue`); counts, which stay below
+ * 2^53, are plain numbers, which the protobuf JSON mapping accepts as well (and which
+ * make a body of bucket counts half the size). Written from the same model as the
+ * protobuf encoder.
  *
  * @module
  */
@@ -25,6 +28,7 @@ import { nanosString } from './time.js';
 export const OTLP_JSON_CONTENT_TYPE = 'application/json';
 
 const str = JSON.stringify;
+const END = Buffer.from(']}]}]}');
 
 /** A finite number as JSON (never NaN or infinities: they are not in the model). */
 function num(value: number): string {
@@ -50,16 +54,9 @@ function times(p: OtlpPointBase): string {
   return `${start}"timeUnixNano":"${nanosString(p.timeMs)}"`;
 }
 
-function integers(values: ArrayLike<number>): string {
-  let out = '';
-  for (let i = 0; i < values.length; i++) out += `${i === 0 ? '' : ','}"${values[i]!}"`;
-  return `[${out}]`;
-}
-
-function doubles(values: ArrayLike<number>): string {
-  let out = '';
-  for (let i = 0; i < values.length; i++) out += `${i === 0 ? '' : ','}${num(values[i]!)}`;
-  return `[${out}]`;
+/** Counts (integers below 2^53) or finite doubles, as a JSON array. */
+function numbers(values: ArrayLike<number>): string {
+  return `[${Array.prototype.join.call(values, ',')}]`;
 }
 
 function numberPoint(p: OtlpNumberPoint): string {
@@ -72,16 +69,16 @@ function minMax(min: number | null, max: number | null): string {
 
 function histogramPoint(p: OtlpHistogramPoint): string {
   return (
-    `{"attributes":${attributes(p.attributes)},${times(p)},"count":"${p.count}","sum":${num(p.sum)},` +
-    `"bucketCounts":${integers(p.counts)},"explicitBounds":${doubles(p.bounds)}${minMax(p.min, p.max)}}`
+    `{"attributes":${attributes(p.attributes)},${times(p)},"count":${p.count},"sum":${num(p.sum)},` +
+    `"bucketCounts":${numbers(p.counts)},"explicitBounds":${numbers(p.bounds)}${minMax(p.min, p.max)}}`
   );
 }
 
 function exponentialPoint(p: OtlpExponentialHistogramPoint): string {
   return (
-    `{"attributes":${attributes(p.attributes)},${times(p)},"count":"${p.count}","sum":${num(p.sum)},` +
-    `"scale":${p.scale},"zeroCount":"${p.zeroCount}","zeroThreshold":${num(p.zeroThreshold)},` +
-    `"positive":{"offset":${p.positive.offset},"bucketCounts":${integers(p.positive.counts)}}${minMax(p.min, p.max)}}`
+    `{"attributes":${attributes(p.attributes)},${times(p)},"count":${p.count},"sum":${num(p.sum)},` +
+    `"scale":${p.scale},"zeroCount":${p.zeroCount},"zeroThreshold":${num(p.zeroThreshold)},` +
+    `"positive":{"offset":${p.positive.offset},"bucketCounts":${numbers(p.positive.counts)}}${minMax(p.min, p.max)}}`
   );
 }
 
@@ -90,7 +87,7 @@ function summaryPoint(p: OtlpSummaryPoint): string {
   for (const q of p.quantiles) {
     quantiles += `${quantiles === '' ? '' : ','}{"quantile":${num(q.quantile)},"value":${num(q.value)}}`;
   }
-  return `{"attributes":${attributes(p.attributes)},${times(p)},"count":"${p.count}","sum":${num(p.sum)},"quantileValues":[${quantiles}]}`;
+  return `{"attributes":${attributes(p.attributes)},${times(p)},"count":${p.count},"sum":${num(p.sum)},"quantileValues":[${quantiles}]}`;
 }
 
 function points<P>(list: readonly P[], write: (p: P) => string): string {
@@ -118,14 +115,18 @@ function points<P>(list: readonly P[], write: (p: P) => string): string {
 export class OtlpJsonEncoder implements OtlpEncoder {
   /** `application/json`. */
   readonly contentType = OTLP_JSON_CONTENT_TYPE;
-  #parts: string[] = [];
+  /** The request so far, encoded metric by metric (so a large one is encoded in slices too). */
+  #parts: Buffer[] = [];
 
   /** @inheritDoc */
   begin(resource: OtlpAttributes, scope: OtlpScope): void {
     const version = scope.version === '' ? '' : `,"version":${str(scope.version)}`;
     this.#parts = [
-      `{"resourceMetrics":[{"resource":{"attributes":${attributes(resource)}},` +
-        `"scopeMetrics":[{"scope":{"name":${str(scope.name)}${version}},"metrics":[`,
+      Buffer.from(
+        `{"resourceMetrics":[{"resource":{"attributes":${attributes(resource)}},` +
+          `"scopeMetrics":[{"scope":{"name":${str(scope.name)}${version}},"metrics":[`,
+        'utf8',
+      ),
     ];
   }
 
@@ -156,13 +157,15 @@ export class OtlpJsonEncoder implements OtlpEncoder {
         break;
     }
     const comma = this.#parts.length > 1 ? ',' : '';
-    this.#parts.push(`${comma}{"name":${str(metric.name)},"description":${str(metric.description)},"unit":${str(metric.unit)},${data}}`);
+    this.#parts.push(
+      Buffer.from(`${comma}{"name":${str(metric.name)},"description":${str(metric.description)},"unit":${str(metric.unit)},${data}}`, 'utf8'),
+    );
   }
 
   /** @inheritDoc */
   finish(): Uint8Array {
-    this.#parts.push(']}]}]}');
-    const bytes = Buffer.from(this.#parts.join(''), 'utf8');
+    this.#parts.push(END);
+    const bytes = Buffer.concat(this.#parts);
     this.#parts = [];
     return bytes;
   }
