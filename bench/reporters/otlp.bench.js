@@ -36,7 +36,7 @@ const { ManualClock, OtlpReporter, Registry } = await import('../../dist/index.j
 
 const quick = process.argv.includes('--quick');
 const TIMERS = quick ? 500 : 10_000;
-const ROUNDS = quick ? 2 : 7;
+const ROUNDS = quick ? 2 : 5;
 const print = (line) => process.stdout.write(`${line}\n`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
