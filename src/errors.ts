@@ -65,6 +65,12 @@ export const ErrorCodes = {
   PUSH_TIMEOUT: 'ERR_TAPEMEASURE_PUSH_TIMEOUT',
   /** Runtime metrics are already being collected into this registry under this prefix; stop the first collector. */
   RUNTIME_METRICS_RUNNING: 'ERR_TAPEMEASURE_RUNTIME_METRICS_RUNNING',
+  /** An HTTP receiver answered with a status other than 2xx (429, 502, 503 and 504 are retried; others drop the request). */
+  HTTP_STATUS: 'ERR_TAPEMEASURE_HTTP_STATUS',
+  /** An HTTP request got no complete response within its timeout; it is retried. */
+  REQUEST_TIMEOUT: 'ERR_TAPEMEASURE_REQUEST_TIMEOUT',
+  /** An OTLP receiver accepted an export but rejected some of its data points (a partial success). */
+  PARTIAL_SUCCESS: 'ERR_TAPEMEASURE_PARTIAL_SUCCESS',
 } as const;
 
 /** One of the values of {@link ErrorCodes}. */

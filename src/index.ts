@@ -133,3 +133,45 @@ export type { GroupingKey } from './reporters/pushgateway-grouping-key.js';
 export { dashboardHandler } from './exposition/dashboard/handler.js';
 export type { DashboardHandler } from './exposition/dashboard/handler.js';
 export type { DashboardOptions } from './exposition/dashboard/options.js';
+export { classMetric, counted, metered, timed } from './integrations/decorators.js';
+export type {
+  ClassMetricKind,
+  ClassMetricOf,
+  CountedOptions,
+  DecoratorOptions,
+  MetricMethodDecorator,
+} from './integrations/decorators.js';
+export { collectRuntimeMetrics } from './integrations/runtime.js';
+export type { RuntimeMetrics, RuntimeMetricsOptions } from './integrations/runtime.js';
+export { OtlpPartialSuccessError, OtlpReporter } from './reporters/otlp-reporter.js';
+export type { OtlpProtocol, OtlpReporterOptions, OtlpTemporalityPreference } from './reporters/otlp-options.js';
+export { OTLP_JSON_CONTENT_TYPE, OtlpJsonEncoder } from './formats/otlp/json.js';
+export { OTLP_PROTOBUF_CONTENT_TYPE, OtlpProtobufEncoder } from './formats/otlp/protobuf.js';
+export { decodeOtlpResponse } from './formats/otlp/response.js';
+export type { OtlpPartialSuccess } from './formats/otlp/response.js';
+export type {
+  OtlpAttributes,
+  OtlpAttributeValue,
+  OtlpEncoder,
+  OtlpExponentialBuckets,
+  OtlpExponentialHistogram,
+  OtlpExponentialHistogramPoint,
+  OtlpExportRequest,
+  OtlpGauge,
+  OtlpHistogram,
+  OtlpHistogramPoint,
+  OtlpMetric,
+  OtlpMetricBase,
+  OtlpNumberPoint,
+  OtlpPointBase,
+  OtlpQuantile,
+  OtlpScope,
+  OtlpSum,
+  OtlpSummary,
+  OtlpSummaryPoint,
+  OtlpTemporality,
+} from './formats/otlp/model.js';
+export { HttpTransport } from './transports/http.js';
+export type { HttpResponse, HttpTimers, HttpTransportOptions, HttpTransportStats } from './transports/http-options.js';
+export { HttpTransportError, HttpTransportErrorCodes } from './transports/http-retry.js';
+export type { HttpFailureDetails, HttpRetryOptions, HttpTransportErrorCode } from './transports/http-retry.js';

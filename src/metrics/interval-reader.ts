@@ -14,6 +14,14 @@ export interface IntervalOwner {
   detach(reader: IntervalReader): void;
 }
 
+/** @internal The exact totals of an interval, for {@link IntervalReader.takeBuckets}. */
+export type IntervalTotals = {
+  readonly count: number;
+  readonly sum: number;
+  readonly min: number | null;
+  readonly max: number | null;
+};
+
 /**
  * Reads the values recorded since its previous {@link IntervalReader.take}: a view of a
  * histogram or timer that belongs to one consumer (a reporter), so that two consumers
@@ -65,13 +73,41 @@ export class IntervalReader {
       min: w.min, max: w.max, mean: w.mean, stddev: w.stddev,
       p50: w.p50, p75: w.p75, p95: w.p95, p98: w.p98, p99: w.p99, p999: w.p999,
     };
+    this.#restart();
+    return fields;
+  }
+
+  #restart(): void {
     // An interval with values keeps its arrays for the next one; an empty one frees
     // them, so a reader of an idle metric holds nothing.
     if (this.#count === 0) this.#window.release();
     else this.#window.reset();
     this.#count = 0;
     this.#sum = 0;
-    return fields;
+  }
+
+  /**
+   * @internal Like {@link IntervalReader.take}, but for bucketed encoders: calls
+   * `visit(midpoint, count, index)` for every non-empty HDR bucket of the interval,
+   * lowest first (`midpoint` in value units, `index` the HDR bucket index), returns only
+   * the interval's exact count, sum, min and max (no quantiles are computed), then
+   * starts a new interval.
+   */
+  takeBuckets(visit: (midpoint: number, count: number, index: number) => void): IntervalTotals {
+    const extremes = this.#window.visitBuckets(0, visit);
+    const totals: IntervalTotals = { count: this.#count, sum: this.#sum, min: extremes?.min ?? null, max: extremes?.max ?? null };
+    this.#restart();
+    return totals;
+  }
+
+  /** @internal The metric's resolution: values below half of it are recorded as 0. */
+  get resolution(): number {
+    return this.#window.resolution;
+  }
+
+  /** @internal HDR buckets per power of two, as a power of two (7 for 2 significant digits). */
+  get octaveMagnitude(): number {
+    return this.#window.octaveMagnitude;
   }
 
   /** Detaches the reader from its metric; it records nothing more. Safe to call twice. */

@@ -319,4 +319,74 @@ export class WindowedHistogram {
     for (const h of this.#hist ?? []) if (h != null) bytes += h._counts.byteLength;
     return bytes;
   }
+
+  /**
+   * @internal Calls `visit(midpoint, count, index)` for every non-empty bucket of the
+   * live slices at `tick`, lowest first; `midpoint` is the middle of the bucket in value
+   * units (exact for buckets one integer wide) and `index` its HDR counts index (the
+   * same bucket for every histogram of the same precision and resolution, so callers can
+   * cache what they derive from it). For encoders of bucketed formats (OTLP exponential
+   * histograms): `2 ** octaveMagnitude` buckets split each power of two.
+   *
+   * @returns the exact smallest and largest value of those slices, or `null` if they are empty.
+   */
+  visitBuckets(tick: number, visit: (midpoint: number, count: number, index: number) => void): { min: number; max: number } | null {
+    const slots = this.#liveSlots(tick);
+    const st = this.#st;
+    if (st === null || slots.length === 0) return null;
+    let min = Infinity;
+    let max = -Infinity;
+    const counts: Counts[] = [];
+    const blocks: Float64Array[] = [];
+    let nBlocks = 0;
+    for (const s of slots) {
+      if (st[s * SUMMARY_FIELDS + S_MIN]! < min) min = st[s * SUMMARY_FIELDS + S_MIN]!;
+      if (st[s * SUMMARY_FIELDS + S_MAX]! > max) max = st[s * SUMMARY_FIELDS + S_MAX]!;
+      const h = this.#hist?.[s];
+      if (h == null) continue;
+      counts.push(h._counts);
+      blocks.push(h.blocks);
+      if (h.blocks.length > nBlocks) nBlocks = h.blocks.length;
+    }
+    const single = counts.length === 1 ? counts[0]! : null;
+    const scale = this.#scale;
+    const halfCount = this.#halfCount;
+    const blockSize = 1 << SHIFT;
+    for (let b = 0; b < nBlocks; b++) {
+      let left = 0;
+      for (const bl of blocks) if (b < bl.length) left += bl[b]!;
+      if (left === 0) continue;
+      const start = b << SHIFT;
+      const end = single === null ? start + blockSize : Math.min(start + blockSize, single.length);
+      // The block's sum says how many values it holds: stop at the last of them.
+      for (let i = start; i < end && left > 0; i++) {
+        let c = 0;
+        if (single !== null) c = single[i]!;
+        else for (const a of counts) if (i < a.length) c += a[i]!;
+        if (c === 0) continue;
+        left -= c;
+        // HDR's bucket of index i is [sub * 2^k, (sub + 1) * 2^k).
+        let k = Math.floor(i / halfCount) - 1;
+        let sub = (i % halfCount) + halfCount;
+        if (k < 0) {
+          sub -= halfCount;
+          k = 0;
+        }
+        const width = 2 ** k;
+        visit((sub * width + (width - 1) / 2) / scale, c, i);
+      }
+    }
+    return { min, max };
+  }
+
+  /** @internal The value of one HDR unit: values are bucketed as integer multiples of it. */
+  get resolution(): number {
+    return 1 / this.#scale;
+  }
+
+  /** @internal HDR buckets per power of two, as a power of two (7 for 2 significant digits: 128). */
+  get octaveMagnitude(): number {
+    return this.#halfMag;
+  }
+
 }
