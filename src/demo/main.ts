@@ -21,6 +21,7 @@ import type { AddressInfo } from 'node:net';
 import type { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { Registry } from '../registry/registry.js';
+import { dashboardHandler, type DashboardHandler } from '../exposition/dashboard/handler.js';
 import { metricsHandler } from '../exposition/handler.js';
 import { JsonStreamReporter } from '../reporters/json-stream-reporter.js';
 import { ScheduledReporter, type Report, type ReportSeries } from '../reporters/scheduled-reporter.js';
@@ -86,12 +87,17 @@ function routeOf(url: string): Route | null {
   return null;
 }
 
-function application(registry: Registry): (req: IncomingMessage, res: ServerResponse) => void {
+function application(registry: Registry, dashboard: DashboardHandler): (req: IncomingMessage, res: ServerResponse) => void {
   const { timers, responses, payloadBytes, inFlight } = instrument(registry);
   const metrics = metricsHandler({ registry });
   return (req, res) => {
-    if ((req.url ?? '').split('?')[0] === '/metrics') {
+    const pathname = (req.url ?? '').split('?')[0] ?? '';
+    if (pathname === '/metrics') {
       void metrics(req, res);
+      return;
+    }
+    if (pathname === '/dashboard' || pathname.startsWith('/dashboard/')) {
+      void dashboard(req, res);
       return;
     }
     const route = routeOf(req.url ?? '/');
@@ -208,11 +214,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   const out = options.out ?? process.stdout;
   const log = options.log ?? process.stderr;
   const registry = new Registry();
-  const server = createServer({ keepAliveTimeout: 1_000, headersTimeout: 5_000, requestTimeout: 10_000 }, application(registry));
+  const dashboard = dashboardHandler({ registry });
+  const server = createServer({ keepAliveTimeout: 1_000, headersTimeout: 5_000, requestTimeout: 10_000 }, application(registry, dashboard));
   const port = await listen(server, options.port ?? 9464, log);
   const url = `http://127.0.0.1:${port}/metrics`;
   log.write(
-    `tapemeasure demo: ${durationMs / 1000} s of simulated load on http://127.0.0.1:${port}\n` +
+    `dashboard: http://127.0.0.1:${port}/dashboard\n` +
+      `tapemeasure demo: ${durationMs / 1000} s of simulated load on http://127.0.0.1:${port}\n` +
       `  metrics: curl ${url}?pretty   |   curl -H 'Accept: text/plain' ${url}\n`,
   );
 
@@ -242,7 +250,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
     for (const line of lines) log.write(`  ${line}\n`);
     log.write('\n');
   } finally {
-    await Promise.all(reporters.map((r) => r.stop()));
+    await Promise.all([...reporters.map((r) => r.stop()), dashboard.stop()]);
     await new Promise<void>((resolve) => {
       server.close(() => {
         resolve();

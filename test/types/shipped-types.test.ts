@@ -61,7 +61,7 @@ registry.counter('jobs').inc();
 const reporter = new JsonStreamReporter({ registry, stream: process.stdout });
 await reporter.stop();
 const server = await serveMetrics({ port: 0 });
-await server.close();
+await server.stop();
 console.log(one, rows, ${SPECIFIERS.slice(1)
   .map((_, i) => `Object.keys(subpath${i})`)
   .join(', ')});
