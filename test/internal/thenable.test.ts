@@ -1,30 +1,11 @@
-import process from 'node:process';
-import { setImmediate } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { afterSettled, thenOf } from '../../src/internal/thenable.js';
+import { unhandledDuring } from '../helpers/unhandled.js';
 
 /** `done`'s calls, in order. */
 function recorder(): { calls: boolean[]; done: (failed: boolean) => void } {
   const calls: boolean[] = [];
   return { calls, done: (failed) => void calls.push(failed) };
-}
-
-/** The unhandled rejections reported while `body` runs (the runner's own listener set aside). */
-async function unhandledDuring(body: () => void): Promise<unknown[]> {
-  const reasons: unknown[] = [];
-  const listener = (reason: unknown): void => void reasons.push(reason);
-  const saved = process.listeners('unhandledRejection');
-  process.removeAllListeners('unhandledRejection');
-  process.on('unhandledRejection', listener);
-  try {
-    body();
-    await setImmediate();
-    await setImmediate();
-  } finally {
-    process.off('unhandledRejection', listener);
-    for (const l of saved) process.on('unhandledRejection', l);
-  }
-  return reasons;
 }
 
 describe('thenOf', () => {

@@ -1,32 +1,6 @@
-import process from 'node:process';
-import { setImmediate } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, ManualClock, Registry, type Timer } from '../../src/index.js';
-
-/**
- * Runs `body` with this test's own `unhandledRejection` listener in place of the test
- * runner's (which would fail the run), and returns the reasons reported. Unhandled
- * rejections are reported after the microtask queue drains, so two turns of the event
- * loop (`setImmediate`) are enough to see them.
- */
-async function unhandledDuring(body: () => void): Promise<unknown[]> {
-  const reasons: unknown[] = [];
-  const listener = (reason: unknown): void => {
-    reasons.push(reason);
-  };
-  const saved = process.listeners('unhandledRejection');
-  process.removeAllListeners('unhandledRejection');
-  process.on('unhandledRejection', listener);
-  try {
-    body();
-    await setImmediate();
-    await setImmediate();
-  } finally {
-    process.off('unhandledRejection', listener);
-    for (const l of saved) process.on('unhandledRejection', l);
-  }
-  return reasons;
-}
+import { unhandledDuring } from '../helpers/unhandled.js';
 
 describe('Timer', () => {
   function setup(): { clock: ManualClock; registry: Registry } {
