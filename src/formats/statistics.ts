@@ -28,35 +28,11 @@ export const TIME_UNIT_MS: Readonly<Record<TimeUnit, number>> = Object.freeze({
   h: 3.6e6,
 });
 
-/**
- * A statistic a series can report. Counters have `count`; meters `count` and the rates;
- * histograms `count`, `sum`, `windowCount` and the distribution; timers all of these.
- * Gauges always report their value and are not chosen by statistic.
- */
-export type Statistic =
-  | 'count'
-  | 'sum'
-  | 'windowCount'
-  | 'min'
-  | 'max'
-  | 'mean'
-  | 'stddev'
-  | 'p50'
-  | 'p75'
-  | 'p95'
-  | 'p98'
-  | 'p99'
-  | 'p999'
-  | 'meanRate'
-  | 'm1Rate'
-  | 'm5Rate'
-  | 'm15Rate';
+/** A statistic of a distribution's window (`min` ... `p999`). */
+export type DistributionStatistic = (typeof DISTRIBUTION_STATISTICS)[number];
 
-/** Every {@link Statistic}, in the order reporters write them. */
-export const ALL_STATISTICS: readonly Statistic[] = Object.freeze([
-  'count',
-  'sum',
-  'windowCount',
+/** The statistics of a distribution's window, in the order formats write them (`min` ... `p999`). */
+export const DISTRIBUTION_STATISTICS = Object.freeze([
   'min',
   'max',
   'mean',
@@ -67,10 +43,28 @@ export const ALL_STATISTICS: readonly Statistic[] = Object.freeze([
   'p98',
   'p99',
   'p999',
-  'meanRate',
-  'm1Rate',
-  'm5Rate',
-  'm15Rate',
+] as const);
+
+/** A rate statistic (events per second in a snapshot). */
+export type RateStatistic = (typeof RATE_STATISTIC_ORDER)[number];
+
+/** The rate statistics, in the order formats write them. */
+export const RATE_STATISTIC_ORDER = Object.freeze(['meanRate', 'm1Rate', 'm5Rate', 'm15Rate'] as const);
+
+/**
+ * A statistic a series can report. Counters have `count`; meters `count` and the rates;
+ * histograms `count`, `sum`, `windowCount` and the distribution; timers all of these.
+ * Gauges always report their value and are not chosen by statistic.
+ */
+export type Statistic = 'count' | 'sum' | 'windowCount' | DistributionStatistic | RateStatistic;
+
+/** Every {@link Statistic}, in the order reporters write them. */
+export const ALL_STATISTICS: readonly Statistic[] = Object.freeze([
+  'count',
+  'sum',
+  'windowCount',
+  ...DISTRIBUTION_STATISTICS,
+  ...RATE_STATISTIC_ORDER,
 ] as const);
 
 /**
@@ -154,28 +148,7 @@ export const timeUnitCheck: Check<TimeUnit> = oneOf(...TIME_UNITS);
 /** The check of one {@link Statistic}. @internal */
 export const statisticCheck: Check<Statistic> = oneOf(...ALL_STATISTICS);
 
-/** A statistic of a distribution's window (`min` ... `p999`). */
-export type DistributionStatistic = (typeof DISTRIBUTION_STATISTICS)[number];
 
-/** The statistics of a distribution's window, in the order formats write them (`min` ... `p999`). */
-export const DISTRIBUTION_STATISTICS = Object.freeze([
-  'min',
-  'max',
-  'mean',
-  'stddev',
-  'p50',
-  'p75',
-  'p95',
-  'p98',
-  'p99',
-  'p999',
-] as const);
-
-/** A rate statistic (events per second in a snapshot). */
-export type RateStatistic = (typeof RATE_STATISTIC_ORDER)[number];
-
-/** The rate statistics, in the order formats write them. */
-export const RATE_STATISTIC_ORDER = Object.freeze(['meanRate', 'm1Rate', 'm5Rate', 'm15Rate'] as const);
 
 /** What each rate statistic averages over, in words (for HELP texts and docs). */
 export const RATE_STATISTIC_HELP: Readonly<Record<RateStatistic, string>> = Object.freeze({
