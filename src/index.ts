@@ -60,7 +60,15 @@ export type { ReporterIdentity, ScheduledReporterOptions } from './reporters/sch
 export { ReporterError } from './reporters/report.js';
 export type { Report, ReportField, ReportSeries, ReporterErrorKind, ReporterStats } from './reporters/report.js';
 export type { SelfMetricsOptions } from './reporters/self-metrics.js';
-export { ALL_STATISTICS, DEFAULT_STATISTICS, STATISTIC_SUFFIX, TIME_UNIT_MS, TIME_UNITS } from './formats/statistics.js';
+export {
+  ALL_STATISTICS,
+  DEFAULT_STATISTICS,
+  DISTRIBUTION_STATISTICS,
+  RATE_STATISTIC_ORDER,
+  STATISTIC_SUFFIX,
+  TIME_UNIT_MS,
+  TIME_UNITS,
+} from './formats/statistics.js';
 export type { DistributionStatistic, RateStatistic, Statistic, TimeUnit } from './formats/statistics.js';
 export type { MetricSelector } from './reporters/select.js';
 export { JsonStreamReporter } from './reporters/json-stream-reporter.js';
