@@ -13,6 +13,7 @@ import { WindowedHistogram, type WindowedHistogramConfig } from '../stats/window
 import { IntervalReader, type IntervalOwner } from './interval-reader.js';
 import { optionDifference, type OptionDifference } from './metric.js';
 import type { JsHistogram } from 'hdr-histogram-js';
+import type { SliceDelta } from '../stats/slice-delta.js';
 
 /** Options shared by histograms and timers for their window and precision. */
 export type WindowOptions = {
@@ -143,6 +144,30 @@ export class Distribution implements IntervalOwner {
     this.window.record(value, this.#ticker.tick);
     const readers = this.#readers;
     if (readers !== null) for (const reader of readers) reader.record(value);
+  }
+
+  /**
+   * Adds state shipped from a histogram of the same config (another process's slice, or
+   * what it added since its last push): lifetime count and sum, the current window slice
+   * and every open interval reader, as if the delta's values had been recorded now.
+   */
+  merge(delta: SliceDelta): void {
+    if (delta.count === 0) return;
+    this.count += delta.count;
+    this.sum += delta.sum;
+    this.window.merge(this.currentTick(), delta);
+    const readers = this.#readers;
+    if (readers !== null) for (const reader of readers) reader.merge(delta);
+  }
+
+  /** The current coarse tick, as the window's reads take it. */
+  currentTick(): number {
+    return currentTick(this.#clock, this.#ticker);
+  }
+
+  /** The window's config (precision, resolution, slices): deltas merge only between equal configs. */
+  get config(): WindowedHistogramConfig {
+    return this.#config;
   }
 
   /** Opens a reader of the values recorded from now on. */

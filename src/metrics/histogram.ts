@@ -95,6 +95,11 @@ export class Histogram {
     return this.#distribution.toHdr();
   }
 
+  /** @internal The distribution itself (lifetime buckets, cross-process merging). */
+  get distribution(): Distribution {
+    return this.#distribution;
+  }
+
   /**
    * Opens a reader of the values recorded from now on, for one consumer's
    * "since my last report" statistics. Close it when done.

@@ -7,6 +7,7 @@
 
 import type { DistributionFields } from './snapshot.js';
 import { WindowedHistogram, type WindowedHistogramConfig } from '../stats/windowed-histogram.js';
+import type { SliceDelta } from '../stats/slice-delta.js';
 
 /** What an {@link IntervalReader} is detached from when closed (its histogram or timer). @internal */
 export interface IntervalOwner {
@@ -59,6 +60,13 @@ export class IntervalReader {
     this.#count++;
     this.#sum += value;
     this.#window.record(value, 0);
+  }
+
+  /** @internal Adds merged state (see `Distribution.merge`) to the interval. */
+  merge(delta: SliceDelta): void {
+    this.#count += delta.count;
+    this.#sum += delta.sum;
+    this.#window.merge(0, delta);
   }
 
   /**

@@ -218,6 +218,11 @@ export class Timer implements DurationSink {
     return this.#distribution.toHdr();
   }
 
+  /** @internal The distribution itself (lifetime buckets, cross-process merging). */
+  get distribution(): Distribution {
+    return this.#distribution;
+  }
+
   /**
    * Opens a reader of the durations recorded from now on, for one consumer's
    * "since my last report" statistics (ms). Close it when done.

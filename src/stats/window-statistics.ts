@@ -14,6 +14,7 @@
  */
 
 import { BLOCK_SHIFT, bucketMidpoint, type Counts } from './hdr-layout.js';
+import { momentsAround, type SliceDelta } from './slice-delta.js';
 
 /**
  * The statistics of the values in a window. Every field but `count` and `sum` is `null`
@@ -99,6 +100,28 @@ export function addToSummary(summary: Float64Array, base: number, value: number)
   const d = value - summary[base + SHIFT]!;
   summary[base + S1]! += d;
   summary[base + S2]! += d * d;
+}
+
+/**
+ * Adds a whole {@link SliceDelta}'s summary to the summary at `base` (merging state from
+ * another histogram: exact count, sum, min and max; moments re-taken around this
+ * summary's shift).
+ */
+export function mergeIntoSummary(summary: Float64Array, base: number, delta: SliceDelta): void {
+  if (delta.count === 0) return;
+  if (summary[base + COUNT] === 0) {
+    summary[base + SHIFT] = delta.shift;
+    summary[base + MIN] = delta.min;
+    summary[base + MAX] = delta.max;
+  } else {
+    if (delta.min < summary[base + MIN]!) summary[base + MIN] = delta.min;
+    if (delta.max > summary[base + MAX]!) summary[base + MAX] = delta.max;
+  }
+  const [s1, s2] = momentsAround(delta, summary[base + SHIFT]!);
+  summary[base + COUNT]! += delta.count;
+  summary[base + SUM]! += delta.sum;
+  summary[base + S1]! += s1;
+  summary[base + S2]! += s2;
 }
 
 /** Empties the summary at `base` and assigns it to `slice`. */

@@ -19,14 +19,20 @@
  */
 
 import { Float64Histogram, Int16Histogram, Int32Histogram, type JsHistogram } from 'hdr-histogram-js';
-import { BLOCK_SHIFT, blocksFor, bucketIndex, halfMagnitude, type Counts } from './hdr-layout.js';
+import { BLOCK_SHIFT, blocksFor, bucketIndex, bucketLowest, halfMagnitude, type Counts } from './hdr-layout.js';
+import type { BucketSink, SliceDelta } from './slice-delta.js';
 import {
   addToSummary,
+  mergeIntoSummary,
   resetSummary,
   S_COUNT,
   S_MAX,
   S_MIN,
+  S_S1,
+  S_S2,
+  S_SHIFT,
   S_SLICE,
+  S_SUM,
   SUMMARY_FIELDS,
   windowStatistics,
   type WindowStatistics,
@@ -93,6 +99,8 @@ export class WindowedHistogram {
   #countLimit = COUNT_LIMIT_16;
   /** The first tick that belongs to the next slice. */
   #nextSliceTick: number;
+  /** Told the buckets of every slice that leaves the window (see {@link WindowedHistogram.retireInto}). */
+  #sink: BucketSink | null = null;
 
   constructor(config: WindowedHistogramConfig, tick: number) {
     this.#scale = 1 / config.resolution;
@@ -190,6 +198,7 @@ export class WindowedHistogram {
     const st = this.#st;
     const hist = this.#hist;
     if (st !== null && hist !== null && st[slot * SUMMARY_FIELDS + S_SLICE] !== slice) {
+      this.#retire(slot);
       resetSummary(st, slot * SUMMARY_FIELDS, slice);
       const h = hist[slot];
       if (h != null) {
@@ -228,6 +237,7 @@ export class WindowedHistogram {
       if (sliceOfSlot >= oldest && sliceOfSlot <= slice) {
         if (st[s * SUMMARY_FIELDS + S_COUNT]! > 0) out.push(s);
       } else if (hist[s] != null) {
+        this.#retire(s);
         hist[s] = null;
         st[s * SUMMARY_FIELDS + S_COUNT] = 0;
         if (s === this.#slot) {
@@ -296,6 +306,7 @@ export class WindowedHistogram {
     const hist = this.#hist;
     if (st === null || hist === null) return;
     for (let s = 0; s < this.#slices; s++) {
+      this.#retire(s);
       resetSummary(st, s * SUMMARY_FIELDS, st[s * SUMMARY_FIELDS + S_SLICE]!);
       const h = hist[s];
       if (h == null) continue;
@@ -306,6 +317,7 @@ export class WindowedHistogram {
 
   /** Frees every slice: the histogram holds no arrays until its next value. */
   release(): void {
+    if (this.#st !== null) for (let s = 0; s < this.#slices; s++) this.#retire(s);
     this.#st = null;
     this.#hist = null;
     this.#counts = null;
@@ -379,6 +391,84 @@ export class WindowedHistogram {
     return { min, max };
   }
 
+  /**
+   * @internal From now on, tells `sink` the buckets of every slice that leaves the window
+   * (rotated out, expired at a read, reset or released), so that it can keep lifetime
+   * counts: what the sink was told plus {@link WindowedHistogram.visitBuckets} of the live
+   * slices is every value ever recorded. `null` stops telling. Costs nothing on
+   * `record()`: a slice is told once, when it leaves.
+   */
+  retireInto(sink: BucketSink | null): void {
+    this.#sink = sink;
+  }
+
+  /** Tells the sink the buckets of the slice in `slot`, if it holds values. */
+  #retire(slot: number): void {
+    const sink = this.#sink;
+    const st = this.#st;
+    const h = this.#hist?.[slot] ?? null;
+    if (sink === null || st === null || h === null || st[slot * SUMMARY_FIELDS + S_COUNT]! === 0) return;
+    forEachBucket(h._counts, h.blocks, (index, count) => {
+      sink.add(index, count);
+    });
+  }
+
+  /**
+   * @internal Adds what `delta` holds to the current slice at `tick`, as if its values
+   * had been recorded now: exact count, sum, min, max and moments, and its HDR counts
+   * bucket for bucket. The delta must come from a histogram of the same precision and
+   * resolution, and its counts must add up to its `count`. No values are replayed:
+   * the cost is one step per non-empty bucket.
+   */
+  merge(tick: number, delta: SliceDelta): void {
+    const n = delta.indexes.length;
+    if (delta.count === 0 || n === 0) return;
+    if (tick >= this.#nextSliceTick) this.#rotate(tick);
+    const top = delta.indexes[n - 1]!;
+    let counts = this.#counts;
+    if (counts === null || top >= counts.length) counts = this.#fit(bucketLowest(top, this.#halfCount));
+    const blocks = this.#blocks!;
+    for (let k = 0; k < n; k++) {
+      const index = delta.indexes[k]!;
+      const c = delta.counts[k]!;
+      const v = counts[index]! + c;
+      while (v > this.#countLimit) counts = this.#promote();
+      counts[index] = v;
+      blocks[index >>> SHIFT]! += c;
+    }
+    mergeIntoSummary(this.#st!, this.#base, delta);
+  }
+
+  /**
+   * @internal What each live slice at `tick` holds, oldest first, with the slice's index
+   * in time (`floor(tick / ticksPerSlice)`): the read side of {@link WindowedHistogram.merge}.
+   */
+  sliceDeltas(tick: number): { readonly slice: number; readonly delta: SliceDelta }[] {
+    const slots = this.#liveSlots(tick);
+    const st = this.#st;
+    const out: { slice: number; delta: SliceDelta }[] = [];
+    if (st === null) return out;
+    for (const s of slots) {
+      const h = this.#hist?.[s];
+      if (h == null) continue;
+      const b = s * SUMMARY_FIELDS;
+      const indexes: number[] = [];
+      const counts: number[] = [];
+      forEachBucket(h._counts, h.blocks, (index, count) => {
+        indexes.push(index);
+        counts.push(count);
+      });
+      out.push({
+        slice: st[b + S_SLICE]!,
+        delta: {
+          count: st[b + S_COUNT]!, sum: st[b + S_SUM]!, min: st[b + S_MIN]!, max: st[b + S_MAX]!,
+          shift: st[b + S_SHIFT]!, s1: st[b + S_S1]!, s2: st[b + S_S2]!, indexes, counts,
+        },
+      });
+    }
+    return out.sort((a, b) => a.slice - b.slice);
+  }
+
   /** @internal The value of one HDR unit: values are bucketed as integer multiples of it. */
   get resolution(): number {
     return 1 / this.#scale;
@@ -388,5 +478,20 @@ export class WindowedHistogram {
   get octaveMagnitude(): number {
     return this.#halfMag;
   }
+}
 
+/** Calls `visit(index, count)` for every non-empty bucket of one slice, lowest first, skipping empty blocks. */
+function forEachBucket(counts: Counts, blocks: Float64Array, visit: (index: number, count: number) => void): void {
+  const size = 1 << SHIFT;
+  for (let b = 0; b < blocks.length; b++) {
+    let left = blocks[b]!;
+    if (left === 0) continue;
+    const end = Math.min((b + 1) * size, counts.length);
+    for (let i = b * size; i < end && left > 0; i++) {
+      const c = counts[i]!;
+      if (c === 0) continue;
+      left -= c;
+      visit(i, c);
+    }
+  }
 }
