@@ -8,6 +8,8 @@
  * @internal
  */
 
+import { backoffDelayMs } from '../transports/backoff.js';
+
 /** How a push is retried. All times in milliseconds. @internal */
 export type RetryPolicy = {
   /** Retries after the first request (0: one request only). */
@@ -59,19 +61,6 @@ export function systemTimers(unref: boolean): PushTimers {
     },
     random: Math.random,
   };
-}
-
-/**
- * The wait before retry number `retry` (1 for the first retry): the exponential ceiling
- * `min(maxBackoffMs, initialBackoffMs * 2^(retry - 1))`, jittered uniformly into its upper
- * half ("equal jitter"), so that many jobs failing together do not retry in lockstep and
- * every wait is at least half its ceiling.
- *
- * @internal
- */
-export function backoffDelayMs(retry: number, policy: RetryPolicy, random: () => number): number {
-  const ceiling = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** (retry - 1));
-  return ceiling / 2 + (random() * ceiling) / 2;
 }
 
 /** What {@link withRetries} ends with. @internal */
@@ -129,7 +118,7 @@ export async function withRetries<T>(
       error = caught;
     }
     if (aborted(signal) || attempts > policy.retries || !retryable(error)) return { ok: false, error, attempts };
-    const delay = backoffDelayMs(attempts, policy, () => timers.random());
+    const delay = backoffDelayMs(attempts, policy.initialBackoffMs, policy.maxBackoffMs, () => timers.random());
     // A retry needs time of its own after the wait: give up now rather than wait to no end.
     if (timers.nowMs() + delay >= deadline) return { ok: false, error, attempts };
     await wait(timers, delay, signal);

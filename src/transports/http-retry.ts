@@ -67,19 +67,6 @@ export const retryCheck: Check<Required<HttpRetryOptions>> = (() => {
 })();
 
 /**
- * The wait before retry number `retry` (1 for the first): `initialBackoffMs * 2^(retry-1)`,
- * at most `maxBackoffMs`, then jittered to between half and all of it so that many
- * processes do not retry in step.
- *
- * @internal
- */
-export function backoffMs(retry: number, policy: Required<HttpRetryOptions>, random: () => number): number {
-  const base = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** Math.max(0, retry - 1));
-  const r = random();
-  return Math.round(base * (0.5 + 0.5 * (r >= 0 && r <= 1 ? r : 0.5)));
-}
-
-/**
  * A `Retry-After` header in milliseconds: delay-seconds or an HTTP date, at most
  * {@link MAX_RETRY_AFTER_MS}; `null` when absent or unreadable.
  *

@@ -35,7 +35,6 @@ import {
   type HttpTransportStats,
 } from './http-options.js';
 import {
-  backoffMs,
   DEFAULT_RETRY,
   HttpTransportError,
   parseRetryAfter,
@@ -43,6 +42,7 @@ import {
   type HttpRetryOptions,
   type HttpTransportErrorCode,
 } from './http-retry.js';
+import { backoffDelayMs } from './backoff.js';
 import { MutableTransportStats, type Transport } from './transport.js';
 
 const gzip = promisify(gzipCallback);
@@ -284,7 +284,7 @@ export class HttpTransport implements Transport {
     }
     this.#stats.errors++;
     const retry = outcome.retryable && entry.attempts < this.#retry.maxAttempts && !this.#aborted;
-    const waitMs = retry ? (outcome.retryAfterMs ?? backoffMs(entry.attempts, this.#retry, this.#random)) : 0;
+    const waitMs = retry ? (outcome.retryAfterMs ?? backoffDelayMs(entry.attempts, this.#retry.initialBackoffMs, this.#retry.maxBackoffMs, this.#random)) : 0;
     if (!retry) {
       this.#queue.splice(index, 1);
       this.#stats.queuedBytes -= entry.body.length;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
+import { backoffDelayMs as delayOf } from '../../src/transports/backoff.js';
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, DEFAULT_RETRY_POLICY, withRetries, type PushTimers, type RetryPolicy } from '../../src/reporters/pushgateway-retry.js';
+import { DEFAULT_RETRY_POLICY, withRetries, type PushTimers, type RetryPolicy } from '../../src/reporters/pushgateway-retry.js';
 
 /** Timers on a manual clock: a wait advances the clock at once (no real time passes). */
 class FakeTimers implements PushTimers {
@@ -39,11 +40,11 @@ function flaky(timers: FakeTimers, failures: number, costMs = 0, error: unknown 
   return { attempt, timeouts };
 }
 
-describe('backoffDelayMs', () => {
+describe('backoffDelayMs (the Pushgateway retry policy)', () => {
   it('doubles from initialBackoffMs up to maxBackoffMs, jittered into the upper half', () => {
     const p = policy({ initialBackoffMs: 100, maxBackoffMs: 1_000 });
-    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelayMs(n, p, () => 0))).toEqual([50, 100, 200, 400, 500, 500]);
-    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelayMs(n, p, () => 1))).toEqual([100, 200, 400, 800, 1_000, 1_000]);
+    expect([1, 2, 3, 4, 5, 6].map((n) => delayOf(n, p.initialBackoffMs, p.maxBackoffMs, () => 0))).toEqual([50, 100, 200, 400, 500, 500]);
+    expect([1, 2, 3, 4, 5, 6].map((n) => delayOf(n, p.initialBackoffMs, p.maxBackoffMs, () => 0.999_999))).toEqual([100, 200, 400, 800, 1_000, 1_000]);
   });
 
   it('stays within [ceiling / 2, ceiling] for any jitter', () => {
@@ -51,7 +52,7 @@ describe('backoffDelayMs', () => {
       fc.property(fc.integer({ min: 1, max: 40 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (retry, r) => {
         const p = policy({ initialBackoffMs: 7, maxBackoffMs: 3_000 });
         const ceiling = Math.min(3_000, 7 * 2 ** (retry - 1));
-        const delay = backoffDelayMs(retry, p, () => r);
+        const delay = delayOf(retry, p.initialBackoffMs, p.maxBackoffMs, () => r);
         expect(delay).toBeGreaterThanOrEqual(ceiling / 2);
         expect(delay).toBeLessThanOrEqual(ceiling);
       }),

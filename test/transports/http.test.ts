@@ -4,7 +4,8 @@ import { ErrorCodes } from '../../src/errors.js';
 import { HttpTransport } from '../../src/transports/http.js';
 import type { HttpTimers, HttpTransportOptions } from '../../src/transports/http-options.js';
 import type { HttpTransportError } from '../../src/transports/http-retry.js';
-import { backoffMs, parseRetryAfter } from '../../src/transports/http-retry.js';
+import { parseRetryAfter } from '../../src/transports/http-retry.js';
+import { backoffDelayMs } from '../../src/transports/backoff.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { waitUntil } from '../helpers/wait.js';
 
@@ -234,8 +235,8 @@ describe('retry policy', () => {
 
   it('doubles the backoff up to its bound, jittered between half and all of it', () => {
     const policy = { maxAttempts: 5, initialBackoffMs: 1_000, maxBackoffMs: 5_000 };
-    expect([1, 2, 3, 4].map((n) => backoffMs(n, policy, () => 0.999_999))).toEqual([1_000, 2_000, 4_000, 5_000]);
-    expect([1, 2, 3, 4].map((n) => backoffMs(n, policy, () => 0))).toEqual([500, 1_000, 2_000, 2_500]);
+    expect([1, 2, 3, 4].map((n) => backoffDelayMs(n, policy.initialBackoffMs, policy.maxBackoffMs, () => 0.999_999))).toEqual([1_000, 2_000, 4_000, 5_000]);
+    expect([1, 2, 3, 4].map((n) => backoffDelayMs(n, policy.initialBackoffMs, policy.maxBackoffMs, () => 0))).toEqual([500, 1_000, 2_000, 2_500]);
   });
 });
 
