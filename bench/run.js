@@ -5,7 +5,8 @@
  *   --quick        a smoke run of a few seconds (CI: asserts only that it runs)
  *   --docs         also write docs/benchmarks.md from this run
  *   --json=FILE    also write the raw results as JSON
- *   --only=a,b     run only these phases: micro, export, memory, extra
+ *   --only=a,b     run only these phases: micro, export, memory, scale, extra
+ *   --scale=a,b    the numbers of timers of the scale phase (default 1000,10000,100000)
  *
  * Method (see docs/benchmarks.md): each library runs in its own worker thread (its own
  * copy of every module); each (library, operation) has its own compiled loop; warm-up,
@@ -24,8 +25,9 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { LibraryWorker } from './lib/pool.js';
 import { median, rotate } from './lib/stats.js';
-import { renderMarkdown, renderText } from './lib/report.js';
-import { checkBar } from './lib/bar.js';
+import { PLOT_FILE, renderMarkdown, renderText } from './lib/report.js';
+import { scalePlot } from './lib/plot.js';
+import { checkTargets } from './lib/targets.js';
 
 const args = new Map(
   process.argv.slice(2).map((a) => {
@@ -42,6 +44,18 @@ const config = quick
   : { rounds: 31, batchMs: 10, warmMs: 80, exportTimers: 10_000, exportRounds: 9, memoryCount: 2_000 };
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+
+/** The sizes of the scale phase: memory and export time per timer from 1,000 to 100,000 timers. */
+const SCALE_SIZES =
+  typeof args.get('--scale') === 'string' ? args.get('--scale').split(',').map(Number) : quick ? [100, 1000] : [1_000, 10_000, 100_000];
+
+/** The exports the scale phase runs, per library (the others' own export, and OpenTelemetry's collect()). */
+const SCALE_OPS = {
+  tapemeasure: ['export.snapshot', 'export.json', 'export.prometheus', 'export.openmetrics', 'export.http', 'export.statsd'],
+  'prom-client': ['export.native'],
+  'measured-core': ['export.native'],
+  opentelemetry: ['export.native', 'export.collect'],
+};
 
 /** The libraries, tapemeasure first; each module runs in its own worker. */
 export const LIBRARIES = [
@@ -140,6 +154,7 @@ async function runExport() {
     }
   }
   for (const row of Object.values(results)) log(`  ${row.lib} ${row.op}: ${median(row.ms).toFixed(1)} ms`);
+  await Promise.all(workers.map((w) => w.call({ type: 'close' })));
   await Promise.all(workers.map((w) => w.terminate()));
   return results;
 }
@@ -165,6 +180,35 @@ async function runMemory() {
     if (mod.memory === undefined) continue;
     results[l.key] = { idle: await memoryOf(l.module, 'idle', l.dist), full: await memoryOf(l.module, 'full', l.dist) };
     log(`  ${l.key}: idle ${results[l.key].idle.total.toFixed(0)} B, 100 values ${results[l.key].full.total.toFixed(0)} B`);
+  }
+  return results;
+}
+
+/** One library at one size in a fresh process (bench/lib/scale-child.js). */
+function scaleOf(library, count) {
+  return new Promise((resolve, reject) => {
+    const child = fork(here('./lib/scale-child.js'), [here(library.module), String(count), SCALE_OPS[library.key].join(',')], {
+      execArgv: ['--expose-gc', '--max-old-space-size=8192'],
+      env: library.dist === undefined ? process.env : { ...process.env, TAPEMEASURE_DIST: library.dist },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let result = null;
+    child.on('message', (m) => (result = m));
+    child.on('error', reject);
+    child.on('exit', (code) => (result === null ? reject(new Error(`${library.key} x ${count}: exit ${code}`)) : resolve(result)));
+  });
+}
+
+async function runScale() {
+  const results = {};
+  for (const count of SCALE_SIZES) {
+    results[count] = {};
+    for (const l of LIBRARIES.filter((x) => SCALE_OPS[x.key] !== undefined)) {
+      const r = await scaleOf(l, count);
+      results[count][l.key] = r;
+      const ex = Object.entries(r.exports).map(([op, e]) => `${op.replace('export.', '')} ${e.ms.toFixed(0)} ms (stretch ${e.maxGapMs.toFixed(0)})`);
+      log(`  ${String(count).padStart(6)} ${l.key}: ${r.bytesPerTimer.toFixed(0)} B/timer, fill ${r.fillMs.toFixed(0)} ms; ${ex.join(', ')}`);
+    }
   }
   return results;
 }
@@ -258,16 +302,25 @@ if (phase('memory')) {
   log('memory:');
   run.memory = await runMemory();
 }
+if (phase('scale')) {
+  log(`scale: ${SCALE_SIZES.join(', ')} timers x 100 values, each library and size in a fresh process:`);
+  run.scale = await runScale();
+}
 if (phase('extra')) {
   log('other benchmarks (bench/extra/*.js, bench/**/*.bench.js):');
   run.extra = await runExtra();
 }
 run.elapsedS = (Date.now() - started) / 1000;
-run.bar = checkBar(run);
+run.targets = checkTargets(run);
 
 process.stdout.write(renderText(run, microOps, LIBRARIES));
 if (args.has('--docs')) {
   writeFileSync(here('../docs/benchmarks.md'), renderMarkdown(run, microOps, LIBRARIES));
   log('wrote docs/benchmarks.md');
+  if (run.scale !== undefined) {
+    const drawn = { tapemeasure: ['export.prometheus', 'export.json'], 'prom-client': ['export.native'], opentelemetry: ['export.native'], 'measured-core': ['export.native'] };
+    writeFileSync(here(`../docs/${PLOT_FILE}`), scalePlot(run.scale, drawn));
+    log(`wrote docs/${PLOT_FILE}`);
+  }
 }
 if (typeof args.get('--json') === 'string') writeFileSync(args.get('--json'), `${JSON.stringify(run, null, 1)}\n`);

@@ -4,22 +4,20 @@
  * `microOps()`, optionally `exportOps(timers)`, and `memory` (`idle`, `full`).
  */
 
-import process from 'node:process';
-import { isMainThread, workerData } from 'node:worker_threads';
-import { pathToFileURL } from 'node:url';
+import { fromDist } from './lib/dist.js';
 
 // `node bench/run.js --compare=DIR/index.js` loads a second copy from elsewhere (a
 // scratch build of a proposed change) to measure before and after in one run.
-const distPath = (isMainThread ? undefined : workerData?.options?.dist) ?? process.env.TAPEMEASURE_DIST;
-const { ManualClock, Registry } = await import(distPath === undefined ? '../dist/index.js' : pathToFileURL(distPath).href);
+const { ManualClock, Registry } = await fromDist('index.js');
 import { HUNDRED_MS } from './lib/values.js';
 import { counterOps } from './metrics/counter.js';
 import { gaugeOps } from './metrics/gauge.js';
 import { meterOps } from './metrics/meter.js';
 import { histogramOps } from './metrics/histogram.js';
 import { timerOps } from './metrics/timer.js';
-import { fillTimers, snapshotExport } from './registry.js';
-import { formatExports } from './formats/index.js';
+import { fillTimers, registryExports } from './registry/export.js';
+import { expositionExports } from './exposition/render.js';
+import { reporterExports } from './reporters/export.js';
 
 export const name = 'tapemeasure';
 
@@ -40,7 +38,7 @@ export async function exportOps(timers) {
   const clock = new ManualClock({ nowMs: Date.now(), monotonicMs: 1_000_000 });
   const registry = new Registry({ clock });
   fillTimers(registry, timers);
-  return { ...(await snapshotExport(registry)), ...(await formatExports(registry, clock)) };
+  return { ...registryExports(registry), ...(await expositionExports(registry)), ...(await reporterExports(registry)) };
 }
 
 export const memory = {

@@ -8,9 +8,9 @@
  */
 
 import process from 'node:process';
-import { setImmediate } from 'node:timers';
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
+import { probeExport } from './probe.js';
 
 const library = await import(workerData.module);
 
@@ -54,27 +54,11 @@ async function calibrate(entry, targetMs, warmMs) {
   return n;
 }
 
-/** Runs one export, watching the event loop: the longest stretch it could not turn. */
+/** Runs one export (see probe.js); its output size is consumed. */
 async function exportOnce(op) {
-  let last = performance.now();
-  let maxGapMs = 0;
-  let probing = true;
-  const probe = () => {
-    const now = performance.now();
-    if (now - last > maxGapMs) maxGapMs = now - last;
-    last = now;
-    if (probing) setImmediate(probe);
-  };
-  setImmediate(probe);
-  const t0 = performance.now();
-  const out = await op.run();
-  const ms = performance.now() - t0;
-  probing = false;
-  const now = performance.now();
-  if (now - last > maxGapMs) maxGapMs = now - last;
-  const size = typeof out === 'string' ? out.length : Number(out);
-  consumed += size;
-  return { ms, maxGapMs, size };
+  const result = await probeExport(op);
+  consumed += result.size;
+  return result;
 }
 
 parentPort.on('message', (message) => {
@@ -104,6 +88,9 @@ async function handle(message) {
       return exportOnce(exports[message.op]);
     case 'consumed':
       return consumed;
+    case 'close':
+      for (const op of Object.values(exports ?? {})) await op.close?.();
+      return null;
     default:
       throw new Error(`unknown message ${message.type}`);
   }

@@ -65,10 +65,19 @@ export async function exportOps(timers) {
     for (const v of HUNDRED_MS) h.record(v);
   }
   return {
+    // What an exporter does: collect, then serialise (as JSON here).
     'export.native': {
       run: async () => {
         const { resourceMetrics } = await reader.collect();
         return JSON.stringify(resourceMetrics.scopeMetrics);
+      },
+    },
+    // collect() alone: the SDK's read of every histogram (no quantiles), what
+    // tapemeasure's registry read (export.snapshot) is compared with.
+    'export.collect': {
+      run: async () => {
+        const { resourceMetrics } = await reader.collect();
+        return resourceMetrics.scopeMetrics[0]?.metrics.length ?? 0;
       },
     },
   };

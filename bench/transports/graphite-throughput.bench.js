@@ -7,8 +7,8 @@
  * by paired ratios on a shared machine.
  *
  * A registry of TIMERS timers holding 100 values each is exported:
- * - `format plaintext` / `format pickle`: the points built as GraphiteReporter builds them
- *   and encoded (bench/formats/graphite.js), no I/O;
+ * - `format plaintext` / `format pickle`: `GraphiteReporter.report()` over a
+ *   `MemoryTransport` (the reporter's whole read, format and encoding, no I/O);
  * - `report tcp` / `report pickle`: `GraphiteReporter.report()` over loopback TCP to a
  *   sink in a child process, timed until the sink has every byte of the report.
  * Rounds alternate between the builds; medians and the median of per-round ratios.
@@ -20,7 +20,6 @@ import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL, URL } from 'node:url';
-import { graphiteExports } from '../formats/graphite.js';
 
 const quick = process.argv.includes('--quick');
 const compare = process.argv.find((a) => a.startsWith('--compare='))?.slice('--compare='.length);
@@ -102,7 +101,12 @@ async function main() {
       for (let i = 0; i < TIMERS; i++) for (let k = 0; k < 100; k++) timers[i].update(((k * 37 + i) % 997) + 0.25);
     };
     b.registry = registry;
-    b.formats = await graphiteExports(registry, registry.clock, b.dist);
+    const memory = () => new lib.MemoryTransport({ maxBytes: 2 ** 31 - 1, onError: () => {} });
+    b.memory = { tcp: memory(), pickle: memory() };
+    b.formats = {
+      tcp: new lib.GraphiteReporter({ registry, transport: b.memory.tcp, protocol: 'tcp', onError: () => {} }),
+      pickle: new lib.GraphiteReporter({ registry, transport: b.memory.pickle, protocol: 'pickle', onError: () => {} }),
+    };
     b.reporters = {
       tcp: new lib.GraphiteReporter({ registry, port, protocol: 'tcp', onError: () => {} }),
       pickle: new lib.GraphiteReporter({ registry, port, protocol: 'pickle', onError: () => {} }),
@@ -115,9 +119,10 @@ async function main() {
 
   async function run(b, row) {
     b.refresh();
+    for (const m of Object.values(b.memory)) m.clear();
     const t0 = performance.now();
-    if (row === 'format plaintext') await b.formats['export.graphite-plaintext'].run();
-    else if (row === 'format pickle') await b.formats['export.graphite-pickle'].run();
+    if (row === 'format plaintext') await b.formats.tcp.report();
+    else if (row === 'format pickle') await b.formats.pickle.report();
     else {
       const protocol = row === 'report tcp' ? 'tcp' : 'pickle';
       const unit = protocol === 'tcp' ? 'lines' : 'bytes';
@@ -137,7 +142,7 @@ async function main() {
       for (const b of order) results[b.key][row].push(await run(b, row));
     }
   }
-  for (const b of builds) for (const reporter of Object.values(b.reporters)) await reporter.stop();
+  for (const b of builds) for (const reporter of [...Object.values(b.reporters), ...Object.values(b.formats)]) await reporter.stop();
   sink.send('exit');
 
   const median = (xs) => {
