@@ -1,16 +1,19 @@
 /**
- * One HTTP request to a Pushgateway (node:http or node:https), bounded in time, its
- * failure classified into a coded {@link PushError}.
+ * One HTTP request to a Pushgateway, over the one HTTP exchange
+ * (`transports/http-exchange.ts`), bounded in time, its failure classified into a coded
+ * {@link PushError}.
  *
  * @module
  * @internal
  */
 
-import { request as httpRequest, type Agent, type IncomingMessage, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { Agent } from 'node:http';
 import { ErrorCodes } from '../errors.js';
-import { PushError, type PushErrorCode, type PushMethod } from './pushgateway-error.js';
+import { exchange, safeUrl } from '../transports/http-exchange.js';
+import { PushError, type PushMethod } from './pushgateway-error.js';
 import type { PushTimers } from './pushgateway-retry.js';
+
+export { safeUrl };
 
 /** One request to a group of the gateway. @internal */
 export type GatewayRequest = {
@@ -28,46 +31,20 @@ export type GatewayRequest = {
   readonly unref: boolean;
 };
 
-/** A 2xx answer. @internal */
+/** A 2xx answer of the gateway. @internal */
 export type GatewayAnswer = { readonly status: number; readonly text: string };
 
-/** How much of an answer is kept for messages. */
+/** How much of an answer's body is kept for messages. */
 const MAX_TEXT_BYTES = 1_024;
 
-const LOOKUP_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAI_NODATA']);
-
-/** The URL as it may appear in messages: no credentials, no query. @internal */
-export function safeUrl(url: URL): string {
-  return `${url.origin}${url.pathname}`;
-}
-
-function requestOptions(request: GatewayRequest): RequestOptions {
-  const { url } = request;
-  const options: RequestOptions = {
-    protocol: url.protocol,
-    // `new URL('http://[::1]:9091').hostname` is `[::1]`; node:http wants `::1`.
-    hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
-    path: `${url.pathname}${url.search}`,
-    method: request.method.toUpperCase(),
-    headers: request.headers,
-    agent: request.agent ?? false,
-  };
-  if (url.port !== '') options.port = Number(url.port);
-  if (url.username !== '' || url.password !== '') {
-    options.auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-  }
-  return options;
-}
-
 /**
- * Sends `request` once. Resolves with a 2xx answer; rejects with a {@link PushError}
- * otherwise: `PUSH_REJECTED` for another status, `PUSH_TIMEOUT` when no complete answer
- * came within `timeoutMs` or `signal` aborted, `LOOKUP_FAILED` or `CONNECTION_FAILED` for
- * the network.
+ * Sends one request; resolves with the 2xx answer, rejects with a coded {@link PushError}
+ * (`PUSH_TIMEOUT` past `timeoutMs` or on abort, `LOOKUP_FAILED`, `CONNECTION_FAILED`,
+ * `PUSH_REJECTED` for any other status).
  *
  * @internal
  */
-export function sendOnce(
+export async function sendOnce(
   request: GatewayRequest,
   timeoutMs: number,
   timers: PushTimers,
@@ -76,85 +53,32 @@ export function sendOnce(
   const where = safeUrl(request.url);
   const details = { method: request.method, url: where };
   const verb = request.method.toUpperCase();
-  return new Promise<GatewayAnswer>((resolve, reject) => {
-    let settled = false;
-    let failure: PushError | null = null;
-    const send = request.url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(requestOptions(request));
-    const finish = (error: PushError | null, answer?: GatewayAnswer): void => {
-      if (settled) return;
-      settled = true;
-      cancelTimer();
-      signal?.removeEventListener('abort', onAbort);
-      if (error !== null) {
-        reject(error);
-        if (!req.destroyed) req.destroy();
-      } else resolve(answer!);
-    };
-    // Destroying the request makes it emit 'error'; remember why we destroyed it.
-    const stopWith = (error: PushError): void => {
-      failure = error;
-      req.destroy(error);
-      finish(error);
-    };
-    const cancelTimer = timers.setTimeout(() => {
-      stopWith(new PushError(ErrorCodes.PUSH_TIMEOUT, `${verb} ${where}: no complete answer within ${timeoutMs} ms`, details));
-    }, timeoutMs);
-    const onAbort = (): void => {
-      stopWith(new PushError(ErrorCodes.PUSH_TIMEOUT, `${verb} ${where}: aborted (${String(signal?.reason ?? 'stopped')})`, details));
-    };
-    if (signal?.aborted === true) {
-      onAbort();
-      return;
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-
-    req.on('socket', (socket) => {
-      if (request.unref) socket.unref();
-      else socket.ref();
-    });
-    req.on('error', (error: NodeJS.ErrnoException) => {
-      if (failure !== null) return;
-      const code: PushErrorCode = LOOKUP_CODES.has(error.code ?? '') ? ErrorCodes.LOOKUP_FAILED : ErrorCodes.CONNECTION_FAILED;
-      const what = code === ErrorCodes.LOOKUP_FAILED ? `cannot resolve ${request.url.hostname}` : 'connection failed';
-      finish(new PushError(code, `${verb} ${where}: ${what}: ${error.message}`, { ...details, cause: error }));
-    });
-    req.on('response', (res: IncomingMessage) => {
-      const status = res.statusCode ?? 0;
-      const parts: Buffer[] = [];
-      let kept = 0;
-      res.on('data', (chunk: Buffer) => {
-        // Keep the start for messages; read the rest so the connection can be reused.
-        if (kept < MAX_TEXT_BYTES) {
-          parts.push(chunk.subarray(0, MAX_TEXT_BYTES - kept));
-          kept += Math.min(chunk.length, MAX_TEXT_BYTES - kept);
-        }
-      });
-      res.on('error', (error) => {
-        if (failure !== null) return;
-        finish(new PushError(ErrorCodes.CONNECTION_FAILED, `${verb} ${where}: the answer broke off: ${error.message}`, { ...details, status, cause: error }));
-      });
-      res.on('close', () => {
-        if (!res.complete && failure === null) {
-          finish(new PushError(ErrorCodes.CONNECTION_FAILED, `${verb} ${where}: the answer broke off`, { ...details, status }));
-        }
-      });
-      res.on('end', () => {
-        const text = Buffer.concat(parts).toString('utf8').trim();
-        if (status >= 200 && status < 300) {
-          finish(null, { status, text });
-          return;
-        }
-        const said = text === '' ? '' : `: ${text}`;
-        finish(new PushError(ErrorCodes.PUSH_REJECTED, `${verb} ${where}: the gateway answered ${status}${said}`, {
-          ...details,
-          status,
-          responseText: text,
-        }));
-      });
-    });
-    req.end(request.body ?? undefined);
+  const outcome = await exchange({
+    url: request.url, method: verb, headers: request.headers, body: request.body, agent: request.agent,
+    timeoutMs, unref: request.unref, maxBodyBytes: MAX_TEXT_BYTES, setTimer: (callback, ms) => timers.setTimeout(callback, ms), signal,
   });
+  switch (outcome.kind) {
+    case 'answer': {
+      const text = outcome.body.toString('utf8').trim();
+      if (outcome.ok) return { status: outcome.status, text };
+      const said = text === '' ? '' : `: ${text}`;
+      throw new PushError(ErrorCodes.PUSH_REJECTED, `${verb} ${where}: the gateway answered ${outcome.status}${said}`, {
+        ...details, status: outcome.status, responseText: text,
+      });
+    }
+    case 'timeout':
+    case 'aborted':
+      throw new PushError(ErrorCodes.PUSH_TIMEOUT, `${verb} ${where}: ${outcome.message}`, details);
+    case 'lookup':
+    case 'connection': {
+      const code = outcome.kind === 'lookup' ? ErrorCodes.LOOKUP_FAILED : ErrorCodes.CONNECTION_FAILED;
+      throw new PushError(code, `${verb} ${where}: ${outcome.message}`, {
+        ...details,
+        ...(outcome.status === undefined ? {} : { status: outcome.status }),
+        ...(outcome.cause === undefined ? {} : { cause: outcome.cause }),
+      });
+    }
+  }
 }
 
 /**

@@ -14,7 +14,7 @@
  * @module
  */
 
-import http, { type ClientRequest, type IncomingHttpHeaders } from 'node:http';
+import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
@@ -43,6 +43,7 @@ import {
   type HttpTransportErrorCode,
 } from './http-retry.js';
 import { backoffDelayMs } from './backoff.js';
+import { exchange } from './http-exchange.js';
 import { MutableTransportStats, type Transport } from './transport.js';
 
 const gzip = promisify(gzipCallback);
@@ -77,7 +78,6 @@ export class HttpTransport implements Transport {
   readonly url: URL;
   readonly #where: string;
   readonly #agent: http.Agent;
-  readonly #request: typeof http.request;
   readonly #headers: Readonly<Record<string, string>>;
   readonly #gzip: boolean;
   readonly #timeoutMs: number;
@@ -92,7 +92,7 @@ export class HttpTransport implements Transport {
   readonly #idle: (() => void)[] = [];
   #retries = 0;
   #active: Entry | null = null;
-  #inFlight: ClientRequest | null = null;
+  #inFlight: AbortController | null = null;
   #wait: unknown = null;
   #closing = false;
   #aborted = false;
@@ -109,7 +109,6 @@ export class HttpTransport implements Transport {
     this.#where = `POST ${this.url.origin}${this.url.pathname}`;
     const https_ = this.url.protocol === 'https:';
     this.#agent = new (https_ ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 1 });
-    this.#request = https_ ? https.request : http.request;
     this.#gzip = o.compression === 'gzip';
     this.#headers = Object.freeze({
       ...o.headers,
@@ -230,7 +229,7 @@ export class HttpTransport implements Transport {
     for (const entry of this.#queue) this.#drop(entry.body.length);
     this.#queue.length = 0;
     this.#stats.queuedBytes = 0;
-    this.#inFlight?.destroy();
+    this.#inFlight?.abort();
   }
 
   #drop(bytes: number): void {
@@ -307,40 +306,35 @@ export class HttpTransport implements Transport {
     this.#pump();
   }
 
-  /** One attempt: resolves with its outcome, never rejects. */
-  #post(body: Uint8Array): Promise<Outcome> {
-    return new Promise<Outcome>((resolve) => {
-      let settled = false;
-      let timer: unknown = null;
-      const finish = (outcome: Outcome): void => {
-        if (settled) return;
-        settled = true;
-        if (timer !== null) this.#timers.clearTimeout(timer);
-        resolve(outcome);
-      };
-      const req = this.#request(this.url, {
-        method: 'POST',
-        agent: this.#agent,
-        headers: { ...this.#headers, 'content-length': String(body.length) },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          if (size < MAX_RESPONSE_BYTES) chunks.push(chunk);
-          size += chunk.length;
-        });
-        res.on('error', (error) => { finish(networkFailure(error)); });
-        res.on('end', () => { finish(this.#outcome(res.statusCode ?? 0, res.statusMessage ?? '', res.headers, Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES))); });
-      });
-      this.#inFlight = req;
-      timer = unref(this.#timers.setTimeout(() => {
-        finish({ ok: false, code: ErrorCodes.REQUEST_TIMEOUT, message: `no response within ${this.#timeoutMs} ms`, retryable: true });
-        req.destroy();
-      }, this.#timeoutMs));
-      req.on('socket', (socket) => socket.unref());
-      req.on('error', (error) => { finish(this.#aborted ? aborted() : networkFailure(error)); });
-      req.end(body);
+  /** One attempt over the one HTTP exchange: resolves with its outcome, never rejects. */
+  async #post(body: Uint8Array): Promise<Outcome> {
+    const controller = new AbortController();
+    this.#inFlight = controller;
+    const answer = await exchange({
+      url: this.url, method: 'POST', headers: this.#headers, body, agent: this.#agent, timeoutMs: this.#timeoutMs,
+      unref: true, maxBodyBytes: MAX_RESPONSE_BYTES, signal: controller.signal,
+      setTimer: (callback, ms) => {
+        const handle = unref(this.#timers.setTimeout(callback, ms));
+        return () => {
+          this.#timers.clearTimeout(handle);
+        };
+      },
     });
+    switch (answer.kind) {
+      case 'answer':
+        return this.#outcome(answer.status, answer.statusText, answer.headers, answer.body);
+      case 'timeout':
+        return { ok: false, code: ErrorCodes.REQUEST_TIMEOUT, message: `no response within ${this.#timeoutMs} ms`, retryable: true };
+      case 'aborted':
+        return aborted();
+      case 'lookup':
+      case 'connection':
+        if (this.#aborted) return aborted();
+        return {
+          ok: false, code: answer.kind === 'lookup' ? ErrorCodes.LOOKUP_FAILED : ErrorCodes.CONNECTION_FAILED,
+          message: `${answer.kind} failed: ${answer.message}`, retryable: true, cause: answer.cause,
+        };
+    }
   }
 
   #outcome(status: number, statusText: string, headers: IncomingHttpHeaders, body: Buffer): Outcome {
@@ -353,16 +347,6 @@ export class HttpTransport implements Transport {
       retryAfterMs: retryable ? parseRetryAfter(headers['retry-after'], Date.now()) : null,
     };
   }
-}
-
-function networkFailure(error: unknown): Outcome {
-  const code = (error as { code?: unknown } | null)?.code;
-  const lookup = code === 'ENOTFOUND' || code === 'EAI_AGAIN';
-  return {
-    ok: false, code: lookup ? ErrorCodes.LOOKUP_FAILED : ErrorCodes.CONNECTION_FAILED,
-    message: `${lookup ? 'lookup' : 'connection'} failed: ${error instanceof Error ? error.message : String(error)}`,
-    retryable: true, cause: error,
-  };
 }
 
 function aborted(): Outcome {
