@@ -112,43 +112,47 @@ export class Expiry {
     if (this.#sweeping || tick - this.#lastSweepTick < this.#everyTicks) return;
     this.#lastSweepTick = tick;
     this.#sweeping = true;
-    void this.#sweep(tick).finally(() => {
-      this.#sweeping = false;
-    });
+    void this.#sweep(tick);
   }
 
   /** One sweep: expires idle series, drops collected ones, revives those recorded again. Never rejects. */
   async #sweep(tick: number): Promise<void> {
-    const pause = sliceYielder();
-    let checks = 0;
-    // A Map's iteration sees deletions and additions made meanwhile, so the series that
-    // expire (deleted) and those added while the sweep yields are handled correctly.
-    for (const [metric, watch] of this.#watched) {
-      const mark = markOf(metric);
-      if (mark !== watch.mark) {
-        watch.mark = mark ?? Number.NaN;
-        watch.seenTick = tick;
-      } else if (tick - watch.seenTick >= this.#idleTicks) {
-        this.#watched.delete(metric);
-        this.#remember(metric, watch);
-        this.#host.expire(metric);
+    // The flag is reset in this function's own finally: a sweep that never had to yield
+    // is over, synchronously, before onTick returns.
+    try {
+      const pause = sliceYielder();
+      let checks = 0;
+      // A Map's iteration sees deletions and additions made meanwhile, so the series that
+      // expire (deleted) and those added while the sweep yields are handled correctly.
+      for (const [metric, watch] of this.#watched) {
+        const mark = markOf(metric);
+        if (mark !== watch.mark) {
+          watch.mark = mark ?? Number.NaN;
+          watch.seenTick = tick;
+        } else if (tick - watch.seenTick >= this.#idleTicks) {
+          this.#watched.delete(metric);
+          this.#remember(metric, watch);
+          this.#host.expire(metric);
+        }
+        if (++checks % CHECKS_PER_LOOK === 0) {
+          const wait = pause();
+          if (wait !== undefined) await wait;
+        }
       }
-      if (++checks % CHECKS_PER_LOOK === 0) {
-        const wait = pause();
-        if (wait !== undefined) await wait;
+      for (const expired of this.#expired) {
+        const metric = expired.ref.deref();
+        if (metric === undefined) this.#forget(expired);
+        else if (markOf(metric) !== expired.mark) {
+          this.#forget(expired);
+          this.#host.revive(expired, metric);
+        }
+        if (++checks % CHECKS_PER_LOOK === 0) {
+          const wait = pause();
+          if (wait !== undefined) await wait;
+        }
       }
-    }
-    for (const expired of this.#expired) {
-      const metric = expired.ref.deref();
-      if (metric === undefined) this.#forget(expired);
-      else if (markOf(metric) !== expired.mark) {
-        this.#forget(expired);
-        this.#host.revive(expired, metric);
-      }
-      if (++checks % CHECKS_PER_LOOK === 0) {
-        const wait = pause();
-        if (wait !== undefined) await wait;
-      }
+    } finally {
+      this.#sweeping = false;
     }
   }
 

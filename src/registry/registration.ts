@@ -16,7 +16,7 @@ import { optionsConflict, typeConflict, type FamilyOptions } from './conflicts.j
 import { Expiry, type Expired } from './expiry.js';
 import { Families, type Family } from './families.js';
 import { Listeners } from './listeners.js';
-import { overflowName, SeriesLimit } from './series-limit.js';
+import { isRegistryOverflow, overflowName, SeriesLimit } from './series-limit.js';
 import { OVERFLOW_TAGS, type Metric } from './types.js';
 
 /** The limits of one registry, read from its options. @internal */
@@ -149,6 +149,7 @@ export class Registration {
   #insert(family: Family, metric: Metric): void {
     family.series.set(metric.tags, metric);
     this.limit.size++;
+    if (isRegistryOverflow(metric)) this.limit.overflowSeries++;
     if (metric.type === 'meter') this.#meters.add(metric);
     else if (metric.type === 'timer') this.#meters.add(metric.meter);
     this.expiry?.added(metric, family.options, this.#ticker.tick);
@@ -183,6 +184,7 @@ export class Registration {
     if (family.series.get(metric.tags) !== metric) return;
     this.families.removeSeries(family, metric);
     this.limit.size--;
+    if (isRegistryOverflow(metric)) this.limit.overflowSeries--;
     if (metric.type === 'meter') this.#meters.delete(metric);
     else if (metric.type === 'timer') this.#meters.delete(metric.meter);
     this.expiry?.removed(metric);

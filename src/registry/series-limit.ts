@@ -44,14 +44,21 @@ export function overflowName(type: MetricType, options: FamilyOptions): string {
   return `${OVERFLOW_NAME_PREFIX}.${type}`;
 }
 
+/** Whether `metric` is one of the registry's overflow series. @internal */
+export function isRegistryOverflow(metric: { readonly name: string; readonly tags: Tags }): boolean {
+  return metric.tags === OVERFLOW_TAGS && metric.name.startsWith(`${OVERFLOW_NAME_PREFIX}.`);
+}
+
 /** @internal */
 export class SeriesLimit {
   /** The most tagged series one name may hold. */
   readonly maxSeriesPerName: number;
   /** The most series the registry may hold, its overflow series aside. */
   readonly maxSeries: number;
-  /** The series the registry holds now (kept by the registration). */
+  /** The series the registry holds now, its overflow series included (kept by the registration). */
   size = 0;
+  /** How many of them are the registry's overflow series (`tapemeasure.overflow.*`), which the cap leaves aside. */
+  overflowSeries = 0;
   /** How many times a new series was asked for and an overflow series given instead. */
   overflowed = 0;
   /** Families already warned about (one warning per name). */
@@ -95,7 +102,7 @@ export class SeriesLimit {
    * is counted and an `ERR_TAPEMEASURE_REGISTRY_LIMIT` warning emitted (rate-limited).
    */
   admits(type: MetricType, name: string, tags: Tags, overflow: string): boolean {
-    if (this.size < this.maxSeries) return true;
+    if (this.size - this.overflowSeries < this.maxSeries) return true;
     this.overflowed++;
     this.#registryWarnings.warn(
       new MetricsError(
