@@ -76,7 +76,7 @@ export type RegistryOptions = {
    * `registry.overflowed`, and an `ERR_TAPEMEASURE_REGISTRY_LIMIT` warning is emitted
    * (then at most one a minute).
    *
-   * @defaultValue 100000
+   * @defaultValue 50000
    */
   readonly maxSeries?: number;
   /**

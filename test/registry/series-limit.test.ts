@@ -135,7 +135,7 @@ describe('maxSeries (the registry-wide cap)', () => {
     }
   });
 
-  it('defaults to 100,000 series', () => {
-    expect(new Registry({ clock: new ManualClock() }).maxSeries).toBe(100_000);
+  it('defaults to 50,000 series', () => {
+    expect(new Registry({ clock: new ManualClock() }).maxSeries).toBe(50_000);
   });
 });
