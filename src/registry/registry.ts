@@ -268,14 +268,18 @@ export class Registry implements MetricRegistry {
   }
 
   /**
-   * Removes one series.
+   * Removes one series. An expired series of that name and tags is forgotten too: it
+   * will not come back.
    *
-   * @returns whether it existed.
+   * @returns whether it existed (expired series aside).
    */
   remove(name: string, tags?: Tags): boolean {
     const family = this.#families.get(name);
     const metric = family?.series.get(tags);
-    if (family === undefined || metric === undefined) return false;
+    if (family === undefined || metric === undefined) {
+      this.#registration.expiry?.take(name, tags ?? NO_TAGS);
+      return false;
+    }
     this.#registration.remove(family, metric);
     return true;
   }

@@ -189,3 +189,31 @@ describe('expireAfterMs', () => {
     expect(r.size).toBe(0);
   });
 });
+
+describe('expiry and the rest of the registry', () => {
+  it('forgets an expired series that remove() names: it does not come back', () => {
+    const { clock, r } = setup();
+    const c = r.counter('c', { tags: { k: 'v' } });
+    pass(clock, 2 * MINUTE);
+    expect(r.remove('c', { k: 'v' })).toBe(false);
+    c.inc();
+    pass(clock, 20_000);
+    expect(r.size).toBe(0);
+    expect(r.counter('c', { tags: { k: 'v' } })).not.toBe(c);
+  });
+
+  it('tells scope listeners why, for the series within the scope', () => {
+    const { clock, r } = setup();
+    const scope = r.scope('db');
+    const seen: string[] = [];
+    scope.addListener({
+      onAdded: (m, reason) => void seen.push(`+${m.name}:${reason}`),
+      onRemoved: (m, reason) => void seen.push(`-${m.name}:${reason}`),
+    });
+    const q = scope.timer('query');
+    r.counter('outside');
+    pass(clock, 2 * MINUTE);
+    expect(scope.timer('query')).toBe(q);
+    expect(seen).toEqual(['+db.query:created', '-db.query:expired', '+db.query:revived']);
+  });
+});

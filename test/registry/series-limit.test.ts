@@ -139,3 +139,21 @@ describe('maxSeries (the registry-wide cap)', () => {
     expect(new Registry({ clock: new ManualClock() }).maxSeries).toBe(50_000);
   });
 });
+
+describe('the registry overflow series, when the application took their names', () => {
+  it('still never throws: the value goes to a series of no registry', () => {
+    const r = new Registry({ clock: new ManualClock(), maxSeries: 1 });
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      r.gauge('tapemeasure.overflow', () => 1); // a leaf where the overflow's branch would be
+      const c = r.counter('c');
+      c.inc();
+      expect(c.name).toBe('tapemeasure.overflow.counter');
+      expect(r.get('tapemeasure.overflow.counter', OVERFLOW_TAGS)).toBeUndefined();
+      expect(r.size).toBe(1);
+      expect(r.overflowed).toBe(1);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
