@@ -45,6 +45,9 @@ export const ErrorCodes = {
 
   /** Warning: a name reached `maxSeriesPerName`; further tag sets share its overflow series. */
   SERIES_LIMIT: 'ERR_TAPEMEASURE_SERIES_LIMIT',
+  // Registry limits (reliab): the registry-wide series cap.
+  /** Warning: the registry reached `maxSeries`; further series share the overflow series of their type. */
+  REGISTRY_LIMIT: 'ERR_TAPEMEASURE_REGISTRY_LIMIT',
   /** Warning: the HTTP middleware saw more distinct routes than `maxRoutes`; further routes share one series. */
   ROUTE_LIMIT: 'ERR_TAPEMEASURE_ROUTE_LIMIT',
   /** Warning: a registry listener threw; the change it was told about still happened. */

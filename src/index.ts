@@ -36,12 +36,14 @@ export { Registry } from './registry/registry.js';
 export { Scope } from './registry/scope.js';
 export { isRegistry, OVERFLOW_TAGS, REGISTRY_BRAND } from './registry/types.js';
 export type {
+  AddedReason,
   Metric,
   MetricFactory,
   MetricFilter,
   MetricRegistry,
   RegistryListener,
   RegistryOptions,
+  RemovedReason,
 } from './registry/types.js';
 export { counter, defaultRegistry, gauge, histogram, meter, scope, timer } from './registry/default-registry.js';
 export type {

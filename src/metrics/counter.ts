@@ -36,22 +36,26 @@ export class Counter {
   }
 
   /**
-   * Adds `n`. A non-finite `n` is dropped and counted in `registry.invalidValues`; never throws.
+   * Adds `n`. A non-finite `n`, or one that would make the count non-finite
+   * (`inc(1e308)` twice), is dropped and counted in `registry.invalidValues`; never throws.
    *
    * @param n - the amount, default 1.
    */
   inc(n = 1): void {
-    if (Number.isFinite(n)) this.#count += n;
+    // The sum is checked too: finite inputs can overflow to Infinity, which every
+    // backend would then show for ever (Prometheus serves `+Inf`).
+    if (Number.isFinite(n) && Number.isFinite(this.#count + n)) this.#count += n;
     else this.#invalid.count++;
   }
 
   /**
-   * Subtracts `n`. A non-finite `n` is dropped and counted; never throws.
+   * Subtracts `n`. A non-finite `n`, or one that would make the count non-finite, is
+   * dropped and counted; never throws.
    *
    * @param n - the amount, default 1.
    */
   dec(n = 1): void {
-    if (Number.isFinite(n)) this.#count -= n;
+    if (Number.isFinite(n) && Number.isFinite(this.#count - n)) this.#count -= n;
     else this.#invalid.count++;
   }
 

@@ -134,9 +134,12 @@ export class Gauge {
     else this.#invalid.count++;
   }
 
-  /** Adds `n` to a settable gauge (default 1). Invalid input is dropped and counted. */
+  /**
+   * Adds `n` to a settable gauge (default 1). Invalid input, or an `n` that would make
+   * the value non-finite, is dropped and counted.
+   */
   inc(n = 1): void {
-    if (this.settable && Number.isFinite(n)) this.#value += n;
+    if (this.settable && Number.isFinite(n) && Number.isFinite(this.#value + n)) this.#value += n;
     else this.#invalid.count++;
   }
 

@@ -65,13 +65,13 @@ export class Meter {
   }
 
   /**
-   * Records `n` events. A negative or non-finite `n` is dropped and counted in
-   * `registry.invalidValues`; never throws.
+   * Records `n` events. A negative or non-finite `n`, or one that would make the count
+   * non-finite, is dropped and counted in `registry.invalidValues`; never throws.
    *
    * @param n - the number of events, default 1.
    */
   mark(n = 1): void {
-    if (Number.isFinite(n) && n >= 0) this.#count += n;
+    if (typeof n === 'number' && n >= 0 && Number.isFinite(this.#count + n)) this.#count += n;
     else this.#invalid.count++;
   }
 
@@ -108,7 +108,8 @@ export class Meter {
   get meanRate(): number {
     if (this.#count === 0) return 0;
     const elapsedMs = this.#clock.monotonicMs() - this.#startMs;
-    return elapsedMs <= 0 ? 0 : (this.#count * 1000) / elapsedMs;
+    // Divided first: `count * 1000` would overflow for a count above about 1.8e305.
+    return elapsedMs <= 0 ? 0 : this.#count / (elapsedMs / 1000);
   }
 
   /** 1-minute moving average rate, events per second. */

@@ -8,7 +8,7 @@
 
 import { ErrorCodes, MetricsError, show } from '../errors.js';
 import { WarningLimiter } from '../internal/warnings.js';
-import type { Metric, RegistryListener } from './types.js';
+import type { AddedReason, Metric, RegistryListener, RemovedReason } from './types.js';
 
 /** @internal */
 export class Listeners {
@@ -24,17 +24,19 @@ export class Listeners {
   }
 
   /** Tells every listener; never throws. */
-  notify(event: 'onAdded' | 'onRemoved', metric: Metric): void {
+  notify(event: 'onAdded', metric: Metric, reason: AddedReason): void;
+  notify(event: 'onRemoved', metric: Metric, reason: RemovedReason): void;
+  notify(event: 'onAdded' | 'onRemoved', metric: Metric, reason: AddedReason | RemovedReason): void {
     for (const listener of this.#listeners) {
       try {
-        listener[event]?.(metric);
+        (listener[event] as ((metric: Metric, reason: string) => void) | undefined)?.call(listener, metric, reason);
       } catch (error) {
         this.#warnings ??= new WarningLimiter();
         this.#warnings.warn(
           new MetricsError(
             ErrorCodes.LISTENER_FAILED,
             `a registry listener's ${event}() threw for ${metric.type} ${show(metric.name)}; ` +
-              `the series was ${event === 'onAdded' ? 'added' : 'removed'} all the same`,
+              `the series was ${event === 'onAdded' ? 'added' : 'removed'} (${reason}) all the same`,
             { cause: error },
           ),
         );

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { clockCheck, systemClock, type Clock } from '../clock.js';
+import { clockCheck, systemClock, TICK_MS, type Clock } from '../clock.js';
 import { show } from '../errors.js';
 import { anyOf, checkValue, func, integer, object, readOptions } from '../internal/options.js';
 import { Counter } from '../metrics/counter.js';
@@ -32,7 +32,7 @@ import { NO_OPTIONS } from './conflicts.js';
 import type { Families } from './families.js';
 import { Registration } from './registration.js';
 import { Scope } from './scope.js';
-import { DEFAULT_MAX_SERIES_PER_NAME } from './series-limit.js';
+import { DEFAULT_MAX_SERIES, DEFAULT_MAX_SERIES_PER_NAME } from './series-limit.js';
 import type { SnapshotTree } from './snapshot.js';
 import { collectedTree, snapshotTree } from './snapshot-tree.js';
 import {
@@ -46,7 +46,12 @@ import {
 } from './types.js';
 
 /** The schema of {@link RegistryOptions}. */
-const REGISTRY_SCHEMA = Object.freeze({ clock: clockCheck, maxSeriesPerName: integer(1) });
+const REGISTRY_SCHEMA = Object.freeze({
+  clock: clockCheck,
+  maxSeriesPerName: integer(1),
+  maxSeries: integer(1),
+  expireAfterMs: integer(TICK_MS),
+});
 
 /**
  * Whether an options object holds nothing but `tags`: the lookup of an existing
@@ -90,19 +95,37 @@ export class Registry implements MetricRegistry {
   readonly #families: Families;
 
   /**
-   * @param options - the clock and the cap on series per name.
+   * @param options - the clock, the caps on series (per name and in all) and the expiry of idle series.
    * @throws {@link InvalidOptionError} for a bad option; {@link UnknownOptionError} for an unknown one.
    */
   constructor(options?: RegistryOptions) {
     const read = readOptions('Registry', options, REGISTRY_SCHEMA);
     this.clock = read.clock ?? systemClock;
-    this.#registration = new Registration(this.clock, read.maxSeriesPerName ?? DEFAULT_MAX_SERIES_PER_NAME);
+    this.#registration = new Registration(this.clock, {
+      maxSeriesPerName: read.maxSeriesPerName ?? DEFAULT_MAX_SERIES_PER_NAME,
+      maxSeries: read.maxSeries ?? DEFAULT_MAX_SERIES,
+      expireAfterMs: read.expireAfterMs ?? null,
+    });
     this.#families = this.#registration.families;
   }
 
   /** How many invalid values recording methods have dropped (NaN, infinities, negatives in histograms, non-numbers). */
   get invalidValues(): number {
     return this.#registration.invalid.count;
+  }
+
+  /**
+   * How many times a new series was asked for beyond a cap (`maxSeriesPerName` or
+   * `maxSeries`) and an overflow series given instead. Asking again for a series that
+   * was diverted counts again: the caps keep no memory of what they refused.
+   */
+  get overflowed(): number {
+    return this.#registration.limit.overflowed;
+  }
+
+  /** The most series this registry may hold (`maxSeries`), its overflow series aside. */
+  get maxSeries(): number {
+    return this.#registration.limit.maxSeries;
   }
 
   /**
@@ -241,20 +264,22 @@ export class Registry implements MetricRegistry {
 
   /** The number of series. */
   get size(): number {
-    let n = 0;
-    for (const family of this.#families.values()) n += family.series.size;
-    return n;
+    return this.#registration.limit.size;
   }
 
   /**
-   * Removes one series.
+   * Removes one series. An expired series of that name and tags is forgotten too: it
+   * will not come back.
    *
-   * @returns whether it existed.
+   * @returns whether it existed (expired series aside).
    */
   remove(name: string, tags?: Tags): boolean {
     const family = this.#families.get(name);
     const metric = family?.series.get(tags);
-    if (family === undefined || metric === undefined) return false;
+    if (family === undefined || metric === undefined) {
+      this.#registration.expiry?.take(name, tags ?? NO_TAGS);
+      return false;
+    }
     this.#registration.remove(family, metric);
     return true;
   }
@@ -278,7 +303,8 @@ export class Registry implements MetricRegistry {
   }
 
   /**
-   * Registers a listener for added and removed series. A listener that throws is
+   * Registers a listener for added and removed series, told why (`'created'` or
+   * `'revived'`; `'removed'` or `'expired'`: see {@link RegistryListener}). A listener that throws is
    * reported by an `ERR_TAPEMEASURE_LISTENER_FAILED` warning (at most one a minute); the
    * change still happens.
    *

@@ -24,7 +24,7 @@ import {
 } from './types.js';
 
 /** The parts of the root registry a scope uses: itself a {@link MetricRegistry}, with a scope factory. */
-type Root = Omit<MetricRegistry, 'scope'> & { scope(prefix: string, tags?: Tags): Scope };
+type Root = Omit<MetricRegistry, 'scope'> & { readonly overflowed: number; scope(prefix: string, tags?: Tags): Scope };
 
 function isTagObject(tags: unknown): tags is Tags {
   return typeof tags === 'object' && tags !== null && !Array.isArray(tags);
@@ -161,6 +161,14 @@ export class Scope implements MetricRegistry {
   }
 
   /**
+   * How many new series the root registry's caps diverted to overflow series: a scope
+   * shares its root's caps (`maxSeriesPerName`, `maxSeries`).
+   */
+  get overflowed(): number {
+    return this.#root.overflowed;
+  }
+
+  /**
    * The series `prefix.name` with `tags` plus the scope's tags, if it exists (never a
    * series outside the scope: the scope's tags win over `tags`).
    */
@@ -187,11 +195,11 @@ export class Scope implements MetricRegistry {
    */
   addListener(listener: RegistryListener): () => void {
     return this.#root.addListener({
-      onAdded: (metric) => {
-        if (this.#within(metric)) listener.onAdded?.(metric);
+      onAdded: (metric, reason) => {
+        if (this.#within(metric)) listener.onAdded?.(metric, reason);
       },
-      onRemoved: (metric) => {
-        if (this.#within(metric)) listener.onRemoved?.(metric);
+      onRemoved: (metric, reason) => {
+        if (this.#within(metric)) listener.onRemoved?.(metric, reason);
       },
     });
   }

@@ -22,12 +22,33 @@ export type Metric = Counter | Gauge | Meter | Histogram | Timer;
 /** Selects metrics: called with each metric, returns whether it is selected. */
 export type MetricFilter = (metric: Metric) => boolean;
 
-/** Told when metrics are added to or removed from a registry. */
+/**
+ * Why a series was added: `'created'` (new), or `'revived'` (an expired series that came
+ * back, asked for again or recorded into through a held handle: the same object, its
+ * counts intact).
+ */
+export type AddedReason = 'created' | 'revived';
+
+/**
+ * Why a series was removed: `'removed'` (`remove()`, `removeMatching()`), or `'expired'`
+ * (idle for `expireAfterMs`).
+ */
+export type RemovedReason = 'removed' | 'expired';
+
+/**
+ * Told when metrics are added to or removed from a registry.
+ *
+ * A reader that sends count deltas (StatsD, Graphite, OTLP delta) keeps its last sent
+ * count per metric object. On `onRemoved(metric, 'expired')` it sends, in its next
+ * report, what it has not sent yet (`metric.count` minus its last sent count) and
+ * remembers `metric.count` as sent; if the series is revived later, the same object
+ * comes back (`onAdded(metric, 'revived')`) and its deltas simply go on from there.
+ */
 export interface RegistryListener {
-  /** Called after a new series is created. */
-  onAdded?(metric: Metric): void;
-  /** Called after a series is removed. */
-  onRemoved?(metric: Metric): void;
+  /** Called after a series is added: created, or revived after expiry. */
+  onAdded?(metric: Metric, reason: AddedReason): void;
+  /** Called after a series is removed: by `remove()`, or by expiry. */
+  onRemoved?(metric: Metric, reason: RemovedReason): void;
 }
 
 /** Options of a {@link Registry}. */
@@ -47,6 +68,28 @@ export type RegistryOptions = {
    * @defaultValue 1000
    */
   readonly maxSeriesPerName?: number;
+  /**
+   * The most series the registry (with all its scopes) may hold, an integer >= 1. Beyond
+   * it, every new series goes to one overflow series per type, named
+   * `tapemeasure.overflow.<type>` (`tapemeasure.overflow.callback_gauge` for callback
+   * gauges) and tagged `{ tapemeasure_overflow: 'true' }`; each diversion is counted in
+   * `registry.overflowed`, and an `ERR_TAPEMEASURE_REGISTRY_LIMIT` warning is emitted
+   * (then at most one a minute).
+   *
+   * @defaultValue 50000
+   */
+  readonly maxSeries?: number;
+  /**
+   * Removes a series once it has been idle this long, in milliseconds (an integer >=
+   * 5000): its count (counters, meters, histograms, timers) or its value (settable
+   * gauges) unchanged. Callback gauges never expire. Checked on the 5-second tick, every
+   * quarter of `expireAfterMs`, so a series goes between `expireAfterMs` and about 1.5
+   * times it (plus 10 s) after its last change. An expired series comes back, the same
+   * object with its counts, when asked for again or recorded into through a held handle.
+   *
+   * @defaultValue undefined (series never expire)
+   */
+  readonly expireAfterMs?: number;
 };
 
 /** The tags of the series that takes what exceeds `maxSeriesPerName`. */

@@ -8,7 +8,7 @@ import { Registration } from '../../src/registry/registration.js';
 describe('Registration', () => {
   it('creates a series once, with the registry context, and tells the listeners', () => {
     const clock = new ManualClock();
-    const registration = new Registration(clock, 10);
+    const registration = new Registration(clock, { maxSeriesPerName: 10, maxSeries: 100, expireAfterMs: null });
     const added: Metric[] = [];
     registration.listeners.add({ onAdded: (m) => void added.push(m) });
     const a = registration.register('counter', 'jobs', undefined, NO_OPTIONS, (ctx) => new Counter(ctx));
@@ -21,7 +21,7 @@ describe('Registration', () => {
 
   it('ticks the meters it holds, and stops when a meter is removed', () => {
     const clock = new ManualClock();
-    const registration = new Registration(clock, 10);
+    const registration = new Registration(clock, { maxSeriesPerName: 10, maxSeries: 100, expireAfterMs: null });
     const meter = registration.register('meter', 'm', undefined, NO_OPTIONS, (ctx) => new Meter(ctx)) as Meter;
     meter.mark(5);
     clock.advance(5_000);

@@ -48,12 +48,20 @@ const TABLES: readonly Table[] = [
     bad: {
       clock: [null, 5, 'clock', {}, { now: () => 0 }],
       maxSeriesPerName: [0, -1, 1.5, '10', Number.NaN, Infinity],
+      maxSeries: [0, -1, 1.5, '10', Number.NaN, Infinity],
+      expireAfterMs: [0, 4_999, 5_000.5, '60000', Number.NaN, Infinity],
     },
-    good: [undefined, {}, { clock: new ManualClock(), maxSeriesPerName: 1 }, { clock: undefined }],
+    good: [
+      undefined,
+      {},
+      { clock: new ManualClock(), maxSeriesPerName: 1, maxSeries: 1, expireAfterMs: 5_000 },
+      { clock: undefined, maxSeries: undefined, expireAfterMs: undefined },
+    ],
     typos: [
       ['maxSeriesPerNmae', 'maxSeriesPerName'],
       ['clok', 'clock'],
-      ['maxSeries', 'maxSeriesPerName'],
+      ['maxSereis', 'maxSeries'],
+      ['expireAfter', 'expireAfterMs'],
     ],
   },
   {
