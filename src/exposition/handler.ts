@@ -7,8 +7,8 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
+import { once } from 'node:events';
+import { createGzip } from 'node:zlib';
 import { PROMETHEUS_FORMAT_OPTIONS } from '../formats/prometheus.js';
 import { boolean, func, integer, readOptions, type Read } from '../internal/options.js';
 import { registryOf, rejectRegistryAsOptions, REGISTRY_OPTION } from '../registry/registry-option.js';
@@ -17,8 +17,6 @@ import { compileSelector, selectorCheck, type MetricSelector } from '../reporter
 import { endpointErrors, type EndpointError, type EndpointErrorReporter } from './endpoint-error.js';
 import { acceptsGzip, metricsFormatCheck, negotiate, negotiateQuery, type MetricsFormat } from './negotiate.js';
 import { renderBody } from './render.js';
-
-const gzip = promisify(gzipCallback);
 
 /** Options of {@link metricsHandler}. */
 export type MetricsHandlerOptions = {
@@ -118,7 +116,26 @@ const COMPRESS_MIN_BYTES = 1024;
 const RETRY_AFTER_SECONDS = 1;
 
 /** What one render produced: the body, gzipped or not; `null` if every client left; or what failed. */
-type Rendered = { readonly payload: Buffer; readonly gzipped: boolean } | null | { readonly error: unknown };
+type Rendered = { readonly parts: readonly Buffer[]; readonly bytes: number; readonly gzipped: boolean } | null | { readonly error: unknown };
+
+/**
+ * Gzips the pieces through one zlib stream: the compression runs on libuv's thread pool,
+ * a piece at a time, never over the whole body in one call on the event loop.
+ */
+async function gzipParts(parts: readonly Buffer[]): Promise<{ parts: Buffer[]; bytes: number }> {
+  const zip = createGzip();
+  const out: Buffer[] = [];
+  let bytes = 0;
+  zip.on('data', (chunk: Buffer) => {
+    out.push(chunk);
+    bytes += chunk.length;
+  });
+  const ended = once(zip, 'end');
+  for (const part of parts) zip.write(part);
+  zip.end();
+  await ended;
+  return { parts: out, bytes };
+}
 
 /** A render in progress and the responses waiting for it (single flight). */
 type Flight = {
@@ -135,10 +152,21 @@ function isPretty(value: string | null): boolean {
  *
  * @internal
  */
-export function respond(res: ServerResponse, status: number, headers: Record<string, string | number>, body: Buffer | string | null): void {
+export function respond(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string | number>,
+  body: Buffer | string | readonly Buffer[] | null,
+): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, headers);
-  res.end(body ?? undefined);
+  if (Array.isArray(body)) {
+    // Pieces of a large body, written one after another (never joined into one buffer).
+    for (const part of body as readonly Buffer[]) res.write(part);
+    res.end();
+  } else {
+    res.end((body as Buffer | string | null) ?? undefined);
+  }
 }
 
 /**
@@ -211,8 +239,8 @@ export function handlerOf(where: string, o: Read<typeof HANDLER_OPTIONS>, report
         aborted: () => waiters.every((w) => w.destroyed),
       });
       if (body === null) return null;
-      if (gzipIt && body.length >= COMPRESS_MIN_BYTES) return { payload: await gzip(body), gzipped: true };
-      return { payload: body, gzipped: false };
+      if (gzipIt && body.bytes >= COMPRESS_MIN_BYTES) return { ...(await gzipParts(body.parts)), gzipped: true };
+      return { parts: body.parts, bytes: body.bytes, gzipped: false };
     } catch (error) {
       return { error };
     }
@@ -301,8 +329,8 @@ export function handlerOf(where: string, o: Read<typeof HANDLER_OPTIONS>, report
         'X-Content-Type-Options': 'nosniff',
       };
       if (rendered.gzipped) headers['Content-Encoding'] = 'gzip';
-      headers['Content-Length'] = rendered.payload.length;
-      respond(res, 200, headers, method === 'HEAD' ? null : rendered.payload);
+      headers['Content-Length'] = rendered.bytes;
+      respond(res, 200, headers, method === 'HEAD' ? null : rendered.parts);
     } catch (error) {
       report('response', error, 'serving metrics failed');
       respond(res, 500, { 'Content-Type': TEXT, 'Cache-Control': 'no-store' }, 'Internal Server Error\n');
