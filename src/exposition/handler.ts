@@ -177,7 +177,11 @@ export function respond(
  *   (`Accept: text/plain`) or OpenMetrics 1.0 (`Accept: application/openmetrics-text`),
  *   or `?format=json|prometheus|openmetrics`;
  * - `?pretty` indents JSON; `?filter=http.` (repeatable; prefixes or globs) selects metrics;
- * - `Cache-Control: no-store`, `Vary: Accept, Accept-Encoding`; gzip when accepted.
+ * - `Cache-Control: no-store`, `Vary: Accept, Accept-Encoding`; gzip when accepted;
+ * - bounded work: at most `maxRequestFilters` `?filter=` values of `maxRequestFilterLength`
+ *   characters in all (else `400`), globs matched in linear time, concurrent identical
+ *   requests share one render, and at most `maxRendersInProgress` renders at once (else
+ *   `503` with `Retry-After`).
  *
  * Async gauges are awaited, each within its own timeout. The handler does not look at
  * the path: mount it where you want it.

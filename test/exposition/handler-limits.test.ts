@@ -3,7 +3,7 @@
 // progress (503 with Retry-After). Renders are counted by a spy on the registry's
 // metrics() (each render reads it once); an async gauge holds every render open until the
 // test lets it go.
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/errors.js';
 import type { EndpointError } from '../../src/exposition/endpoint-error.js';
@@ -141,6 +141,23 @@ describe('metricsHandler shares one render among concurrent identical scrapes (s
     expect(done.map((r) => r.status)).toEqual(urls.map(() => 200));
     expect(done[2]!.body).toBe(done[3]!.body);
     expect(done[4]!.headers['content-encoding']).toBe('gzip');
+  });
+
+  it('answers the clients still waiting when another client of the shared render leaves', async () => {
+    const { registry, reads, release } = heldRegistry();
+    const { base, arrived } = await serve({ registry });
+    const leaving = request(`${base}/metrics?format=prometheus`);
+    const left = new Promise<void>((resolve) => leaving.on('error', () => resolve()).on('close', () => resolve()));
+    leaving.end();
+    const staying = call(`${base}/metrics?format=prometheus`);
+    await waitUntil(() => arrived() === 2 && reads() === 1, { what: 'two requests sharing one render' });
+    leaving.destroy();
+    await left;
+    release();
+    const reply = await staying;
+    expect(reply.status).toBe(200);
+    expect(reply.body).toContain('app_held 7\n');
+    expect(reads()).toBe(1);
   });
 
   it('renders again once a render has finished (sharing, never caching)', async () => {
