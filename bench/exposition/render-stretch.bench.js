@@ -109,7 +109,8 @@ for (const n of seriesCounts) {
   }
   let server;
   if (only.includes('http')) {
-    server = await serveMetrics({ registry, port: 0, dashboard: false });
+    // Long timeouts: at 100,000 series on a loaded machine one render can outlast the defaults.
+    server = await serveMetrics({ registry, port: 0, dashboard: false, requestTimeoutMs: 600_000, keepAliveTimeoutMs: 600_000 });
     for (const format of ['json', 'prometheus', 'openmetrics']) {
       for (const gzip of [false, true]) {
         const headers = gzip ? { 'accept-encoding': 'gzip' } : {};
