@@ -41,7 +41,9 @@ type DfaState = {
   readonly states: Int32Array;
   /** Whether the name may end here. */
   readonly accepts: boolean;
-  /** Transitions already computed, by character code (kept only for cached states). */
+  /** Transitions already computed on ASCII characters, by code (kept only for cached states). */
+  readonly ascii: (DfaState | undefined)[];
+  /** Transitions already computed on other characters. */
   readonly next: Map<number, DfaState>;
   /** Whether this state is in the cache (else its transitions are not kept). */
   readonly cached: boolean;
@@ -85,7 +87,7 @@ class GlobAutomaton {
     const starts: number[] = [];
     for (const glob of globs) starts.push(...this.#compile(glob));
     this.#mark = new Int32Array(this.#kind.length);
-    this.#dead = { states: new Int32Array(0), accepts: false, next: new Map(), cached: true };
+    this.#dead = { states: new Int32Array(0), accepts: false, ascii: [], next: new Map(), cached: true };
     this.#start = this.#intern(this.#closeAll(starts));
   }
 
@@ -96,7 +98,7 @@ class GlobAutomaton {
       if (state === this.#dead) return false;
       const c = name.charCodeAt(i);
       globStepCount++;
-      state = state.next.get(c) ?? this.#step(state, c);
+      state = (c < 128 ? state.ascii[c] : state.next.get(c)) ?? this.#step(state, c);
     }
     return state.accepts;
   }
@@ -171,13 +173,17 @@ class GlobAutomaton {
     let accepts = false;
     for (const s of sorted) if (this.#accepting[s] === true) accepts = true;
     const cached = this.#cache.size < MAX_CACHED_STATES;
-    const state: DfaState = { states: sorted, accepts, next: new Map(), cached };
+    const state: DfaState = { states: sorted, accepts, ascii: [], next: new Map(), cached };
     if (cached) this.#cache.set(key, state);
     return state;
   }
 
   /** Computes (and caches, if `from` is cached) the transition of `from` on character `c`. */
   #step(from: DfaState, c: number): DfaState {
+    if (this.#epoch === 0x3fff_ffff) {
+      this.#mark.fill(0);
+      this.#epoch = 0;
+    }
     const epoch = ++this.#epoch;
     const mark = this.#mark;
     const out: number[] = [];
@@ -212,7 +218,10 @@ class GlobAutomaton {
       }
     }
     const to = this.#intern(out);
-    if (from.cached) from.next.set(c, to);
+    if (from.cached) {
+      if (c < 128) from.ascii[c] = to;
+      else from.next.set(c, to);
+    }
     return to;
   }
 }
