@@ -62,6 +62,9 @@ export const ErrorCodes = {
   RUNTIME_SAMPLE_FAILED: 'ERR_TAPEMEASURE_RUNTIME_SAMPLE_FAILED',
   /** Warning: the metrics endpoint or server could not answer a request. */
   ENDPOINT_FAILED: 'ERR_TAPEMEASURE_ENDPOINT_FAILED',
+  // Endpoint (bounded work per request).
+  /** Warning: the metrics endpoint refused a request to bound its work: too many or too long `?filter=` values (`400`), or too many renders in progress (`503`). */
+  ENDPOINT_REFUSED: 'ERR_TAPEMEASURE_ENDPOINT_REFUSED',
   /** The Pushgateway answered a push or delete with an error status (4xx or 5xx); `err.status` has it. */
   PUSH_REJECTED: 'ERR_TAPEMEASURE_PUSH_REJECTED',
   /** A push or delete got no complete answer from the Pushgateway in time (`timeoutMs`, or what was left of `totalTimeoutMs`). */

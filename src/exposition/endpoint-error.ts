@@ -14,13 +14,22 @@ import { WarningLimiter } from '../internal/warnings.js';
  * - `response`: a request could not be answered (it got `500`, or the client left);
  * - `filter`: the `filter` predicate threw for a metric (the metric was left out);
  * - `collision`: two metric names map to the same Prometheus name (the later one was left out);
- * - `server`: the server of `serveMetrics` failed after it started listening (such as `EMFILE`).
+ * - `server`: the server of `serveMetrics` failed after it started listening (such as `EMFILE`);
+ * - `limit`: a request was refused with `400`: more `?filter=` values, or longer ones, than
+ *   `maxRequestFilters` and `maxRequestFilterLength` allow (code `ERR_TAPEMEASURE_ENDPOINT_REFUSED`);
+ * - `busy`: a request was refused with `503` and `Retry-After`: `maxRendersInProgress`
+ *   different renders were running (code `ERR_TAPEMEASURE_ENDPOINT_REFUSED`).
  */
-export type EndpointErrorKind = 'response' | 'filter' | 'collision' | 'server';
+export type EndpointErrorKind = 'response' | 'filter' | 'collision' | 'server' | 'limit' | 'busy';
+
+/** The kinds of {@link EndpointErrorKind} that are refusals, with their own code. */
+const REFUSALS: ReadonlySet<EndpointErrorKind> = new Set(['limit', 'busy']);
 
 /**
  * An error of the pull endpoint, handed to `onError` (never thrown into the application).
- * Code `ERR_TAPEMEASURE_ENDPOINT_FAILED`; the original error, if any, is the `cause`.
+ * Code `ERR_TAPEMEASURE_ENDPOINT_FAILED`, or `ERR_TAPEMEASURE_ENDPOINT_REFUSED` for a
+ * request refused to bound the endpoint's work (kinds `limit` and `busy`); the original
+ * error, if any, is the `cause`.
  */
 export class EndpointError extends MetricsError {
   /** What failed. */
@@ -32,7 +41,7 @@ export class EndpointError extends MetricsError {
    * @param cause - the original error, if any.
    */
   constructor(kind: EndpointErrorKind, message: string, cause?: unknown) {
-    super(ErrorCodes.ENDPOINT_FAILED, message, cause === undefined ? undefined : { cause });
+    super(REFUSALS.has(kind) ? ErrorCodes.ENDPOINT_REFUSED : ErrorCodes.ENDPOINT_FAILED, message, cause === undefined ? undefined : { cause });
     this.name = 'EndpointError';
     this.kind = kind;
   }

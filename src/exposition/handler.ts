@@ -7,18 +7,16 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
+import { once } from 'node:events';
+import { createGzip } from 'node:zlib';
 import { PROMETHEUS_FORMAT_OPTIONS } from '../formats/prometheus.js';
-import { boolean, func, readOptions, type Read } from '../internal/options.js';
+import { boolean, func, integer, readOptions, type Read } from '../internal/options.js';
 import { registryOf, rejectRegistryAsOptions, REGISTRY_OPTION } from '../registry/registry-option.js';
 import type { MetricFilter, MetricRegistry } from '../registry/types.js';
 import { compileSelector, selectorCheck, type MetricSelector } from '../reporters/select.js';
 import { endpointErrors, type EndpointError, type EndpointErrorReporter } from './endpoint-error.js';
 import { acceptsGzip, metricsFormatCheck, negotiate, negotiateQuery, type MetricsFormat } from './negotiate.js';
 import { renderBody } from './render.js';
-
-const gzip = promisify(gzipCallback);
 
 /** Options of {@link metricsHandler}. */
 export type MetricsHandlerOptions = {
@@ -61,7 +59,36 @@ export type MetricsHandlerOptions = {
    * @defaultValue one `process.emitWarning` per kind, then at most one per kind per minute
    */
   readonly onError?: (error: EndpointError) => void;
+  /**
+   * The most `?filter=` values one request may carry; a request with more is answered
+   * `400` (and `onError` gets an `EndpointError` of kind `limit`).
+   *
+   * @defaultValue 16
+   */
+  readonly maxRequestFilters?: number;
+  /**
+   * The most characters all `?filter=` values of one request may hold together; a
+   * request with more is answered `400` (kind `limit`).
+   *
+   * @defaultValue 1024
+   */
+  readonly maxRequestFilterLength?: number;
+  /**
+   * The most renders in progress at once. Concurrent identical requests (same format,
+   * filters, `?pretty` and compression) share one render and count once; a request that
+   * would start a render beyond this is answered `503` with `Retry-After: 1` (kind `busy`).
+   *
+   * @defaultValue 4
+   */
+  readonly maxRendersInProgress?: number;
 };
+
+/** The default of {@link MetricsHandlerOptions.maxRequestFilters}. @internal */
+export const DEFAULT_MAX_REQUEST_FILTERS = 16;
+/** The default of {@link MetricsHandlerOptions.maxRequestFilterLength}. @internal */
+export const DEFAULT_MAX_REQUEST_FILTER_LENGTH = 1024;
+/** The default of {@link MetricsHandlerOptions.maxRendersInProgress}. @internal */
+export const DEFAULT_MAX_RENDERS_IN_PROGRESS = 4;
 
 /**
  * A request handler that serves the registry's metrics. Works as a node:http listener
@@ -78,11 +105,43 @@ export const HANDLER_OPTIONS = Object.freeze({
   prefix: PROMETHEUS_FORMAT_OPTIONS.prefix,
   compress: boolean,
   onError: func,
+  maxRequestFilters: integer(1, 1_000),
+  maxRequestFilterLength: integer(1, 1_000_000),
+  maxRendersInProgress: integer(1, 1_000),
 });
 
 const ALLOW = 'GET, HEAD';
 const TEXT = 'text/plain; charset=utf-8';
 const COMPRESS_MIN_BYTES = 1024;
+const RETRY_AFTER_SECONDS = 1;
+
+/** What one render produced: the body, gzipped or not; `null` if every client left; or what failed. */
+type Rendered = { readonly parts: readonly Buffer[]; readonly bytes: number; readonly gzipped: boolean } | null | { readonly error: unknown };
+
+/**
+ * Gzips the pieces through one zlib stream: the compression runs on libuv's thread pool,
+ * a piece at a time, never over the whole body in one call on the event loop.
+ */
+async function gzipParts(parts: readonly Buffer[]): Promise<{ parts: Buffer[]; bytes: number }> {
+  const zip = createGzip();
+  const out: Buffer[] = [];
+  let bytes = 0;
+  zip.on('data', (chunk: Buffer) => {
+    out.push(chunk);
+    bytes += chunk.length;
+  });
+  const ended = once(zip, 'end');
+  for (const part of parts) zip.write(part);
+  zip.end();
+  await ended;
+  return { parts: out, bytes };
+}
+
+/** A render in progress and the responses waiting for it (single flight). */
+type Flight = {
+  readonly waiters: ServerResponse[];
+  readonly done: Promise<Rendered>;
+};
 
 function isPretty(value: string | null): boolean {
   return value !== null && !['0', 'false', 'no'].includes(value.toLowerCase());
@@ -93,10 +152,21 @@ function isPretty(value: string | null): boolean {
  *
  * @internal
  */
-export function respond(res: ServerResponse, status: number, headers: Record<string, string | number>, body: Buffer | string | null): void {
+export function respond(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string | number>,
+  body: Buffer | string | readonly Buffer[] | null,
+): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, headers);
-  res.end(body ?? undefined);
+  if (Array.isArray(body)) {
+    // Pieces of a large body, written one after another (never joined into one buffer).
+    for (const part of body as readonly Buffer[]) res.write(part);
+    res.end();
+  } else {
+    res.end((body as Buffer | string | null) ?? undefined);
+  }
 }
 
 /**
@@ -107,7 +177,11 @@ export function respond(res: ServerResponse, status: number, headers: Record<str
  *   (`Accept: text/plain`) or OpenMetrics 1.0 (`Accept: application/openmetrics-text`),
  *   or `?format=json|prometheus|openmetrics`;
  * - `?pretty` indents JSON; `?filter=http.` (repeatable; prefixes or globs) selects metrics;
- * - `Cache-Control: no-store`, `Vary: Accept, Accept-Encoding`; gzip when accepted.
+ * - `Cache-Control: no-store`, `Vary: Accept, Accept-Encoding`; gzip when accepted;
+ * - bounded work: at most `maxRequestFilters` `?filter=` values of `maxRequestFilterLength`
+ *   characters in all (else `400`), globs matched in linear time, concurrent identical
+ *   requests share one render, and at most `maxRendersInProgress` renders at once (else
+ *   `503` with `Retry-After`).
  *
  * Async gauges are awaited, each within its own timeout. The handler does not look at
  * the path: mount it where you want it.
@@ -144,6 +218,37 @@ export function handlerOf(where: string, o: Read<typeof HANDLER_OPTIONS>, report
   const defaultFormat = o.defaultFormat ?? 'json';
   const prefix = o.prefix ?? '';
   const compress = o.compress ?? true;
+  const maxFilters = o.maxRequestFilters ?? DEFAULT_MAX_REQUEST_FILTERS;
+  const maxFilterLength = o.maxRequestFilterLength ?? DEFAULT_MAX_REQUEST_FILTER_LENGTH;
+  const maxRenders = o.maxRendersInProgress ?? DEFAULT_MAX_RENDERS_IN_PROGRESS;
+  // Single flight: concurrent identical requests share one render, by this key.
+  const flights = new Map<string, Flight>();
+
+  const render = async (
+    format: MetricsFormat,
+    filter: MetricFilter | undefined,
+    pretty: boolean,
+    gzipIt: boolean,
+    waiters: readonly ServerResponse[],
+  ): Promise<Rendered> => {
+    try {
+      const body = await renderBody({
+        registry,
+        format,
+        filter,
+        pretty,
+        prefix,
+        report,
+        // Stops only when every client that waits for it has left.
+        aborted: () => waiters.every((w) => w.destroyed),
+      });
+      if (body === null) return null;
+      if (gzipIt && body.bytes >= COMPRESS_MIN_BYTES) return { ...(await gzipParts(body.parts)), gzipped: true };
+      return { parts: body.parts, bytes: body.bytes, gzipped: false };
+    } catch (error) {
+      return { error };
+    }
+  };
 
   return async function handleMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
@@ -163,38 +268,73 @@ export function handlerOf(where: string, o: Read<typeof HANDLER_OPTIONS>, report
         return;
       }
       const requestFilters = query.getAll('filter').filter((f) => f !== '');
-      const requestFilter = requestFilters.length === 0 ? undefined : compileSelector(requestFilters, '?filter=');
-      const filter: MetricFilter | undefined =
-        requestFilter === undefined
-          ? baseFilter
-          : baseFilter === undefined
-            ? requestFilter
-            : (metric) => baseFilter(metric) && requestFilter(metric);
+      let filterLength = 0;
+      for (const f of requestFilters) filterLength += f.length;
+      if (requestFilters.length > maxFilters || filterLength > maxFilterLength) {
+        report(
+          'limit',
+          undefined,
+          `refused a request with ${requestFilters.length} ?filter= values of ${filterLength} characters (at most ${maxFilters} values of ${maxFilterLength} characters in all)`,
+        );
+        respond(
+          res,
+          400,
+          { 'Content-Type': TEXT, 'Cache-Control': 'no-store' },
+          `Too many filters: at most ${maxFilters} ?filter= values of ${maxFilterLength} characters in all\n`,
+        );
+        return;
+      }
+      const pretty = isPretty(query.get('pretty'));
+      const gzipIt = compress && acceptsGzip(req.headers['accept-encoding']);
+      // Filters are any-of: their order and repeats do not change the answer.
+      const filterKey = [...new Set(requestFilters)].sort();
+      const key = JSON.stringify([negotiated.format, pretty, gzipIt, filterKey]);
 
-      const body = await renderBody({
-        registry,
-        format: negotiated.format,
-        filter,
-        pretty: isPretty(query.get('pretty')),
-        prefix,
-        report,
-        aborted: () => res.destroyed,
-      });
-      if (body === null) return;
-
-      let payload: Buffer = body;
+      let flight = flights.get(key);
+      if (flight === undefined) {
+        if (flights.size >= maxRenders) {
+          report('busy', undefined, `refused a request: ${flights.size} renders in progress (maxRendersInProgress)`);
+          respond(
+            res,
+            503,
+            { 'Content-Type': TEXT, 'Cache-Control': 'no-store', 'Retry-After': RETRY_AFTER_SECONDS },
+            'Service Unavailable: too many metrics renders in progress, retry later\n',
+          );
+          return;
+        }
+        const requestFilter = filterKey.length === 0 ? undefined : compileSelector(filterKey, '?filter=');
+        const filter: MetricFilter | undefined =
+          requestFilter === undefined
+            ? baseFilter
+            : baseFilter === undefined
+              ? requestFilter
+              : (metric) => baseFilter(metric) && requestFilter(metric);
+        const waiters: ServerResponse[] = [res];
+        const started: Flight = { waiters, done: render(negotiated.format, filter, pretty, gzipIt, waiters) };
+        flights.set(key, started);
+        void started.done.then((rendered) => {
+          flights.delete(key);
+          if (rendered !== null && 'error' in rendered) report('response', rendered.error, 'serving metrics failed');
+        });
+        flight = started;
+      } else {
+        flight.waiters.push(res);
+      }
+      const rendered = await flight.done;
+      if (rendered === null) return;
+      if ('error' in rendered) {
+        respond(res, 500, { 'Content-Type': TEXT, 'Cache-Control': 'no-store' }, 'Internal Server Error\n');
+        return;
+      }
       const headers: Record<string, string | number> = {
         'Content-Type': negotiated.contentType,
         'Cache-Control': 'no-store',
         Vary: 'Accept, Accept-Encoding',
         'X-Content-Type-Options': 'nosniff',
       };
-      if (compress && payload.length >= COMPRESS_MIN_BYTES && acceptsGzip(req.headers['accept-encoding'])) {
-        payload = await gzip(payload);
-        headers['Content-Encoding'] = 'gzip';
-      }
-      headers['Content-Length'] = payload.length;
-      respond(res, 200, headers, method === 'HEAD' ? null : payload);
+      if (rendered.gzipped) headers['Content-Encoding'] = 'gzip';
+      headers['Content-Length'] = rendered.bytes;
+      respond(res, 200, headers, method === 'HEAD' ? null : rendered.parts);
     } catch (error) {
       report('response', error, 'serving metrics failed');
       respond(res, 500, { 'Content-Type': TEXT, 'Cache-Control': 'no-store' }, 'Internal Server Error\n');

@@ -75,26 +75,81 @@ function* jsonLines(builder: SnapshotTreeBuilder, pretty: boolean): Generator<st
 }
 
 /**
- * Renders the body as UTF-8, encoded chunk by chunk inside the slices (encoding
- * megabytes at the end would block the event loop in one stretch), then one copy.
- * `null` if aborted.
- *
- * @internal
+ * Characters of text gathered before they are joined (and, for HTTP, encoded) as one
+ * piece. Each piece is made within a slice; no step ever copies or encodes the whole body
+ * at once (at 100,000 series, megabytes in one call would hold the event loop).
  */
-export async function renderBody(request: RenderRequest): Promise<Buffer | null> {
-  const chunks = await renderChunks(request);
-  if (chunks === null) return null;
-  const parts: Buffer[] = [];
+const PIECE_CHARS = 256 * 1024;
+
+/**
+ * Pulls the chunks in slices, pausing between chunks when a slice has run its time, and
+ * hands on the text in pieces of about {@link PIECE_CHARS}. False if aborted.
+ */
+async function drive(chunks: Iterable<string>, aborted: () => boolean, piece: (text: string) => void): Promise<boolean> {
+  let batch: string[] = [];
+  let size = 0;
   const pause = sliceYielder();
   for (const chunk of chunks) {
-    parts.push(Buffer.from(chunk, 'utf8'));
+    if (chunk !== '') {
+      batch.push(chunk);
+      size += chunk.length;
+      if (size >= PIECE_CHARS) {
+        piece(batch.join(''));
+        batch = [];
+        size = 0;
+      }
+    }
     const wait = pause();
     if (wait !== undefined) {
       await wait;
-      if (request.aborted()) return null;
+      if (aborted()) return false;
     }
   }
-  return Buffer.concat(parts);
+  if (size > 0) piece(batch.join(''));
+  return true;
+}
+
+/** A rendered body: UTF-8 pieces of about 256 KiB, written one after another. @internal */
+export type RenderedBody = {
+  /** The pieces, in order. */
+  readonly parts: readonly Buffer[];
+  /** Their total size in bytes. */
+  readonly bytes: number;
+};
+
+/**
+ * Renders the body as UTF-8 pieces, each encoded inside the slices; never joined into one
+ * buffer (the server writes the pieces one after another). `null` if aborted.
+ *
+ * @internal
+ */
+export async function renderBody(request: RenderRequest): Promise<RenderedBody | null> {
+  const chunks = await renderChunks(request);
+  if (chunks === null) return null;
+  const parts: Buffer[] = [];
+  let bytes = 0;
+  const done = await drive(chunks, request.aborted, (text) => {
+    const part = Buffer.from(text, 'utf8');
+    parts.push(part);
+    bytes += part.length;
+  });
+  return done ? { parts, bytes } : null;
+}
+
+/**
+ * Renders the body as text: pieces joined within the slices, then concatenated without a
+ * copy (V8 keeps the result as a rope of the pieces). `null` if aborted.
+ *
+ * @internal
+ */
+export async function renderText(request: RenderRequest): Promise<string | null> {
+  const chunks = await renderChunks(request);
+  if (chunks === null) return null;
+  let text = '';
+  const done = await drive(chunks, request.aborted, (piece) => {
+    text += piece;
+  });
+  return done ? text : null;
 }
 
 /** Options of {@link renderMetrics}. */
@@ -173,7 +228,7 @@ const RENDER_WARNINGS = new WarningLimiter();
 export async function renderMetrics(options?: RenderMetricsOptions): Promise<string> {
   rejectRegistryAsOptions('renderMetrics', options);
   const o = readOptions('renderMetrics', options, RENDER_OPTIONS);
-  const body = await renderBody({
+  const text = await renderText({
     registry: registryOf(o),
     format: o.format ?? 'json',
     filter: compileSelector(o.filter, 'renderMetrics'),
@@ -182,7 +237,5 @@ export async function renderMetrics(options?: RenderMetricsOptions): Promise<str
     report: endpointErrors(o.onError as ((error: EndpointError) => void) | undefined, RENDER_WARNINGS),
     aborted: () => false,
   });
-  // Encoded in slices, decoded in one go: measured faster, and with shorter stretches,
-  // than joining the chunks (flattening megabytes of concatenated strings at once).
-  return body!.toString('utf8');
+  return text!;
 }

@@ -64,8 +64,12 @@ export function* jsonLineChunks(timestampMs: number, tree: SnapshotTree): Genera
   yield '}\n';
 }
 
+/**
+ * A leaf (a metric snapshot or a series leaf) has a string `type`; a branch never does,
+ * even with a child segment named `type` (that child is an object).
+ */
 function isLeaf(node: object): boolean {
-  return 'type' in node;
+  return typeof (node as { readonly type?: unknown }).type === 'string';
 }
 
 /**

@@ -88,17 +88,16 @@ type Family = {
   readonly series: { readonly tags: Tags; readonly snapshot: MetricSnapshot }[];
 };
 
-function groupFamilies(series: Iterable<PrometheusSeries>): Map<string, Family> {
-  const families = new Map<string, Family>();
-  for (const s of series) {
-    let family = families.get(s.name);
-    if (family === undefined) {
-      family = { name: s.name, type: s.snapshot.type, series: [] };
-      families.set(s.name, family);
-    }
-    if (s.snapshot.type === family.type) family.series.push({ tags: s.tags, snapshot: s.snapshot });
+/** Series grouped between two empty chunks of {@link prometheusChunks}. */
+const GROUPING_SLICE = 1024;
+
+function addToFamily(families: Map<string, Family>, s: PrometheusSeries): void {
+  let family = families.get(s.name);
+  if (family === undefined) {
+    family = { name: s.name, type: s.snapshot.type, series: [] };
+    families.set(s.name, family);
   }
-  return families;
+  if (s.snapshot.type === family.type) family.series.push({ tags: s.tags, snapshot: s.snapshot });
 }
 
 /** The Prometheus names (families and samples) a metric family would use. */
@@ -122,7 +121,9 @@ function namesOf(base: string, type: MetricSnapshot['type']): string[] {
 /**
  * Writes the series in Prometheus text format 0.0.4 or OpenMetrics 1.0, one family at a
  * time: each chunk is one metric name's complete text. Lets a server yield to the event
- * loop between chunks of a large registry. The OpenMetrics `# EOF` line is the last chunk.
+ * loop between chunks of a large registry; while it groups the series by name (before
+ * the first family), it yields an empty chunk every 1,024 series for the same purpose.
+ * The OpenMetrics `# EOF` line is the last chunk.
  *
  * @param series - the series to write, in order; series of one name are grouped.
  * @param format - `'prometheus'` (text 0.0.4) or `'openmetrics'` (1.0).
@@ -149,7 +150,15 @@ function* families(
   onCollision: PrometheusFormatOptions['onCollision'],
 ): Generator<string, void, undefined> {
   const taken = new Map<string, string>();
-  for (const family of groupFamilies(series).values()) {
+  const grouped = new Map<string, Family>();
+  // Grouping reads every series before the first family is written: an empty chunk every
+  // GROUPING_SLICE series lets a caller that pauses between chunks yield meanwhile.
+  let read = 0;
+  for (const s of series) {
+    addToFamily(grouped, s);
+    if (++read % GROUPING_SLICE === 0) yield '';
+  }
+  for (const family of grouped.values()) {
     const base = prefix + prometheusName(family.name);
     const names = namesOf(base, family.type);
     const clash = names.find((n) => taken.has(n));

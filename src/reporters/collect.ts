@@ -50,8 +50,16 @@ export type CollectOptions<T> = {
 export async function collectSeries<T>(registry: MetricRegistry, options: CollectOptions<T>): Promise<T[] | null> {
   const { filter, onFilterError, read, aborted } = options;
   const selected: Metric[] = [];
+  const pause = sliceYielder();
+  // Selecting is sliced too: 100,000 series, or a filter from a URL, are long to go through.
+  // (The registry's iterators are live: series added meanwhile are read, removed ones not.)
   for (const metric of registry.metrics()) {
     if (selects(filter, metric, onFilterError)) selected.push(metric);
+    const wait = pause();
+    if (wait !== undefined) {
+      await wait;
+      if (aborted?.() === true) return null;
+    }
   }
   const gaugeReads = new Map<Metric, MetricSnapshot>();
   const pending: Promise<void>[] = [];
@@ -62,7 +70,6 @@ export async function collectSeries<T>(registry: MetricRegistry, options: Collec
   }
   if (pending.length > 0) await Promise.all(pending);
   const out: T[] = [];
-  const pause = sliceYielder();
   for (const metric of selected) {
     out.push(read(metric, gaugeReads.get(metric)));
     const wait = pause();
