@@ -36,15 +36,12 @@ import {
   type RiskWindow,
 } from './accounting.js';
 import { startStallPeer, type StallPeer } from './stall-peer.js';
-// @ts-expect-error -- a plain JS module of the soak (the service runs it as is)
-import { trackStatsd as trackStatsdUntyped } from './tap.js';
-
-const trackStatsd = trackStatsdUntyped as (key: string) => boolean;
+import { trackStatsd } from './tap.js';
 
 const SECONDS = Math.max(20, Number(process.env.SOAK_SECONDS ?? 180));
 const RATE = Number(process.env.SOAK_RATE ?? 200); // requests per second, overall
 const INTERVAL_MS = 1_000;
-const SHARDS = 50;
+const SHARDS = Number(process.env.SOAK_SHARDS ?? 200);
 const STATSD_FLUSH_MS = 500;
 const OUT = process.env.SOAK_OUT;
 

@@ -5,10 +5,7 @@
  */
 
 import { createServer, type Server, type Socket } from 'node:net';
-// @ts-expect-error -- a plain JS module of the soak (the service runs it as is)
 import { etsyParse } from './tap.js';
-
-type Parsed = { key: string; value: number; type: string; rate: number } | null;
 
 /** A stalling peer on 127.0.0.1. */
 export type StallPeer = {
@@ -40,7 +37,7 @@ export async function startStallPeer(): Promise<StallPeer> {
       const lines = (rest + chunk).split('\n');
       rest = lines.pop()!;
       for (const line of lines) {
-        const p = (etsyParse as (l: string) => Parsed)(line);
+        const p = etsyParse(line);
         if (p !== null && p.type === 'c') counters.set(p.key, (counters.get(p.key) ?? 0) + p.value / p.rate);
       }
     });
