@@ -253,16 +253,19 @@ export function quantile(values: readonly number[], q: number): number | null {
 export type LoopBlock = { readonly atMs: number; readonly gapMs: number; readonly cpuMs: number; readonly scrapesInFlight: number };
 
 /**
- * A gap is the process's own work (attributed to tapemeasure: nothing else runs on that
- * loop but an O(1) handler) when the process was on the CPU for at least 80% of it and
- * the gap is over `limitMs`; otherwise the process was descheduled (host contention).
+ * A gap over `limitMs` is the process's own work (attributed to tapemeasure: nothing else
+ * runs on that loop but an O(1) handler and the soak's O(1) monitors) when the process
+ * used more than `limitMs` of CPU during it: the loop ran that long without reaching its
+ * timers. A gap with less CPU than that was the process waiting for a core (host
+ * contention), which no library can cause or prevent. Counting all of the process's CPU
+ * (GC and libuv threads too) errs towards blaming tapemeasure.
  */
 export function attributeBlocks(blocks: readonly LoopBlock[], limitMs = 50): { onCpu: LoopBlock[]; offCpu: LoopBlock[] } {
   const onCpu: LoopBlock[] = [];
   const offCpu: LoopBlock[] = [];
   for (const b of blocks) {
     if (b.gapMs <= limitMs) continue;
-    if (b.cpuMs >= 0.8 * b.gapMs) onCpu.push(b);
+    if (b.cpuMs > limitMs) onCpu.push(b);
     else offCpu.push(b);
   }
   return { onCpu, offCpu };

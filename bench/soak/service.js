@@ -25,7 +25,7 @@ import { httpMetrics } from '../../dist/integrations/node-http.js';
 import { TappedTransport, trackGraphite, trackStatsd } from './tap.js';
 
 const config = await new Promise((resolve) => process.once('message', resolve));
-const { seconds, intervalMs, shards, statsdUdpPort, statsdTcpPort, carbonPicklePort, stallPort, stallQueueBytes } = config;
+const { seconds, intervalMs, stallIntervalMs, shards, statsdUdpPort, statsdTcpPort, carbonPicklePort, stallPort, stallQueueBytes } = config;
 const startMs = Date.now();
 
 // ---------------------------------------------------------------- monitors
@@ -123,12 +123,12 @@ const count = (table, key) => {
 const channels = {};
 const transportOptions = { maxBackoffMs: 2_000 };
 
-function channel(name, kind, inner, makeReporter) {
+function channel(name, kind, inner, makeReporter, every = intervalMs) {
   const c = { reporterErrors: {}, transportErrors: {}, connectionFailuresAtMs: [] };
   channels[name] = c;
   const tap = new TappedTransport({ inner: inner(c), kind, startMs, seconds, track: kind === 'statsd' ? trackStatsd : trackGraphite });
   const reporter = makeReporter(tap, (e) => count(c.reporterErrors, e.kind));
-  reporter.start(intervalMs);
+  reporter.start(every);
   return { name, tap, reporter, c };
 }
 const onTransportError = (c) => (e) => {
@@ -144,7 +144,7 @@ const all = [
   channel('carbon-pickle', 'pickle', (c) => new TcpTransport({ port: carbonPicklePort, framing: 'raw', dropPolicy: 'oldest', onError: onTransportError(c), ...transportOptions }), (transport, onError) =>
     new GraphiteReporter({ ...reporterCommon, transport, protocol: 'pickle', prefix: 'g', onError, env: {} })),
   channel('stalled-peer', 'statsd', (c) => new TcpTransport({ port: stallPort, maxQueueBytes: stallQueueBytes, onError: onTransportError(c), ...transportOptions }), (transport, onError) =>
-    new StatsdReporter({ ...reporterCommon, transport, prefix: 's', onError, selfMetrics: { prefix: 'tapemeasure.reporter.statsd_stall' }, env: {} })),
+    new StatsdReporter({ ...reporterCommon, transport, prefix: 's', onError, selfMetrics: { prefix: 'tapemeasure.reporter.statsd_stall' }, env: {} }), stallIntervalMs),
 ];
 
 process.on('message', (message) => {

@@ -211,6 +211,7 @@ it(`soak: ${SECONDS} s under load and faults, nothing lost uncounted, flat heap,
   const service = await startService({
     seconds: SECONDS,
     intervalMs: INTERVAL_MS,
+    stallIntervalMs: 250,
     shards: SHARDS,
     statsdUdpPort: statsd.udpPort,
     statsdTcpPort: statsd.tcpPort,
@@ -262,11 +263,11 @@ it(`soak: ${SECONDS} s under load and faults, nothing lost uncounted, flat heap,
   };
 
   const schedule = (async () => {
-    await at(0.25);
-    await killStatsd();
-    await at(0.3);
+    await at(0.15);
     stall.stall();
     note('stall peer stops reading');
+    await at(0.25);
+    await killStatsd();
     await at(0.4);
     await killCarbon();
     await at(0.5);
@@ -275,14 +276,16 @@ it(`soak: ${SECONDS} s under load and faults, nothing lost uncounted, flat heap,
     note(`gauge soak.slow hangs for ${hangMs / 1000} s (timeout 250 ms)`);
     await at(0.55);
     note('hostile scrapes start');
-    const hostile = await hostileScrapes(service.port, loadStart + 0.75 * D);
-    note(`hostile scrapes end: ${hostile.requests} requests, statuses ${JSON.stringify(Object.fromEntries(hostile.statuses))}`);
-    await at(0.6);
+    const hostileDone = hostileScrapes(service.port, loadStart + 0.75 * D).then((h) => {
+      note(`hostile scrapes end: ${h.requests} requests, statuses ${JSON.stringify(Object.fromEntries(h.statuses))}`);
+      return h;
+    });
+    await at(0.7);
     stall.release();
     note('stall peer reads again');
     await at(0.8);
     await killStatsd();
-    return hostile;
+    return hostileDone;
   })();
   const hostile = await schedule;
   stall.release();
@@ -404,8 +407,8 @@ it(`soak: ${SECONDS} s under load and faults, nothing lost uncounted, flat heap,
       ([name, ch]) => `${name}: reporter errors ${JSON.stringify(ch.reporterErrors)}, transport errors ${JSON.stringify(ch.transportErrors)}, stop ${ch.stopMs} ms, reconnects ${ch.ledger.stats.reconnects}`,
     ),
     `risk windows: ${[...statsdWindows.udp, ...tcpWindows, ...carbonWindows].map((w) => `${w.why} ${w.toMs - w.fromMs} ms`).join('; ')}`,
-    `on-CPU blocks: ${JSON.stringify(onCpu.slice(0, 10))}`,
-    `off-CPU gaps: ${offCpu.length} (longest ${Math.max(0, ...offCpu.map((b) => b.gapMs))} ms)`,
+    `on-CPU blocks (gap ms, CPU ms, at ms, scrapes in flight): ${onCpu.slice(0, 10).map((b) => `${b.gapMs}/${b.cpuMs}@${b.atMs}(${b.scrapesInFlight})`).join(' ') || 'none'}`,
+    `off-CPU gaps: ${offCpu.length} (longest ${Math.max(0, ...offCpu.map((b) => b.gapMs))} ms; most CPU in one ${Math.max(0, ...offCpu.map((b) => b.cpuMs))} ms)`,
     ...[udp, tcp, stalled].flatMap((a, i) => a.problems.slice(0, 8).map((p) => `${['statsd-udp', 'statsd-tcp', 'stalled-peer'][i]!} problem: ${p}`)),
     ...carbonAccount.problems.slice(0, 8).map((p) => `carbon problem: ${p}`),
     '',

@@ -163,13 +163,14 @@ describe('slope, quantile, attributeBlocks', () => {
     expect(quantile(Array.from({ length: 100 }, (_, i) => i + 1), 0.99)).toBe(99);
   });
 
-  it('attributes a gap to the process only when it was on the CPU for most of it', () => {
+  it('attributes a gap to the process when it ran over 50 ms of CPU in it, even if it also waited for a core', () => {
     const { onCpu, offCpu } = attributeBlocks([
       { atMs: 1, gapMs: 120, cpuMs: 110, scrapesInFlight: 3 },
       { atMs: 2, gapMs: 120, cpuMs: 10, scrapesInFlight: 0 },
       { atMs: 3, gapMs: 40, cpuMs: 40, scrapesInFlight: 0 },
+      { atMs: 4, gapMs: 300, cpuMs: 60, scrapesInFlight: 0 },
     ]);
-    expect(onCpu.map((b) => b.atMs)).toEqual([1]);
+    expect(onCpu.map((b) => b.atMs)).toEqual([1, 4]);
     expect(offCpu.map((b) => b.atMs)).toEqual([2]);
   });
 });
