@@ -186,6 +186,7 @@ async function finish() {
   }
   process.send({
     type: 'result',
+    startMs,
     incs,
     recorded,
     eventsCount: events.count,

@@ -70,6 +70,7 @@ type Result = {
       };
     }
   >;
+  startMs: number;
   endpointErrors: Record<string, number>;
   stopTotalMs: number;
   loop: { p50Ms: number; p99Ms: number; maxMs: number; blocks: LoopBlock[] };
@@ -211,7 +212,7 @@ it(`soak: ${SECONDS} s under load and faults, nothing lost uncounted, flat heap,
   const service = await startService({
     seconds: SECONDS,
     intervalMs: INTERVAL_MS,
-    stallIntervalMs: 250,
+    stallIntervalMs: 100,
     shards: SHARDS,
     statsdUdpPort: statsd.udpPort,
     statsdTcpPort: statsd.tcpPort,
@@ -263,8 +264,8 @@ it(`soak: ${SECONDS} s under load and faults, nothing lost uncounted, flat heap,
   };
 
   const schedule = (async () => {
-    await at(0.15);
-    stall.stall();
+    await at(0.1);
+    await stall.stall();
     note('stall peer stops reading');
     await at(0.25);
     await killStatsd();
@@ -281,14 +282,14 @@ it(`soak: ${SECONDS} s under load and faults, nothing lost uncounted, flat heap,
       return h;
     });
     await at(0.7);
-    stall.release();
+    await stall.release();
     note('stall peer reads again');
     await at(0.8);
     await killStatsd();
     return hostileDone;
   })();
   const hostile = await schedule;
-  stall.release();
+  await stall.release();
   const loadResult = await load;
   note(`load done: ${loadResult.requests.total} requests, ${loadResult['2xx']} 2xx, ${loadResult.non2xx} non-2xx, ${loadResult.errors} errors`);
   probeAbort.abort();
@@ -318,11 +319,11 @@ it(`soak: ${SECONDS} s under load and faults, nothing lost uncounted, flat heap,
   });
   const udp = countAccount('statsd-udp', 'u', statsdTotals.counters, statsdWindows.udp);
   const tcp = countAccount('statsd-tcp', 't', statsdTotals.counters, tcpWindows);
-  await waitUntil(() => stall.counters.get('s.soak.events') === channel('stalled-peer').ledger.counts!['s.soak.events']?.accepted, {
+  await waitUntil(() => stall.counters().get('s.soak.events') === channel('stalled-peer').ledger.counts!['s.soak.events']?.accepted, {
     what: 'the stall peer to read everything accepted',
     timeoutMs: 15_000,
   }).catch(() => undefined);
-  const stalled = countAccount('stalled-peer', 's', stall.counters, []);
+  const stalled = countAccount('stalled-peer', 's', stall.counters(), []);
 
   // carbon: wait for the final count to be written, then read every counted series.
   const points = channel('carbon-pickle').ledger.points!;
@@ -407,7 +408,7 @@ it(`soak: ${SECONDS} s under load and faults, nothing lost uncounted, flat heap,
       ([name, ch]) => `${name}: reporter errors ${JSON.stringify(ch.reporterErrors)}, transport errors ${JSON.stringify(ch.transportErrors)}, stop ${ch.stopMs} ms, reconnects ${ch.ledger.stats.reconnects}`,
     ),
     `risk windows: ${[...statsdWindows.udp, ...tcpWindows, ...carbonWindows].map((w) => `${w.why} ${w.toMs - w.fromMs} ms`).join('; ')}`,
-    `on-CPU blocks (gap ms, CPU ms, at ms, scrapes in flight): ${onCpu.slice(0, 10).map((b) => `${b.gapMs}/${b.cpuMs}@${b.atMs}(${b.scrapesInFlight})`).join(' ') || 'none'}`,
+    `on-CPU blocks (gap ms/CPU ms@timeline s(scrapes in flight)): ${onCpu.slice(0, 10).map((b) => `${b.gapMs}/${b.cpuMs}@${((b.atMs + result.startMs - t0) / 1000).toFixed(1)}s(${b.scrapesInFlight})`).join(' ') || 'none'}`,
     `off-CPU gaps: ${offCpu.length} (longest ${Math.max(0, ...offCpu.map((b) => b.gapMs))} ms; most CPU in one ${Math.max(0, ...offCpu.map((b) => b.cpuMs))} ms)`,
     ...[udp, tcp, stalled].flatMap((a, i) => a.problems.slice(0, 8).map((p) => `${['statsd-udp', 'statsd-tcp', 'stalled-peer'][i]!} problem: ${p}`)),
     ...carbonAccount.problems.slice(0, 8).map((p) => `carbon problem: ${p}`),
