@@ -16,8 +16,9 @@ function sanitize(key: string): string {
  * reporter's prefix and the `.count` suffix taken off, sanitized as etsy StatsD does (so a
  * key read back from its flushes, a Graphite path and a registry series compare equal).
  */
-export function seriesIdentity(key: string, prefix?: string): string {
-  const [base0, ...tags] = key.split(';');
+export function seriesIdentity(key: string, prefix?: string, ignoreTag?: string): string {
+  const [base0, ...all] = key.split(';');
+  const tags = ignoreTag === undefined ? all : all.filter((t) => !t.startsWith(`${ignoreTag}=`));
   let base = base0!;
   if (prefix !== undefined && base.startsWith(`${prefix}.`)) base = base.slice(prefix.length + 1);
   base = base.replace(/\.count$/, '');
@@ -68,6 +69,7 @@ export type CountAccount = {
  * @param bucketMs - the ledger's time resolution: a bucket counts as at risk if it overlaps a window.
  * @param track - which server keys are counted series (the tap's predicate): any such key
  *   the sender never sent is forged.
+ * @param ignoreTag - a global tag of the channel, left out of identities.
  */
 export function accountCounts(
   recorded: ReadonlyMap<string, number>,
@@ -77,10 +79,11 @@ export function accountCounts(
   windows: readonly RiskWindow[],
   bucketMs: number,
   track: (key: string) => boolean,
+  ignoreTag?: string,
 ): CountAccount {
   const sent = new Map<string, { accepted: number; outstanding: number; atRisk: number }>();
   for (const [key, e] of Object.entries(ledger)) {
-    const id = seriesIdentity(key, prefix);
+    const id = seriesIdentity(key, prefix, ignoreTag);
     const s = sent.get(id) ?? { accepted: 0, outstanding: 0, atRisk: 0 };
     s.accepted += e.accepted;
     s.outstanding += e.outstanding;
@@ -90,7 +93,7 @@ export function accountCounts(
   const got = new Map<string, number>();
   for (const [key, v] of delivered) {
     if (!key.startsWith(`${prefix}.`) || !track(key)) continue;
-    const id = seriesIdentity(key, prefix);
+    const id = seriesIdentity(key, prefix, ignoreTag);
     got.set(id, (got.get(id) ?? 0) + v);
   }
   let rec = 0, acc = 0, del = 0, dropped = 0, unknowable = 0, uncounted = 0, before = 0, forged = 0;

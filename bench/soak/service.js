@@ -144,7 +144,9 @@ const all = [
   channel('carbon-pickle', 'pickle', (c) => new TcpTransport({ port: carbonPicklePort, framing: 'raw', dropPolicy: 'oldest', onError: onTransportError(c), ...transportOptions }), (transport, onError) =>
     new GraphiteReporter({ ...reporterCommon, transport, protocol: 'pickle', prefix: 'g', onError, env: {} })),
   channel('stalled-peer', 'statsd', (c) => new TcpTransport({ port: stallPort, maxQueueBytes: stallQueueBytes, onError: onTransportError(c), ...transportOptions }), (transport, onError) =>
-    new StatsdReporter({ ...reporterCommon, transport, prefix: 's', onError, selfMetrics: { prefix: 'tapemeasure.reporter.statsd_stall' }, env: {} }), stallIntervalMs),
+    // A 200-byte global tag makes this channel's volume exceed what the kernel's socket
+    // buffers absorb (about 2.75 MB on loopback) within the stall, so its queue fills.
+    new StatsdReporter({ ...reporterCommon, transport, prefix: 's', onError, globalTags: { pad: 'p'.repeat(200) }, selfMetrics: { prefix: 'tapemeasure.reporter.statsd_stall' }, env: {} }), stallIntervalMs),
 ];
 
 process.on('message', (message) => {

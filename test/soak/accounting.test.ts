@@ -28,6 +28,11 @@ describe('seriesIdentity', () => {
     expect(fromRegistry).toBe(fromStatsd);
   });
 
+  it('leaves out a channel-wide tag when asked', () => {
+    expect(seriesIdentity('s.soak.events;pad=ppp', 's', 'pad')).toBe('soak.events');
+    expect(seriesIdentity('s.soak.fanout;pad=ppp;shard=3', 's', 'pad')).toBe('soak.fanout;shard=3');
+  });
+
   it('keeps series that differ by a tag or a name apart', () => {
     expect(seriesIdentity('u.soak.fanout;shard=1', 'u')).not.toBe(seriesIdentity('u.soak.fanout;shard=2', 'u'));
     expect(seriesIdentity('u.soak.events', 'u')).not.toBe(seriesIdentity('u.soak.items.count', 'u'));
