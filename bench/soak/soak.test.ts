@@ -303,6 +303,7 @@ it(`soak: ${SECONDS} s under load and faults, nothing lost uncounted, flat heap,
   await waitUntil(() => statsd.flushes().some((f) => f.wallMs > Date.now() - 10_000 && f.wallMs > resultAt + 2 * STATSD_FLUSH_MS + result.stopTotalMs), {
     what: 'two StatsD flushes after the final reports',
     timeoutMs: 20_000,
+    pollMs: 250,
   });
   const statsdTotals = statsd.totals();
   const recorded = new Map<string, number>();
@@ -323,6 +324,7 @@ it(`soak: ${SECONDS} s under load and faults, nothing lost uncounted, flat heap,
   await waitUntil(() => stallEvents !== undefined && stall.counters().get(stallEvents[0]) === stallEvents[1].accepted, {
     what: 'the stall peer to read everything accepted',
     timeoutMs: 15_000,
+    pollMs: 100,
   }).catch(() => undefined);
   const stalled = countAccount('stalled-peer', 's', stall.counters(), [], 'pad');
 
@@ -332,6 +334,7 @@ it(`soak: ${SECONDS} s under load and faults, nothing lost uncounted, flat heap,
   await waitUntil(() => Object.keys(points).every((p) => readSeries(carbon.whisperDir, p).some(([, v]) => v === finalSent(p))), {
     what: 'carbon to write the final counts',
     timeoutMs: 20_000,
+    pollMs: 250,
   }).catch(() => undefined);
   const stored = new Map(Object.keys(points).map((p) => [p, readSeries(carbon.whisperDir, p)]));
   const learnedCarbon = (killedAt: number): number =>
@@ -368,7 +371,7 @@ it(`soak: ${SECONDS} s under load and faults, nothing lost uncounted, flat heap,
 
   // Resources.
   const warmupMs = Math.max(10_000, 0.15 * D);
-  const heap = heapTrend(result.heap.samples, warmupMs + (loadStart - t0));
+  const heap = heapTrend(result.heap.samples, warmupMs + (loadStart - result.startMs)); // samples are timed from the service's start
   // Blocks before the load starts (module loading, JIT warm-up, first reports) are shown apart.
   const loadAtServiceMs = loadStart - result.startMs;
   const startupBlocks = attributeBlocks(result.loop.blocks.filter((b) => b.atMs < loadAtServiceMs)).onCpu;
