@@ -416,6 +416,11 @@ it(`soak: ${SECONDS} s under load and faults, nothing lost uncounted, flat heap,
         `${name}: reporter errors ${JSON.stringify(ch.reporterErrors)}, transport errors ${JSON.stringify(ch.transportErrors)}, ` +
         `${mb(ch.ledger.stats.sentBytes)} MB sent, ${ch.ledger.stats.droppedLines} records dropped, stop ${ch.stopMs} ms, reconnects ${ch.ledger.stats.reconnects}`,
     ),
+    `heap after GC, MB, every ~${Math.round(SECONDS / 10)} s: ${result.heap.samples
+      .filter((_, i) => i % 2 === 1)
+      .filter((_, i, all) => i % Math.max(1, Math.round(all.length / 10)) === 0 || i === all.length - 1)
+      .map((b) => mb(b))
+      .join(' ')}`,
     `risk windows: ${[...statsdWindows.udp, ...tcpWindows, ...carbonWindows].map((w) => `${w.why} ${w.toMs - w.fromMs} ms`).join('; ')}`,
     `on-CPU blocks (gap ms/CPU ms@timeline s(scrapes in flight)): ${onCpu.slice(0, 10).map((b) => `${b.gapMs}/${b.cpuMs}@${((b.atMs + result.startMs - t0) / 1000).toFixed(1)}s(${b.scrapesInFlight})`).join(' ') || 'none'}`,
     `on-CPU blocks before the load started (not judged): ${startupBlocks.map((b) => `${b.gapMs}/${b.cpuMs}@${((b.atMs + result.startMs - t0) / 1000).toFixed(1)}s`).join(' ') || 'none'}`,
