@@ -232,7 +232,13 @@ it(`soak: ${SECONDS} s under load and faults, nothing lost uncounted, flat heap,
 
   const statsdWindows: { udp: RiskWindow[]; tcpFrom: number[]; killedAt: number[] } = { udp: [], tcpFrom: [], killedAt: [] };
   const killStatsd = async (): Promise<void> => {
-    const lastFlushWall = statsd.flushes().at(-1)?.wallMs ?? loadStart;
+    // StatsD runs its flush timer before it reads its sockets in a turn of its loop, so
+    // data that reached it shortly before its last flush may not be counted in it: the
+    // window starts at the flush before (everything that arrived before that one was
+    // read before the last one).
+    const flushes = statsd.flushes();
+    const lastFlushWall = flushes.at(-1)?.wallMs ?? loadStart;
+    const fromWall = flushes.at(-2)?.wallMs ?? loadStart;
     await statsd.kill();
     const killedAt = Date.now();
     note(`StatsD killed (SIGKILL); its last flush was ${killedAt - lastFlushWall} ms before`);
@@ -240,8 +246,8 @@ it(`soak: ${SECONDS} s under load and faults, nothing lost uncounted, flat heap,
     statsd = await startStatsd({ flushIntervalMs: STATSD_FLUSH_MS, udpPort: statsd.udpPort, tcpPort: statsd.tcpPort, dir: statsdDir });
     const readyAt = Date.now();
     note(`StatsD restarted on the same ports (${readyAt - killedAt} ms down)`);
-    statsdWindows.udp.push({ fromMs: lastFlushWall, toMs: readyAt, why: 'UDP to a StatsD killed (since its last flush) or down' });
-    statsdWindows.tcpFrom.push(lastFlushWall);
+    statsdWindows.udp.push({ fromMs: fromWall, toMs: readyAt, why: 'UDP to a StatsD killed (since the flush before its last) or down' });
+    statsdWindows.tcpFrom.push(fromWall);
     statsdWindows.killedAt.push(killedAt);
   };
 
@@ -306,6 +312,7 @@ it(`soak: ${SECONDS} s under load and faults, nothing lost uncounted, flat heap,
     pollMs: 250,
   });
   const statsdTotals = statsd.totals();
+  const statsdTotalsFlushes = statsd.flushes();
   const recorded = new Map<string, number>();
   for (const r of result.recorded) recorded.set(recordedIdentity(r.name, r.tags), (recorded.get(recordedIdentity(r.name, r.tags)) ?? 0) + r.count);
 
@@ -421,6 +428,13 @@ it(`soak: ${SECONDS} s under load and faults, nothing lost uncounted, flat heap,
       .filter((_, i, all) => i % Math.max(1, Math.round(all.length / 10)) === 0 || i === all.length - 1)
       .map((b) => mb(b))
       .join(' ')}`,
+    ...statsdWindows.killedAt.map((k) => {
+      const near = (t: number): boolean => t >= k - 3_000 && t <= k + 6_000;
+      const rel = (t: number): string => `${t - k >= 0 ? '+' : ''}${t - k}`;
+      const sent = channel('statsd-tcp').ledger.counts!['t.soak.events']?.acceptedAt.filter(([t]) => near(t)) ?? [];
+      const got = statsdTotalsFlushes.filter((f) => near(f.wallMs)).map((f) => [f.wallMs, f.counters['t.soak.events'] ?? 0] as const);
+      return `StatsD kill at ${((k - t0) / 1000).toFixed(1)} s: t.soak.events accepted (ms from kill: value) ${sent.map(([t, v]) => `${rel(t)}:${v}`).join(' ')}; flushed ${got.map(([t, v]) => `${rel(t)}:${v}`).join(' ')}`;
+    }),
     `risk windows: ${[...statsdWindows.udp, ...tcpWindows, ...carbonWindows].map((w) => `${w.why} ${w.toMs - w.fromMs} ms`).join('; ')}`,
     `on-CPU blocks (gap ms/CPU ms@timeline s(scrapes in flight)): ${onCpu.slice(0, 10).map((b) => `${b.gapMs}/${b.cpuMs}@${((b.atMs + result.startMs - t0) / 1000).toFixed(1)}s(${b.scrapesInFlight})`).join(' ') || 'none'}`,
     `on-CPU blocks before the load started (not judged): ${startupBlocks.map((b) => `${b.gapMs}/${b.cpuMs}@${((b.atMs + result.startMs - t0) / 1000).toFixed(1)}s`).join(' ') || 'none'}`,
