@@ -160,7 +160,9 @@ export class ReportCollector {
 
   /**
    * With `distribution: 'interval'`, opens an interval reader on every selected histogram
-   * and timer (and on those added later), so that the first interval starts now.
+   * and timer (and on those added later, when they are added), so that the first
+   * interval of each starts now, or at its creation if later. A reporter calls it at
+   * construction. A reader holds an HDR histogram only while it holds values.
    */
   open(): void {
     if (!this.#interval || this.#unlisten !== null) return;
@@ -240,10 +242,9 @@ export class ReportCollector {
   #intervalFields(metric: Metric & { openInterval(): IntervalReader }): Omit<DistributionFields, 'count' | 'sum'> {
     const reader = this.#readers.get(metric);
     if (reader === undefined) {
-      // First report of a metric without a reader (report() without start(), or a metric
-      // the filter skipped before): open readers now; the first interval starts here.
-      this.open();
-      if (!this.#readers.has(metric)) this.#readers.set(metric, metric.openInterval());
+      // A metric with no reader yet (the reporter is stopped, or the filter skipped it
+      // when it was added): its interval starts here.
+      if (this.#unlisten !== null) this.#readers.set(metric, metric.openInterval());
       return EMPTY_WINDOW;
     }
     const { count: _count, sum: _sum, ...window } = reader.take();

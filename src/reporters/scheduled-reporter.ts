@@ -132,6 +132,9 @@ export abstract class ScheduledReporter {
     this.#warnings = new WarningLimiter(WARNING_INTERVAL_MS, () => this.clock.monotonicMs());
     this.#self = new SelfMetrics(this.registry, kind, o.selfMetrics);
     this.#stopTimeoutMs = o.stopTimeoutMs ?? 5_000;
+    // The first interval covers what is recorded from now on (or from a metric's
+    // creation, if later): readers open now, not at start() or the first report.
+    this.#collector.open();
   }
 
   /**
@@ -233,7 +236,6 @@ export abstract class ScheduledReporter {
     }
     this.#state = 'running';
     this.#intervalMs = intervalMs;
-    this.#collector.open();
     this.#timer = new AlignedTimer(this.clock, intervalMs, (timestampMs) => {
       this.#onDue(timestampMs);
     });
