@@ -38,6 +38,11 @@ export type CollectOptions<T> = {
   readonly read: (metric: Metric, gaugeRead: MetricSnapshot | undefined) => T;
   /** Stops reading (resolves `null`) once this turns true, such as when a client left. */
   readonly aborted?: () => boolean;
+  /**
+   * Waits at most this long for each callback gauge, in milliseconds, if shorter than
+   * its own timeout (a reporter's `stop()` passes what is left of its budget).
+   */
+  readonly gaugeBoundMs?: number;
 };
 
 /**
@@ -48,7 +53,7 @@ export type CollectOptions<T> = {
  * @returns what `read` returned for each selected metric, in registry order; `null` if aborted.
  */
 export async function collectSeries<T>(registry: MetricRegistry, options: CollectOptions<T>): Promise<T[] | null> {
-  const { filter, onFilterError, read, aborted } = options;
+  const { filter, onFilterError, read, aborted, gaugeBoundMs } = options;
   const selected: Metric[] = [];
   for (const metric of registry.metrics()) {
     if (selects(filter, metric, onFilterError)) selected.push(metric);
@@ -57,7 +62,8 @@ export async function collectSeries<T>(registry: MetricRegistry, options: Collec
   const pending: Promise<void>[] = [];
   for (const metric of selected) {
     if (metric.type === 'gauge' && !metric.settable) {
-      pending.push(metric.collect().then((s) => void gaugeReads.set(metric, s)));
+      const reading = gaugeBoundMs === undefined ? metric.collect() : boundedRead(metric, gaugeBoundMs);
+      pending.push(reading.then((s) => void gaugeReads.set(metric, s)));
     }
   }
   if (pending.length > 0) await Promise.all(pending);
@@ -72,6 +78,23 @@ export async function collectSeries<T>(registry: MetricRegistry, options: Collec
     }
   }
   return out;
+}
+
+/**
+ * A gauge read that settles within `boundMs`: the gauge is asked to wait no longer (its
+ * `collect(boundMs)`), and a gauge of another registry that does not take the bound is
+ * cut off here all the same.
+ */
+function boundedRead(gauge: Extract<Metric, { type: 'gauge' }>, boundMs: number): Promise<MetricSnapshot> {
+  const ms = Math.max(0, boundMs);
+  let timer: NodeJS.Timeout | undefined;
+  const cutOff = new Promise<MetricSnapshot>((resolve) => {
+    // Not unref()ed: it bounds the final report of stop(), which may run on exit.
+    timer = setTimeout(resolve, ms + 1, { type: 'gauge', value: null, error: `timed out after ${ms} ms (the stop budget)` });
+  });
+  return Promise.race([gauge.collect(ms), cutOff]).finally(() => {
+    clearTimeout(timer);
+  });
 }
 
 /** Whether `filter` selects `metric`; a filter that throws leaves it out and is told. */
@@ -114,8 +137,22 @@ export type ReportCollectorOptions = {
   readonly durationUnit: TimeUnit;
   /** Window statistics from the metric's window, or from this collector's own interval readers. */
   readonly distribution: 'window' | 'interval';
-  /** Told about a filter that threw and a gauge that failed; must not throw. */
-  readonly onError: (kind: Extract<ReporterErrorKind, 'filter' | 'gauge'>, error: unknown, message: string) => void;
+  /**
+   * Told about a filter that threw, a gauge that failed, and statistics left out to fit
+   * in the stop budget; must not throw.
+   */
+  readonly onError: (kind: Extract<ReporterErrorKind, 'filter' | 'gauge' | 'stop-timeout'>, error: unknown, message: string) => void;
+};
+
+/** Bounds of one {@link ReportCollector.collect}, set by a reporter's `stop()`. */
+export type CollectBudget = {
+  /** Waits at most this long for each callback gauge, in milliseconds. */
+  readonly gaugeBoundMs?: number;
+  /**
+   * Turns true when reading must hurry: the series read after that keep their count,
+   * value and rates, and leave out their distribution statistics (the costly part).
+   */
+  readonly hurry?: () => boolean;
 };
 
 /**
@@ -138,6 +175,8 @@ export class ReportCollector {
   };
   readonly #read = (metric: Metric, gaugeRead: MetricSnapshot | undefined): ReportSeries => this.#series(metric, gaugeRead);
   #unlisten: (() => void) | null = null;
+  #hurry: (() => boolean) | undefined = undefined;
+  #hurried = 0;
 
   /**
    * @param registry - what to read.
@@ -153,9 +192,24 @@ export class ReportCollector {
     this.#onError = options.onError;
   }
 
-  /** Reads the selected series of one report. */
-  async collect(): Promise<ReportSeries[]> {
-    return (await collectSeries(this.#registry, { filter: this.#filter, onFilterError: this.#onFilterError, read: this.#read }))!;
+  /** Reads the selected series of one report (never two at once), within `budget`. */
+  async collect(budget: CollectBudget = {}): Promise<ReportSeries[]> {
+    this.#hurry = budget.hurry;
+    this.#hurried = 0;
+    try {
+      const options = { filter: this.#filter, onFilterError: this.#onFilterError, read: this.#read };
+      const gaugeBoundMs = budget.gaugeBoundMs;
+      return (await collectSeries(this.#registry, gaugeBoundMs === undefined ? options : { ...options, gaugeBoundMs }))!;
+    } finally {
+      if (this.#hurried > 0) {
+        this.#onError(
+          'stop-timeout',
+          undefined,
+          `the report left out the distribution statistics of ${this.#hurried} series to fit in stopTimeoutMs (their counts went)`,
+        );
+      }
+      this.#hurry = undefined;
+    }
   }
 
   /**
@@ -206,7 +260,16 @@ export class ReportCollector {
       return { ...base, snapshot: snap, count: null, countDelta: null, value, error, fields };
     }
     let snap: MetricSnapshot;
-    if (this.#interval && metric.type === 'histogram') {
+    if ((metric.type === 'histogram' || metric.type === 'timer') && this.#hurry?.() === true) {
+      this.#hurried++;
+      snap = metric.type === 'histogram'
+        ? { type: 'histogram', count: metric.count, sum: metric.sum, ...EMPTY_WINDOW }
+        : {
+          type: 'timer', count: metric.count, sum: metric.sum,
+          meanRate: metric.meanRate, m1Rate: metric.m1Rate, m5Rate: metric.m5Rate, m15Rate: metric.m15Rate,
+          ...EMPTY_WINDOW,
+        };
+    } else if (this.#interval && metric.type === 'histogram') {
       // The window statistics would be computed only to be replaced: read the cheap fields.
       snap = { type: 'histogram', count: metric.count, sum: metric.sum, ...this.#intervalFields(metric) };
     } else if (this.#interval && metric.type === 'timer') {

@@ -184,7 +184,7 @@ export class GraphiteReporter extends ScheduledReporter {
   /** @inheritDoc */
   protected override async close(): Promise<void> {
     this.#transport.flush();
-    if (this.#ownsTransport) await this.#transport.close(this.#closeTimeoutMs);
+    if (this.#ownsTransport) await this.#transport.close(Math.min(this.#closeTimeoutMs, this.stopBudgetLeftMs()));
     this.#account();
   }
 }

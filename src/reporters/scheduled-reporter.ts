@@ -49,7 +49,7 @@ import { WARNING_INTERVAL_MS, WarningLimiter } from '../internal/warnings.js';
 import { registryOf, rejectRegistryAsOptions } from '../registry/registry-option.js';
 import type { MetricRegistry } from '../registry/types.js';
 import { AlignedTimer } from './aligned-timer.js';
-import { ReportCollector } from './collect.js';
+import { ReportCollector, type CollectBudget } from './collect.js';
 import { ReporterError, type Report, type ReporterErrorKind, type ReporterStats } from './report.js';
 import {
   intervalCheck,
@@ -68,6 +68,20 @@ export type { ReporterIdentity, ScheduledReporterOptions } from './reporter-opti
 export { ReporterError } from './report.js';
 export type { Report, ReportField, ReporterErrorKind, ReporterStats, ReportSeries } from './report.js';
 export type { SelfMetricsOptions } from './self-metrics.js';
+
+/**
+ * How `stop()` shares its budget (`stopTimeoutMs`) between the phases of the final
+ * report, as fractions of the whole:
+ *
+ * - `gauges`: a callback gauge is awaited at most this share (and never past the close
+ *   reserve), however long its own `timeoutMs`: 40 %, 2 s of the default 5 s;
+ * - `read`: once this share has passed since `stop()` was called, the series not yet
+ *   read keep their counts, values and rates but leave out their distribution
+ *   statistics (reported as `stop-timeout`): 70 %;
+ * - `close`: kept for flushing and closing the transport; a final send that waits for a
+ *   full queue to drain gives up when only this share is left: 20 %.
+ */
+export const STOP_BUDGET = Object.freeze({ gauges: 0.4, read: 0.7, close: 0.2 });
 
 /**
  * The base of push reporters: `start(intervalMs)` schedules reports on one `unref()`ed
@@ -99,6 +113,8 @@ export abstract class ScheduledReporter {
   #inFlight: Promise<void> | null = null;
   #stopped: Promise<void> | null = null;
   #sendSkipped = false;
+  /** When the stop budget ends (`performance.now()`), once `stop()` was called. */
+  #stopDeadlineMs: number | null = null;
 
   /**
    * @param options - what to report and how; see {@link ScheduledReporterOptions}. Read
@@ -266,8 +282,40 @@ export abstract class ScheduledReporter {
     return this.stop();
   }
 
+  /**
+   * What is left of the `stop()` budget, in milliseconds: `Infinity` until `stop()` is
+   * called, then down to 0. A subclass bounds its final flush and close with it.
+   */
+  protected stopBudgetLeftMs(): number {
+    const deadline = this.#stopDeadlineMs;
+    return deadline === null ? Number.POSITIVE_INFINITY : Math.max(0, deadline - performance.now());
+  }
+
+  /**
+   * The share of the `stop()` budget kept for `close()`, in milliseconds
+   * ({@link STOP_BUDGET} `close` times `stopTimeoutMs`): a final `send()` that waits
+   * (for a full queue to drain) stops waiting when only this much is left.
+   */
+  protected closeReserveMs(): number {
+    return this.#stopTimeoutMs * STOP_BUDGET.close;
+  }
+
+  /** The bounds of a report's reading: none, unless `stop()` was called. */
+  #budget(): CollectBudget {
+    const deadline = this.#stopDeadlineMs;
+    if (deadline === null) return {};
+    const total = this.#stopTimeoutMs;
+    const hurryAt = deadline - total + total * STOP_BUDGET.read;
+    const leftMs = deadline - performance.now();
+    return {
+      gaugeBoundMs: Math.max(0, Math.min(total * STOP_BUDGET.gauges, leftMs - this.closeReserveMs())),
+      hurry: () => performance.now() >= hurryAt,
+    };
+  }
+
   async #stop(): Promise<void> {
     this.#state = 'stopping';
+    this.#stopDeadlineMs = performance.now() + this.#stopTimeoutMs;
     this.#timer?.stop();
     this.#timer = null;
     let closing = false;
@@ -326,7 +374,7 @@ export abstract class ScheduledReporter {
   async #execute(timestampMs: number, final: boolean): Promise<void> {
     const startedMs = this.clock.monotonicMs();
     try {
-      const series = await this.#collector.collect();
+      const series = await this.#collector.collect(this.#budget());
       this.#sendSkipped = false;
       await this.send({ timestampMs, final, series });
       // A send() that skipped its report (backpressure) counted it as skipped, not sent.
