@@ -77,11 +77,11 @@ export type { SelfMetricsOptions } from './self-metrics.js';
  *   reserve), however long its own `timeoutMs`: 40 %, 2 s of the default 5 s;
  * - `read`: once this share has passed since `stop()` was called, the series not yet
  *   read keep their counts, values and rates but leave out their distribution
- *   statistics (reported as `stop-timeout`): 70 %;
+ *   statistics (reported as `stop-timeout`): 60 %;
  * - `close`: kept for flushing and closing the transport; a final send that waits for a
  *   full queue to drain gives up when only this share is left: 20 %.
  */
-export const STOP_BUDGET = Object.freeze({ gauges: 0.4, read: 0.7, close: 0.2 });
+export const STOP_BUDGET = Object.freeze({ gauges: 0.4, read: 0.6, close: 0.2 });
 
 /**
  * The base of push reporters: `start(intervalMs)` schedules reports on one `unref()`ed
