@@ -55,7 +55,9 @@ export type {
   TimerSnapshot,
 } from './metrics/snapshot.js';
 export type { SeriesSnapshot, SnapshotTree, TaggedSnapshot } from './registry/snapshot.js';
-export { ScheduledReporter } from './reporters/scheduled-reporter.js';
+export { ScheduledReporter, STOP_BUDGET } from './reporters/scheduled-reporter.js';
+export { stopOnSignals } from './reporters/stop-on-signals.js';
+export type { StopOnSignalsOptions } from './reporters/stop-on-signals.js';
 export type { ReporterIdentity, ScheduledReporterOptions } from './reporters/scheduled-reporter.js';
 export { ReporterError } from './reporters/report.js';
 export type { Report, ReportField, ReportSeries, ReporterErrorKind, ReporterStats } from './reporters/report.js';

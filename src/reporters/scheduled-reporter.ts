@@ -48,6 +48,7 @@ import { checkValue, readOptions } from '../internal/options.js';
 import { WARNING_INTERVAL_MS, WarningLimiter } from '../internal/warnings.js';
 import { registryOf, rejectRegistryAsOptions } from '../registry/registry-option.js';
 import type { MetricRegistry } from '../registry/types.js';
+import { trackReporter, untrackReporter } from './active-reporters.js';
 import { AlignedTimer } from './aligned-timer.js';
 import { ReportCollector, type CollectBudget } from './collect.js';
 import { ReporterError, type Report, type ReporterErrorKind, type ReporterStats } from './report.js';
@@ -106,6 +107,8 @@ export abstract class ScheduledReporter {
   readonly #warnings: WarningLimiter;
   readonly #self: SelfMetrics;
   readonly #stopTimeoutMs: number;
+  /** Whether a natural exit of the process stops this reporter (once started or used). */
+  readonly stopOnExit: boolean;
 
   #state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   #intervalMs = 0;
@@ -148,6 +151,7 @@ export abstract class ScheduledReporter {
     this.#warnings = new WarningLimiter(WARNING_INTERVAL_MS, () => this.clock.monotonicMs());
     this.#self = new SelfMetrics(this.registry, kind, o.selfMetrics);
     this.#stopTimeoutMs = o.stopTimeoutMs ?? 5_000;
+    this.stopOnExit = o.stopOnExit ?? true;
     // The first interval covers what is recorded from now on (or from a metric's
     // creation, if later): readers open now, not at start() or the first report.
     this.#collector.open();
@@ -217,6 +221,11 @@ export abstract class ScheduledReporter {
     return this.#self.stats;
   }
 
+  /** The bound of `stop()`, in milliseconds (the `stopTimeoutMs` option). */
+  get stopTimeoutMs(): number {
+    return this.#stopTimeoutMs;
+  }
+
   /** Whether `start()` has been called and `stop()` has not. */
   get running(): boolean {
     return this.#state === 'running';
@@ -252,6 +261,7 @@ export abstract class ScheduledReporter {
     }
     this.#state = 'running';
     this.#intervalMs = intervalMs;
+    trackReporter(this);
     this.#timer = new AlignedTimer(this.clock, intervalMs, (timestampMs) => {
       this.#onDue(timestampMs);
     });
@@ -264,6 +274,7 @@ export abstract class ScheduledReporter {
    */
   async report(): Promise<void> {
     if (this.#state === 'stopping' || this.#state === 'stopped') return;
+    trackReporter(this);
     await this.#runAfterCurrent(null, false);
   }
 
@@ -316,6 +327,7 @@ export abstract class ScheduledReporter {
   async #stop(): Promise<void> {
     this.#state = 'stopping';
     this.#stopDeadlineMs = performance.now() + this.#stopTimeoutMs;
+    untrackReporter(this);
     this.#timer?.stop();
     this.#timer = null;
     let closing = false;
