@@ -57,7 +57,7 @@ export type {
 export type { SeriesSnapshot, SnapshotTree, TaggedSnapshot } from './registry/snapshot.js';
 export { ScheduledReporter, STOP_BUDGET } from './reporters/scheduled-reporter.js';
 export { stopOnSignals } from './reporters/stop-on-signals.js';
-export type { StopOnSignalsOptions } from './reporters/stop-on-signals.js';
+export type { Stoppable, StopOnSignalsOptions } from './reporters/stop-on-signals.js';
 export type { ReporterIdentity, ScheduledReporterOptions } from './reporters/scheduled-reporter.js';
 export { ReporterError } from './reporters/report.js';
 export type { Report, ReportField, ReportSeries, ReporterErrorKind, ReporterStats } from './reporters/report.js';

@@ -97,6 +97,10 @@ function boundedRead(gauge: Extract<Metric, { type: 'gauge' }>, boundMs: number)
   });
 }
 
+function isCount(field: ReportField): boolean {
+  return field.statistic === 'count';
+}
+
 /** Whether `filter` selects `metric`; a filter that throws leaves it out and is told. */
 function selects(filter: MetricFilter | undefined, metric: Metric, onError: (metric: Metric, error: unknown) => void): boolean {
   if (filter === undefined) return true;
@@ -149,8 +153,9 @@ export type CollectBudget = {
   /** Waits at most this long for each callback gauge, in milliseconds. */
   readonly gaugeBoundMs?: number;
   /**
-   * Turns true when reading must hurry: the series read after that keep their count,
-   * value and rates, and leave out their distribution statistics (the costly part).
+   * Turns true when reading must hurry: the histograms and timers read after that keep
+   * their counts and leave out their statistics and rates (the costly part to read, and
+   * most of the lines to send).
    */
   readonly hurry?: () => boolean;
 };
@@ -260,8 +265,10 @@ export class ReportCollector {
       return { ...base, snapshot: snap, count: null, countDelta: null, value, error, fields };
     }
     let snap: MetricSnapshot;
+    let hurried = false;
     if ((metric.type === 'histogram' || metric.type === 'timer') && this.#hurry?.() === true) {
       this.#hurried++;
+      hurried = true;
       snap = metric.type === 'histogram'
         ? { type: 'histogram', count: metric.count, sum: metric.sum, ...EMPTY_WINDOW }
         : {
@@ -283,7 +290,9 @@ export class ReportCollector {
     const last = this.#lastCounts.get(metric);
     this.#lastCounts.set(metric, count);
     const countDelta = last === undefined ? count : count - last;
-    return { ...base, snapshot: snap, count, countDelta, value: null, error: null, fields: this.#fields(snap) };
+    // Hurried: only the count is sent (a timer's rates are most of its lines, and can wait).
+    const fields = this.#fields(snap);
+    return { ...base, snapshot: snap, count, countDelta, value: null, error: null, fields: hurried ? fields.filter(isCount) : fields };
   }
 
   /** The selected statistics of a snapshot that have a finite value, in the reporter's units. */

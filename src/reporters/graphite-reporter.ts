@@ -158,6 +158,15 @@ export class GraphiteReporter extends ScheduledReporter {
       }
       const wait = to < series.length ? pause() : undefined;
       if (wait !== undefined) await wait;
+      if (to < series.length && this.mustWrapUp()) {
+        // stop() is running out of time: what is formatted goes, the close keeps its share.
+        this.reportError(
+          'stop-timeout',
+          undefined,
+          `the report left out ${series.length - to} series to leave the close its share of stopTimeoutMs`,
+        );
+        break;
+      }
     }
     if (points.length > 0) this.#hand(points);
     this.#transport.flush();

@@ -76,13 +76,21 @@ export type { SelfMetricsOptions } from './self-metrics.js';
  *
  * - `gauges`: a callback gauge is awaited at most this share (and never past the close
  *   reserve), however long its own `timeoutMs`: 40 %, 2 s of the default 5 s;
- * - `read`: once this share has passed since `stop()` was called, the series not yet
- *   read keep their counts, values and rates but leave out their distribution
- *   statistics (reported as `stop-timeout`): 60 %;
- * - `close`: kept for flushing and closing the transport; a final send that waits for a
- *   full queue to drain gives up when only this share is left: 20 %.
+ * - `read`: once this share has passed since `stop()` was called, the histograms and
+ *   timers not yet read send only their counts (reported as `stop-timeout`), in the
+ *   final report and in one still running: 60 %;
+ * - `close`: kept for flushing and closing the transport; a send stops adding what can
+ *   wait (statistics, gauges) and a final send stops waiting for a full queue to drain
+ *   when only this share is left: 20 %.
  */
-export const STOP_BUDGET = Object.freeze({ gauges: 0.4, read: 0.6, close: 0.2 });
+export const STOP_BUDGET: Readonly<{
+  /** The most a callback gauge is awaited, as a share of `stopTimeoutMs`. */
+  gauges: number;
+  /** When reading starts to leave out distribution statistics, as a share of `stopTimeoutMs`. */
+  read: number;
+  /** What is kept for the close, as a share of `stopTimeoutMs`. */
+  close: number;
+}> = Object.freeze({ gauges: 0.4, read: 0.6, close: 0.2 });
 
 /**
  * The base of push reporters: `start(intervalMs)` schedules reports on one `unref()`ed
@@ -311,16 +319,32 @@ export abstract class ScheduledReporter {
     return this.#stopTimeoutMs * STOP_BUDGET.close;
   }
 
-  /** The bounds of a report's reading: none, unless `stop()` was called. */
+  /**
+   * Whether a report being read must hurry: `stop()` was called (even after the report
+   * began) and the reading share of its budget has passed.
+   */
+  readonly #hurry = (): boolean => {
+    const deadline = this.#stopDeadlineMs;
+    return deadline !== null && performance.now() >= deadline - this.#stopTimeoutMs * (1 - STOP_BUDGET.read);
+  };
+
+  /**
+   * Whether a send must stop adding what can wait (statistics, gauges) so that the close
+   * keeps its share of the stop budget: `stop()` was called and only that share is left.
+   * Counts still go.
+   */
+  protected mustWrapUp(): boolean {
+    return this.#stopDeadlineMs !== null && this.stopBudgetLeftMs() <= this.closeReserveMs();
+  }
+
+  /** The bounds of a report's reading: gauges bounded once `stop()` was called; hurry, always. */
   #budget(): CollectBudget {
     const deadline = this.#stopDeadlineMs;
-    if (deadline === null) return {};
-    const total = this.#stopTimeoutMs;
-    const hurryAt = deadline - total + total * STOP_BUDGET.read;
+    if (deadline === null) return { hurry: this.#hurry };
     const leftMs = deadline - performance.now();
     return {
-      gaugeBoundMs: Math.max(0, Math.min(total * STOP_BUDGET.gauges, leftMs - this.closeReserveMs())),
-      hurry: () => performance.now() >= hurryAt,
+      gaugeBoundMs: Math.max(0, Math.min(this.#stopTimeoutMs * STOP_BUDGET.gauges, leftMs - this.closeReserveMs())),
+      hurry: this.#hurry,
     };
   }
 
@@ -372,6 +396,8 @@ export abstract class ScheduledReporter {
 
   async #runAfterCurrent(timestampMs: number | null, final: boolean): Promise<void> {
     while (this.#inFlight !== null) await this.#inFlight;
+    // stop() gave up waiting and closed the transport: a final report now would only be dropped.
+    if (this.#state === 'stopped') return;
     await this.#run(timestampMs, final);
   }
 

@@ -124,7 +124,7 @@ export class StatsdReporter extends ScheduledReporter {
       if (!sent) refused.push(s);
       return sent;
     });
-    this.#gaugeCursor = await this.#pass(series, this.#gaugeCursor, pause, (s) => this.#sendGauges(s));
+    this.#gaugeCursor = await this.#pass(series, this.#gaugeCursor, pause, (s) => this.#sendGauges(s), true);
     this.#transport.flush();
     if (report.final && refused.length > 0) await this.#retryCounts(refused);
     this.#account();
@@ -141,6 +141,7 @@ export class StatsdReporter extends ScheduledReporter {
     cursor: number,
     pause: () => Promise<void> | undefined,
     send: (s: ReportSeries) => boolean,
+    canWrapUp = false,
   ): Promise<number> {
     const n = series.length;
     let i = cursor < n ? cursor : 0;
@@ -152,6 +153,14 @@ export class StatsdReporter extends ScheduledReporter {
         // Let socket callbacks and the application run between slices of a large report.
         const wait = pause();
         if (wait !== undefined) await wait;
+        if (canWrapUp && k + 1 < n && this.mustWrapUp()) {
+          this.reportError(
+            'stop-timeout',
+            undefined,
+            `the report left out the statistics and gauges of ${n - k - 1} series to leave the close its share of stopTimeoutMs`,
+          );
+          return firstRefused < 0 ? i : firstRefused;
+        }
       }
     }
     return firstRefused < 0 ? 0 : firstRefused;

@@ -11,6 +11,12 @@ import { arrayOf, integer, is, readOptions, type Check } from '../internal/optio
 import { holdProcessFor, liveReporters, type LiveReporter } from './active-reporters.js';
 import { MAX_TIMER_MS } from './reporter-options.js';
 
+/** What {@link stopOnSignals} can stop: any reporter (anything with `stop()`). */
+export interface Stoppable {
+  /** Stops: a reporter sends its final report and closes; must not reject. */
+  stop(): Promise<void>;
+}
+
 /** Options of {@link stopOnSignals}. */
 export type StopOnSignalsOptions = {
   /**
@@ -25,7 +31,7 @@ export type StopOnSignalsOptions = {
    * @defaultValue every reporter of this process started or used and not yet stopped,
    *   when the signal arrives
    */
-  readonly reporters?: readonly { stop(): Promise<void> }[];
+  readonly reporters?: readonly Stoppable[];
   /**
    * The most time to wait for them all before the signal goes on, in milliseconds.
    *
@@ -39,9 +45,9 @@ const signalCheck: Check<NodeJS.Signals> = is(
   (v): v is NodeJS.Signals => typeof v === 'string' && v.startsWith('SIG') && Object.hasOwn(constants.signals, v) && v !== 'SIGKILL' && v !== 'SIGSTOP',
 );
 
-const reporterCheck: Check<{ stop(): Promise<void> }> = is(
+const reporterCheck: Check<Stoppable> = is(
   'a reporter (an object with stop())',
-  (v): v is { stop(): Promise<void> } => v !== null && typeof v === 'object' && typeof (v as { stop?: unknown }).stop === 'function',
+  (v): v is Stoppable => v !== null && typeof v === 'object' && typeof (v as { stop?: unknown }).stop === 'function',
 );
 
 const STOP_ON_SIGNALS_OPTIONS = Object.freeze({
@@ -112,7 +118,7 @@ export function stopOnSignals(options: StopOnSignalsOptions = {}): () => void {
   return remove;
 }
 
-function budgetOf(reporter: { stop(): Promise<void> } | LiveReporter): number {
+function budgetOf(reporter: Stoppable | LiveReporter): number {
   const ms = (reporter as Partial<LiveReporter>).stopTimeoutMs;
   return typeof ms === 'number' ? ms : 0;
 }
