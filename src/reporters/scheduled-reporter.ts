@@ -255,7 +255,7 @@ export abstract class ScheduledReporter {
    * @example
    * ```ts
    * const reporter = new JsonStreamReporter({ registry }).start(10_000);
-   * process.on('SIGTERM', () => void reporter.stop());
+   * stopOnSignals(); // on SIGTERM or SIGINT: the final report, then exit by the signal
    * ```
    */
   start(intervalMs: number): this {

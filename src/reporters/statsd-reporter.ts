@@ -52,9 +52,13 @@ const DRAIN_POLL_MS = 2;
  *
  * Distribution statistics cover the values recorded since the previous report
  * (`distribution: 'interval'`, the default here), and are left out when there were none.
- * Counts travel as deltas, so StatsD sums them correctly across hosts and reports; a
- * count line the transport refuses (its queue is full while StatsD is down) is counted
- * in `stats.dropped` and its delta is carried into the next report.
+ * Counts travel as deltas, so StatsD sums them correctly across hosts and reports. Every
+ * count line of a report goes before its statistics and gauges; a count line the
+ * transport refuses (its queue is full while StatsD is down, or the report is larger than
+ * the queue) is counted in `stats.dropped` and its delta is carried until a line of that
+ * series is accepted; each report starts where the previous one was first refused, so no
+ * series starves; the final report of `stop()` waits for the queue to drain to send
+ * carried counts, within the stop budget.
  *
  * @example
  * ```ts
