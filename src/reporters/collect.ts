@@ -97,6 +97,16 @@ function boundedRead(gauge: Extract<Metric, { type: 'gauge' }>, boundMs: number)
   });
 }
 
+/** Closes the readers of a collector that was garbage-collected without `close()`. */
+const abandoned = new FinalizationRegistry<() => void>((cleanUp) => {
+  cleanUp();
+});
+
+function release(readers: Map<Metric, IntervalReader>): void {
+  for (const reader of readers.values()) reader.close();
+  readers.clear();
+}
+
 function isCount(field: ReportField): boolean {
   return field.statistic === 'count';
 }
@@ -225,31 +235,45 @@ export class ReportCollector {
    */
   open(): void {
     if (!this.#interval || this.#unlisten !== null) return;
-    const open = (metric: Metric): void => {
-      if (
-        (metric.type === 'histogram' || metric.type === 'timer') &&
-        !this.#readers.has(metric) &&
-        selects(this.#filter, metric, this.#onFilterError)
-      ) {
-        this.#readers.set(metric, metric.openInterval());
-      }
-    };
-    for (const metric of this.#registry.metrics()) open(metric);
-    this.#unlisten = this.#registry.addListener({
-      onAdded: open,
+    for (const metric of this.#registry.metrics()) this.#openOn(metric);
+    // The registry holds the listener, the listener only a weak reference to this
+    // collector: a reporter dropped without stop() (say, its subclass's constructor threw
+    // after super()) can still be collected, and then its readers are closed.
+    const self = new WeakRef(this);
+    const readers = this.#readers;
+    const unlisten = this.#registry.addListener({
+      onAdded: (metric) => {
+        const collector = self.deref();
+        if (collector !== undefined) collector.#openOn(metric);
+      },
       onRemoved: (metric) => {
-        this.#readers.get(metric)?.close();
-        this.#readers.delete(metric);
+        readers.get(metric)?.close();
+        readers.delete(metric);
       },
     });
+    this.#unlisten = unlisten;
+    abandoned.register(this, () => {
+      release(readers);
+      unlisten();
+    }, this);
+  }
+
+  #openOn(metric: Metric): void {
+    if (
+      (metric.type === 'histogram' || metric.type === 'timer') &&
+      !this.#readers.has(metric) &&
+      selects(this.#filter, metric, this.#onFilterError)
+    ) {
+      this.#readers.set(metric, metric.openInterval());
+    }
   }
 
   /** Closes every interval reader and stops watching the registry. */
   close(): void {
-    for (const reader of this.#readers.values()) reader.close();
-    this.#readers.clear();
+    release(this.#readers);
     this.#unlisten?.();
     this.#unlisten = null;
+    abandoned.unregister(this);
   }
 
   #series(metric: Metric, gaugeRead: MetricSnapshot | undefined): ReportSeries {
