@@ -55,7 +55,8 @@ export type {
   TimerSnapshot,
 } from './metrics/snapshot.js';
 export type { SeriesSnapshot, SnapshotTree, TaggedSnapshot } from './registry/snapshot.js';
-export { ScheduledReporter, STOP_BUDGET } from './reporters/scheduled-reporter.js';
+export { ScheduledReporter } from './reporters/scheduled-reporter.js';
+export { STOP_BUDGET } from './reporters/stop-budget.js';
 export { stopOnSignals } from './reporters/stop-on-signals.js';
 export type { Stoppable, StopOnSignalsOptions } from './reporters/stop-on-signals.js';
 export type { ReporterIdentity, ScheduledReporterOptions } from './reporters/scheduled-reporter.js';

@@ -51,6 +51,7 @@ import type { MetricRegistry } from '../registry/types.js';
 import { trackReporter, untrackReporter } from './active-reporters.js';
 import { AlignedTimer } from './aligned-timer.js';
 import { ReportCollector, type CollectBudget } from './collect.js';
+import { STOP_BUDGET, withTimeout } from './stop-budget.js';
 import { ReporterError, type Report, type ReporterErrorKind, type ReporterStats } from './report.js';
 import {
   intervalCheck,
@@ -65,32 +66,11 @@ import { SelfMetrics } from './self-metrics.js';
 // What a subclass needs, from one import: the options (reporter-options.ts) and the
 // types of a report (report.ts).
 export { REPORTER_OPTIONS } from './reporter-options.js';
+export { STOP_BUDGET } from './stop-budget.js';
 export type { ReporterIdentity, ScheduledReporterOptions } from './reporter-options.js';
 export { ReporterError } from './report.js';
 export type { Report, ReportField, ReporterErrorKind, ReporterStats, ReportSeries } from './report.js';
 export type { SelfMetricsOptions } from './self-metrics.js';
-
-/**
- * How `stop()` shares its budget (`stopTimeoutMs`) between the phases of the final
- * report, as fractions of the whole:
- *
- * - `gauges`: a callback gauge is awaited at most this share (and never past the close
- *   reserve), however long its own `timeoutMs`: 40 %, 2 s of the default 5 s;
- * - `read`: once this share has passed since `stop()` was called, the histograms and
- *   timers not yet read send only their counts (reported as `stop-timeout`), in the
- *   final report and in one still running: 60 %;
- * - `close`: kept for flushing and closing the transport; a send stops adding what can
- *   wait (statistics, gauges) and a final send stops waiting for a full queue to drain
- *   when only this share is left: 20 %.
- */
-export const STOP_BUDGET: Readonly<{
-  /** The most a callback gauge is awaited, as a share of `stopTimeoutMs`. */
-  gauges: number;
-  /** When reading starts to leave out distribution statistics, as a share of `stopTimeoutMs`. */
-  read: number;
-  /** What is kept for the close, as a share of `stopTimeoutMs`. */
-  close: number;
-}> = Object.freeze({ gauges: 0.4, read: 0.6, close: 0.2 });
 
 /**
  * The base of push reporters: `start(intervalMs)` schedules reports on one `unref()`ed
@@ -424,17 +404,4 @@ export abstract class ScheduledReporter {
       this.#self.duration(this.clock.monotonicMs() - startedMs);
     }
   }
-}
-
-
-/** Resolves `true` if `promise` settles within `ms`, `false` otherwise; never rejects. */
-function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(resolve, ms, false);
-    timer.unref();
-  });
-  return Promise.race([promise.then(() => true, () => true), timeout]).finally(() => {
-    clearTimeout(timer);
-  });
 }
