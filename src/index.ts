@@ -58,6 +58,9 @@ export type {
 } from './metrics/snapshot.js';
 export type { SeriesSnapshot, SnapshotTree, TaggedSnapshot } from './registry/snapshot.js';
 export { ScheduledReporter } from './reporters/scheduled-reporter.js';
+export { STOP_BUDGET } from './reporters/stop-budget.js';
+export { stopOnSignals } from './reporters/stop-on-signals.js';
+export type { Stoppable, StopOnSignalsOptions } from './reporters/stop-on-signals.js';
 export type { ReporterIdentity, ScheduledReporterOptions } from './reporters/scheduled-reporter.js';
 export { ReporterError } from './reporters/report.js';
 export type { Report, ReportField, ReportSeries, ReporterErrorKind, ReporterStats } from './reporters/report.js';

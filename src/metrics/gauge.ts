@@ -226,9 +226,13 @@ export class Gauge {
   /**
    * Reads the gauge, waiting for an async callback up to its timeout. A callback that
    * never settles is reported as timed out and is not called again until it settles.
+   *
+   * @param boundMs - wait at most this long, if shorter than the gauge's own timeout
+   *   (a reporter's `stop()` bounds the read by what is left of its budget).
    */
-  async collect(): Promise<GaugeSnapshot> {
+  async collect(boundMs?: number): Promise<GaugeSnapshot> {
     if (!this.settable) {
+      const timeoutMs = boundMs === undefined || !(boundMs < this.#timeoutMs) ? this.#timeoutMs : Math.max(0, boundMs);
       this.#start();
       const pending = this.#pending;
       if (pending !== null) {
@@ -238,11 +242,11 @@ export class Gauge {
           new Promise<boolean>((resolve) => {
             // Not unref()ed: a short script awaiting collect() must see the timeout, not
             // exit early; the timer is cleared as soon as the gauge settles.
-            timer = setTimeout(resolve, this.#timeoutMs, true);
+            timer = setTimeout(resolve, timeoutMs, true);
           }),
         ]);
         clearTimeout(timer);
-        if (timedOut) return { type: 'gauge', value: null, error: `timed out after ${this.#timeoutMs} ms` };
+        if (timedOut) return { type: 'gauge', value: null, error: `timed out after ${timeoutMs} ms` };
       }
     }
     return this.#reading();

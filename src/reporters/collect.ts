@@ -38,6 +38,11 @@ export type CollectOptions<T> = {
   readonly read: (metric: Metric, gaugeRead: MetricSnapshot | undefined) => T;
   /** Stops reading (resolves `null`) once this turns true, such as when a client left. */
   readonly aborted?: () => boolean;
+  /**
+   * Waits at most this long for each callback gauge, in milliseconds, if shorter than
+   * its own timeout (a reporter's `stop()` passes what is left of its budget).
+   */
+  readonly gaugeBoundMs?: number;
 };
 
 /**
@@ -48,7 +53,7 @@ export type CollectOptions<T> = {
  * @returns what `read` returned for each selected metric, in registry order; `null` if aborted.
  */
 export async function collectSeries<T>(registry: MetricRegistry, options: CollectOptions<T>): Promise<T[] | null> {
-  const { filter, onFilterError, read, aborted } = options;
+  const { filter, onFilterError, read, aborted, gaugeBoundMs } = options;
   const selected: Metric[] = [];
   const pause = sliceYielder();
   // Selecting is sliced too: 100,000 series, or a filter from a URL, are long to go through.
@@ -65,7 +70,8 @@ export async function collectSeries<T>(registry: MetricRegistry, options: Collec
   const pending: Promise<void>[] = [];
   for (const metric of selected) {
     if (metric.type === 'gauge' && !metric.settable) {
-      pending.push(metric.collect().then((s) => void gaugeReads.set(metric, s)));
+      const reading = gaugeBoundMs === undefined ? metric.collect() : boundedRead(metric, gaugeBoundMs);
+      pending.push(reading.then((s) => void gaugeReads.set(metric, s)));
     }
   }
   if (pending.length > 0) await Promise.all(pending);
@@ -79,6 +85,37 @@ export async function collectSeries<T>(registry: MetricRegistry, options: Collec
     }
   }
   return out;
+}
+
+/**
+ * A gauge read that settles within `boundMs`: the gauge is asked to wait no longer (its
+ * `collect(boundMs)`), and a gauge of another registry that does not take the bound is
+ * cut off here all the same.
+ */
+function boundedRead(gauge: Extract<Metric, { type: 'gauge' }>, boundMs: number): Promise<MetricSnapshot> {
+  const ms = Math.max(0, boundMs);
+  let timer: NodeJS.Timeout | undefined;
+  const cutOff = new Promise<MetricSnapshot>((resolve) => {
+    // Not unref()ed: it bounds the final report of stop(), which may run on exit.
+    timer = setTimeout(resolve, ms + 1, { type: 'gauge', value: null, error: `timed out after ${ms} ms (the stop budget)` });
+  });
+  return Promise.race([gauge.collect(ms), cutOff]).finally(() => {
+    clearTimeout(timer);
+  });
+}
+
+/** Closes the readers of a collector that was garbage-collected without `close()`. */
+const abandoned = new FinalizationRegistry<() => void>((cleanUp) => {
+  cleanUp();
+});
+
+function release(readers: Map<Metric, IntervalReader>): void {
+  for (const reader of readers.values()) reader.close();
+  readers.clear();
+}
+
+function isCount(field: ReportField): boolean {
+  return field.statistic === 'count';
 }
 
 /** Whether `filter` selects `metric`; a filter that throws leaves it out and is told. */
@@ -121,8 +158,23 @@ export type ReportCollectorOptions = {
   readonly durationUnit: TimeUnit;
   /** Window statistics from the metric's window, or from this collector's own interval readers. */
   readonly distribution: 'window' | 'interval';
-  /** Told about a filter that threw and a gauge that failed; must not throw. */
-  readonly onError: (kind: Extract<ReporterErrorKind, 'filter' | 'gauge'>, error: unknown, message: string) => void;
+  /**
+   * Told about a filter that threw, a gauge that failed, and statistics left out to fit
+   * in the stop budget; must not throw.
+   */
+  readonly onError: (kind: Extract<ReporterErrorKind, 'filter' | 'gauge' | 'stop-timeout'>, error: unknown, message: string) => void;
+};
+
+/** Bounds of one {@link ReportCollector.collect}, set by a reporter's `stop()`. */
+export type CollectBudget = {
+  /** Waits at most this long for each callback gauge, in milliseconds. */
+  readonly gaugeBoundMs?: number;
+  /**
+   * Turns true when reading must hurry: the histograms and timers read after that keep
+   * their counts and leave out their statistics and rates (the costly part to read, and
+   * most of the lines to send).
+   */
+  readonly hurry?: () => boolean;
 };
 
 /**
@@ -145,6 +197,8 @@ export class ReportCollector {
   };
   readonly #read = (metric: Metric, gaugeRead: MetricSnapshot | undefined): ReportSeries => this.#series(metric, gaugeRead);
   #unlisten: (() => void) | null = null;
+  #hurry: (() => boolean) | undefined = undefined;
+  #hurried = 0;
 
   /**
    * @param registry - what to read.
@@ -160,42 +214,73 @@ export class ReportCollector {
     this.#onError = options.onError;
   }
 
-  /** Reads the selected series of one report. */
-  async collect(): Promise<ReportSeries[]> {
-    return (await collectSeries(this.#registry, { filter: this.#filter, onFilterError: this.#onFilterError, read: this.#read }))!;
+  /** Reads the selected series of one report (never two at once), within `budget`. */
+  async collect(budget: CollectBudget = {}): Promise<ReportSeries[]> {
+    this.#hurry = budget.hurry;
+    this.#hurried = 0;
+    try {
+      const options = { filter: this.#filter, onFilterError: this.#onFilterError, read: this.#read };
+      const gaugeBoundMs = budget.gaugeBoundMs;
+      return (await collectSeries(this.#registry, gaugeBoundMs === undefined ? options : { ...options, gaugeBoundMs }))!;
+    } finally {
+      if (this.#hurried > 0) {
+        this.#onError(
+          'stop-timeout',
+          undefined,
+          `the report left out the distribution statistics of ${this.#hurried} series to fit in stopTimeoutMs (their counts went)`,
+        );
+      }
+      this.#hurry = undefined;
+    }
   }
 
   /**
    * With `distribution: 'interval'`, opens an interval reader on every selected histogram
-   * and timer (and on those added later), so that the first interval starts now.
+   * and timer (and on those added later, when they are added), so that the first
+   * interval of each starts now, or at its creation if later. A reporter calls it at
+   * construction. A reader holds an HDR histogram only while it holds values.
    */
   open(): void {
     if (!this.#interval || this.#unlisten !== null) return;
-    const open = (metric: Metric): void => {
-      if (
-        (metric.type === 'histogram' || metric.type === 'timer') &&
-        !this.#readers.has(metric) &&
-        selects(this.#filter, metric, this.#onFilterError)
-      ) {
-        this.#readers.set(metric, metric.openInterval());
-      }
-    };
-    for (const metric of this.#registry.metrics()) open(metric);
-    this.#unlisten = this.#registry.addListener({
-      onAdded: open,
+    for (const metric of this.#registry.metrics()) this.#openOn(metric);
+    // The registry holds the listener, the listener only a weak reference to this
+    // collector: a reporter dropped without stop() (say, its subclass's constructor threw
+    // after super()) can still be collected, and then its readers are closed.
+    const self = new WeakRef(this);
+    const readers = this.#readers;
+    const unlisten = this.#registry.addListener({
+      onAdded: (metric) => {
+        const collector = self.deref();
+        if (collector !== undefined) collector.#openOn(metric);
+      },
       onRemoved: (metric) => {
-        this.#readers.get(metric)?.close();
-        this.#readers.delete(metric);
+        readers.get(metric)?.close();
+        readers.delete(metric);
       },
     });
+    this.#unlisten = unlisten;
+    abandoned.register(this, () => {
+      release(readers);
+      unlisten();
+    }, this);
+  }
+
+  #openOn(metric: Metric): void {
+    if (
+      (metric.type === 'histogram' || metric.type === 'timer') &&
+      !this.#readers.has(metric) &&
+      selects(this.#filter, metric, this.#onFilterError)
+    ) {
+      this.#readers.set(metric, metric.openInterval());
+    }
   }
 
   /** Closes every interval reader and stops watching the registry. */
   close(): void {
-    for (const reader of this.#readers.values()) reader.close();
-    this.#readers.clear();
+    release(this.#readers);
     this.#unlisten?.();
     this.#unlisten = null;
+    abandoned.unregister(this);
   }
 
   #series(metric: Metric, gaugeRead: MetricSnapshot | undefined): ReportSeries {
@@ -211,7 +296,18 @@ export class ReportCollector {
       return { ...base, snapshot: snap, count: null, countDelta: null, value, error, fields };
     }
     let snap: MetricSnapshot;
-    if (this.#interval && metric.type === 'histogram') {
+    let hurried = false;
+    if ((metric.type === 'histogram' || metric.type === 'timer') && this.#hurry?.() === true) {
+      this.#hurried++;
+      hurried = true;
+      snap = metric.type === 'histogram'
+        ? { type: 'histogram', count: metric.count, sum: metric.sum, ...EMPTY_WINDOW }
+        : {
+          type: 'timer', count: metric.count, sum: metric.sum,
+          meanRate: metric.meanRate, m1Rate: metric.m1Rate, m5Rate: metric.m5Rate, m15Rate: metric.m15Rate,
+          ...EMPTY_WINDOW,
+        };
+    } else if (this.#interval && metric.type === 'histogram') {
       // The window statistics would be computed only to be replaced: read the cheap fields.
       snap = { type: 'histogram', count: metric.count, sum: metric.sum, ...this.#intervalFields(metric) };
     } else if (this.#interval && metric.type === 'timer') {
@@ -225,7 +321,9 @@ export class ReportCollector {
     const last = this.#lastCounts.get(metric);
     this.#lastCounts.set(metric, count);
     const countDelta = last === undefined ? count : count - last;
-    return { ...base, snapshot: snap, count, countDelta, value: null, error: null, fields: this.#fields(snap) };
+    // Hurried: only the count is sent (a timer's rates are most of its lines, and can wait).
+    const fields = this.#fields(snap);
+    return { ...base, snapshot: snap, count, countDelta, value: null, error: null, fields: hurried ? fields.filter(isCount) : fields };
   }
 
   /** The selected statistics of a snapshot that have a finite value, in the reporter's units. */
@@ -247,10 +345,9 @@ export class ReportCollector {
   #intervalFields(metric: Metric & { openInterval(): IntervalReader }): Omit<DistributionFields, 'count' | 'sum'> {
     const reader = this.#readers.get(metric);
     if (reader === undefined) {
-      // First report of a metric without a reader (report() without start(), or a metric
-      // the filter skipped before): open readers now; the first interval starts here.
-      this.open();
-      if (!this.#readers.has(metric)) this.#readers.set(metric, metric.openInterval());
+      // A metric with no reader yet (the reporter is stopped, or the filter skipped it
+      // when it was added): its interval starts here.
+      if (this.#unlisten !== null) this.#readers.set(metric, metric.openInterval());
       return EMPTY_WINDOW;
     }
     const { count: _count, sum: _sum, ...window } = reader.take();

@@ -158,6 +158,15 @@ export class GraphiteReporter extends ScheduledReporter {
       }
       const wait = to < series.length ? pause() : undefined;
       if (wait !== undefined) await wait;
+      if (to < series.length && this.mustWrapUp()) {
+        // stop() is running out of time: what is formatted goes, the close keeps its share.
+        this.reportError(
+          'stop-timeout',
+          undefined,
+          `the report left out ${series.length - to} series to leave the close its share of stopTimeoutMs`,
+        );
+        break;
+      }
     }
     if (points.length > 0) this.#hand(points);
     this.#transport.flush();
@@ -184,7 +193,7 @@ export class GraphiteReporter extends ScheduledReporter {
   /** @inheritDoc */
   protected override async close(): Promise<void> {
     this.#transport.flush();
-    if (this.#ownsTransport) await this.#transport.close(this.#closeTimeoutMs);
+    if (this.#ownsTransport) await this.#transport.close(Math.min(this.#closeTimeoutMs, this.stopBudgetLeftMs()));
     this.#account();
   }
 }

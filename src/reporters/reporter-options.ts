@@ -8,7 +8,7 @@
 import type { Clock } from '../clock.js';
 import { clockCheck } from '../clock.js';
 import { statisticCheck, timeUnitCheck, type Statistic, type TimeUnit } from '../formats/statistics.js';
-import { arrayOf, func, integer, oneOf, type Schema } from '../internal/options.js';
+import { arrayOf, boolean, func, integer, oneOf, type Schema } from '../internal/options.js';
 import { REGISTRY_OPTION } from '../registry/registry-option.js';
 import type { MetricRegistry } from '../registry/types.js';
 import type { ReporterError } from './report.js';
@@ -80,6 +80,15 @@ export type ScheduledReporterOptions = {
    */
   readonly stopTimeoutMs?: number;
   /**
+   * Whether a natural exit of the process (`beforeExit`: the event loop ran empty) stops
+   * this reporter once it was started or used (`start()`, `report()`): its final report
+   * is sent and flushed, the process waiting for it at most `stopTimeoutMs`. It does not
+   * run on `process.exit()` or on a signal: see `stopOnSignals()`.
+   *
+   * @defaultValue true
+   */
+  readonly stopOnExit?: boolean;
+  /**
    * The wall-clock source for alignment and timestamps.
    *
    * @defaultValue the registry's clock
@@ -133,6 +142,7 @@ export const REPORTER_OPTIONS = Object.freeze({
   onError: func,
   selfMetrics: selfMetricsCheck,
   stopTimeoutMs: integer(1, MAX_TIMER_MS),
+  stopOnExit: boolean,
   clock: clockCheck,
 });
 

@@ -48,8 +48,10 @@ import { checkValue, readOptions } from '../internal/options.js';
 import { WARNING_INTERVAL_MS, WarningLimiter } from '../internal/warnings.js';
 import { registryOf, rejectRegistryAsOptions } from '../registry/registry-option.js';
 import type { MetricRegistry } from '../registry/types.js';
+import { trackReporter, untrackReporter } from './active-reporters.js';
 import { AlignedTimer } from './aligned-timer.js';
-import { ReportCollector } from './collect.js';
+import { ReportCollector, type CollectBudget } from './collect.js';
+import { STOP_BUDGET, withTimeout } from './stop-budget.js';
 import { ReporterError, type Report, type ReporterErrorKind, type ReporterStats } from './report.js';
 import {
   intervalCheck,
@@ -64,6 +66,7 @@ import { SelfMetrics } from './self-metrics.js';
 // What a subclass needs, from one import: the options (reporter-options.ts) and the
 // types of a report (report.ts).
 export { REPORTER_OPTIONS } from './reporter-options.js';
+export { STOP_BUDGET } from './stop-budget.js';
 export type { ReporterIdentity, ScheduledReporterOptions } from './reporter-options.js';
 export { ReporterError } from './report.js';
 export type { Report, ReportField, ReporterErrorKind, ReporterStats, ReportSeries } from './report.js';
@@ -92,6 +95,8 @@ export abstract class ScheduledReporter {
   readonly #warnings: WarningLimiter;
   readonly #self: SelfMetrics;
   readonly #stopTimeoutMs: number;
+  /** Whether a natural exit of the process stops this reporter (once started or used). */
+  readonly stopOnExit: boolean;
 
   #state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   #intervalMs = 0;
@@ -99,6 +104,8 @@ export abstract class ScheduledReporter {
   #inFlight: Promise<void> | null = null;
   #stopped: Promise<void> | null = null;
   #sendSkipped = false;
+  /** When the stop budget ends (`performance.now()`), once `stop()` was called. */
+  #stopDeadlineMs: number | null = null;
 
   /**
    * @param options - what to report and how; see {@link ScheduledReporterOptions}. Read
@@ -132,6 +139,10 @@ export abstract class ScheduledReporter {
     this.#warnings = new WarningLimiter(WARNING_INTERVAL_MS, () => this.clock.monotonicMs());
     this.#self = new SelfMetrics(this.registry, kind, o.selfMetrics);
     this.#stopTimeoutMs = o.stopTimeoutMs ?? 5_000;
+    this.stopOnExit = o.stopOnExit ?? true;
+    // The first interval covers what is recorded from now on (or from a metric's
+    // creation, if later): readers open now, not at start() or the first report.
+    this.#collector.open();
   }
 
   /**
@@ -198,6 +209,11 @@ export abstract class ScheduledReporter {
     return this.#self.stats;
   }
 
+  /** The bound of `stop()`, in milliseconds (the `stopTimeoutMs` option). */
+  get stopTimeoutMs(): number {
+    return this.#stopTimeoutMs;
+  }
+
   /** Whether `start()` has been called and `stop()` has not. */
   get running(): boolean {
     return this.#state === 'running';
@@ -219,7 +235,7 @@ export abstract class ScheduledReporter {
    * @example
    * ```ts
    * const reporter = new JsonStreamReporter({ registry }).start(10_000);
-   * process.on('SIGTERM', () => void reporter.stop());
+   * stopOnSignals(); // on SIGTERM or SIGINT: the final report, then exit by the signal
    * ```
    */
   start(intervalMs: number): this {
@@ -233,7 +249,7 @@ export abstract class ScheduledReporter {
     }
     this.#state = 'running';
     this.#intervalMs = intervalMs;
-    this.#collector.open();
+    trackReporter(this);
     this.#timer = new AlignedTimer(this.clock, intervalMs, (timestampMs) => {
       this.#onDue(timestampMs);
     });
@@ -246,6 +262,7 @@ export abstract class ScheduledReporter {
    */
   async report(): Promise<void> {
     if (this.#state === 'stopping' || this.#state === 'stopped') return;
+    trackReporter(this);
     await this.#runAfterCurrent(null, false);
   }
 
@@ -264,8 +281,57 @@ export abstract class ScheduledReporter {
     return this.stop();
   }
 
+  /**
+   * What is left of the `stop()` budget, in milliseconds: `Infinity` until `stop()` is
+   * called, then down to 0. A subclass bounds its final flush and close with it.
+   */
+  protected stopBudgetLeftMs(): number {
+    const deadline = this.#stopDeadlineMs;
+    return deadline === null ? Number.POSITIVE_INFINITY : Math.max(0, deadline - performance.now());
+  }
+
+  /**
+   * The share of the `stop()` budget kept for `close()`, in milliseconds
+   * ({@link STOP_BUDGET} `close` times `stopTimeoutMs`): a final `send()` that waits
+   * (for a full queue to drain) stops waiting when only this much is left.
+   */
+  protected closeReserveMs(): number {
+    return this.#stopTimeoutMs * STOP_BUDGET.close;
+  }
+
+  /**
+   * Whether a report being read must hurry: `stop()` was called (even after the report
+   * began) and the reading share of its budget has passed.
+   */
+  readonly #hurry = (): boolean => {
+    const deadline = this.#stopDeadlineMs;
+    return deadline !== null && performance.now() >= deadline - this.#stopTimeoutMs * (1 - STOP_BUDGET.read);
+  };
+
+  /**
+   * Whether a send must stop adding what can wait (statistics, gauges) so that the close
+   * keeps its share of the stop budget: `stop()` was called and only that share is left.
+   * Counts still go.
+   */
+  protected mustWrapUp(): boolean {
+    return this.#stopDeadlineMs !== null && this.stopBudgetLeftMs() <= this.closeReserveMs();
+  }
+
+  /** The bounds of a report's reading: gauges bounded once `stop()` was called; hurry, always. */
+  #budget(): CollectBudget {
+    const deadline = this.#stopDeadlineMs;
+    if (deadline === null) return { hurry: this.#hurry };
+    const leftMs = deadline - performance.now();
+    return {
+      gaugeBoundMs: Math.max(0, Math.min(this.#stopTimeoutMs * STOP_BUDGET.gauges, leftMs - this.closeReserveMs())),
+      hurry: this.#hurry,
+    };
+  }
+
   async #stop(): Promise<void> {
     this.#state = 'stopping';
+    this.#stopDeadlineMs = performance.now() + this.#stopTimeoutMs;
+    untrackReporter(this);
     this.#timer?.stop();
     this.#timer = null;
     let closing = false;
@@ -310,6 +376,8 @@ export abstract class ScheduledReporter {
 
   async #runAfterCurrent(timestampMs: number | null, final: boolean): Promise<void> {
     while (this.#inFlight !== null) await this.#inFlight;
+    // stop() gave up waiting and closed the transport: a final report now would only be dropped.
+    if (this.#state === 'stopped') return;
     await this.#run(timestampMs, final);
   }
 
@@ -324,7 +392,7 @@ export abstract class ScheduledReporter {
   async #execute(timestampMs: number, final: boolean): Promise<void> {
     const startedMs = this.clock.monotonicMs();
     try {
-      const series = await this.#collector.collect();
+      const series = await this.#collector.collect(this.#budget());
       this.#sendSkipped = false;
       await this.send({ timestampMs, final, series });
       // A send() that skipped its report (backpressure) counted it as skipped, not sent.
@@ -336,17 +404,4 @@ export abstract class ScheduledReporter {
       this.#self.duration(this.clock.monotonicMs() - startedMs);
     }
   }
-}
-
-
-/** Resolves `true` if `promise` settles within `ms`, `false` otherwise; never rejects. */
-function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(resolve, ms, false);
-    timer.unref();
-  });
-  return Promise.race([promise.then(() => true, () => true), timeout]).finally(() => {
-    clearTimeout(timer);
-  });
 }

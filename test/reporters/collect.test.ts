@@ -123,4 +123,42 @@ describe('ReportCollector', () => {
     expect((await collector.collect())[0]!.fields.map((f) => f.statistic)).toEqual(['count']);
     collector.close();
   });
+
+  it('when told to hurry, keeps counts and leaves out statistics and rates, saying so', async () => {
+    const registry = new Registry({ clock: new ManualClock() });
+    const h = registry.histogram('h', { resolution: 1 });
+    const t = registry.timer('t');
+    registry.counter('c').inc(4);
+    h.record(10);
+    t.update(5);
+    const errors: string[] = [];
+    const collector = new ReportCollector(registry, {
+      ...options,
+      statistics: ['count', 'max', 'p99', 'meanRate'],
+      onError: (kind, _error, message) => errors.push(`${kind}: ${message}`),
+    });
+    let calls = 0;
+    // Hurry from the second series on: the histogram (first) is read in full.
+    const series = await collector.collect({ hurry: () => ++calls > 1 });
+    expect(series.map((s) => [s.name, s.countDelta, s.fields.map((f) => f.statistic)])).toEqual([
+      ['h', 1, ['count', 'max', 'p99']],
+      ['t', 1, ['count']],
+      ['c', 4, ['count']],
+    ]);
+    expect(errors).toEqual([
+      'stop-timeout: the report left out the distribution statistics of 1 series to fit in stopTimeoutMs (their counts went)',
+    ]);
+  });
+
+  it('bounds each callback gauge read by gaugeBoundMs, whatever its own timeout', async () => {
+    const registry = new Registry({ clock: new ManualClock() });
+    registry.gauge('hangs', () => new Promise<number>(() => {}), { timeoutMs: 60_000 });
+    registry.gauge('quick', async () => 7, { timeoutMs: 60_000 });
+    const collector = new ReportCollector(registry, { ...options, onError: () => {} });
+    const started = performance.now();
+    const [hangs, quick] = await collector.collect({ gaugeBoundMs: 20 });
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(hangs!.error).toBe('timed out after 20 ms');
+    expect(quick!.value).toBe(7);
+  });
 });

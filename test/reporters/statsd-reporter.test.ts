@@ -63,15 +63,16 @@ describe('StatsdReporter wire mapping (golden)', () => {
     await reporter.report();
     const r = m.snapshot();
     const ts = t.snapshot();
+    // Every count first (a count lost is lost for ever), then gauges and statistics.
     expect(transport.records).toEqual([
       'app.c:5|c|#host:h1',
-      'app.g:0|g|#host:h1\napp.g:-2|g|#host:h1',
       'app.m.count:10|c|#host:h1',
+      'app.t.count:2|c|#host:h1,route:/x',
+      'app.g:0|g|#host:h1\napp.g:-2|g|#host:h1',
       `app.m.mean_rate:${r.meanRate}|g|#host:h1`,
       `app.m.m1_rate:${r.m1Rate}|g|#host:h1`,
       `app.m.m5_rate:${r.m5Rate}|g|#host:h1`,
       `app.m.m15_rate:${r.m15Rate}|g|#host:h1`,
-      'app.t.count:2|c|#host:h1,route:/x',
       'app.t.min:3|g|#host:h1,route:/x',
       'app.t.max:5|g|#host:h1,route:/x',
       'app.t.mean:4|g|#host:h1,route:/x',
@@ -93,9 +94,9 @@ describe('StatsdReporter wire mapping (golden)', () => {
     await reporter.report();
     expect(transport.records.filter((l) => !l.includes('_rate'))).toEqual([
       'app.c:2|c|#host:h1',
-      'app.g:0|g|#host:h1\napp.g:-2|g|#host:h1',
       'app.m.count:0|c|#host:h1',
       'app.t.count:0|c|#host:h1,route:/x',
+      'app.g:0|g|#host:h1\napp.g:-2|g|#host:h1',
     ]);
     await reporter.stop();
   });
