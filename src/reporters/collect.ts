@@ -192,6 +192,8 @@ export class ReportCollector {
   readonly #onError: ReportCollectorOptions['onError'];
   readonly #lastCounts = new WeakMap<Metric, number>();
   readonly #readers = new Map<Metric, IntervalReader>();
+  /** Series that expired since the last report: read once more, then forgotten. */
+  readonly #departed = new Set<Metric>();
   readonly #onFilterError = (metric: Metric, error: unknown): void => {
     this.#onError('filter', error, `the filter threw for ${show(metric.name)}: ${String(error)}`);
   };
@@ -221,7 +223,16 @@ export class ReportCollector {
     try {
       const options = { filter: this.#filter, onFilterError: this.#onFilterError, read: this.#read };
       const gaugeBoundMs = budget.gaugeBoundMs;
-      return (await collectSeries(this.#registry, gaugeBoundMs === undefined ? options : { ...options, gaugeBoundMs }))!;
+      const out = (await collectSeries(this.#registry, gaugeBoundMs === undefined ? options : { ...options, gaugeBoundMs }))!;
+      // What expired since the last report goes out once more (its last delta), then is
+      // forgotten: its reader closed, its counts dropped with the metric.
+      for (const metric of this.#departed) {
+        if (selects(this.#filter, metric, this.#onFilterError)) out.push(this.#read(metric, undefined));
+        this.#readers.get(metric)?.close();
+        this.#readers.delete(metric);
+      }
+      this.#departed.clear();
+      return out;
     } finally {
       if (this.#hurried > 0) {
         this.#onError(
@@ -235,32 +246,44 @@ export class ReportCollector {
   }
 
   /**
-   * With `distribution: 'interval'`, opens an interval reader on every selected histogram
-   * and timer (and on those added later, when they are added), so that the first
-   * interval of each starts now, or at its creation if later. A reporter calls it at
-   * construction. A reader holds an HDR histogram only while it holds values.
+   * Starts watching the registry, which a reporter does at construction:
+   *
+   * - with `distribution: 'interval'`, opens an interval reader on every selected
+   *   histogram and timer (and on those added later, when they are added), so that the
+   *   first interval of each starts now, or at its creation if later (a reader holds an
+   *   HDR histogram only while it holds values);
+   * - a series that expires (the registry's `expireAfterMs`) is read once more in the
+   *   next report, so that the count it gained since this reporter's last report is
+   *   sent (delta reporters would lose it otherwise); one revived before then is read as
+   *   usual.
    */
   open(): void {
-    if (!this.#interval || this.#unlisten !== null) return;
-    for (const metric of this.#registry.metrics()) this.#openOn(metric);
+    if (this.#unlisten !== null) return;
+    if (this.#interval) for (const metric of this.#registry.metrics()) this.#openOn(metric);
     // The registry holds the listener, the listener only a weak reference to this
     // collector: a reporter dropped without stop() (say, its subclass's constructor threw
     // after super()) can still be collected, and then its readers are closed.
     const self = new WeakRef(this);
     const readers = this.#readers;
+    const departed = this.#departed;
     const unlisten = this.#registry.addListener({
       onAdded: (metric) => {
+        departed.delete(metric);
         const collector = self.deref();
-        if (collector !== undefined) collector.#openOn(metric);
+        if (collector !== undefined && collector.#interval) collector.#openOn(metric);
       },
-      onRemoved: (metric) => {
-        readers.get(metric)?.close();
-        readers.delete(metric);
+      onRemoved: (metric, reason) => {
+        if (reason === 'expired' && metric.type !== 'gauge') departed.add(metric);
+        else {
+          readers.get(metric)?.close();
+          readers.delete(metric);
+        }
       },
     });
     this.#unlisten = unlisten;
     abandoned.register(this, () => {
       release(readers);
+      departed.clear();
       unlisten();
     }, this);
   }
@@ -278,6 +301,7 @@ export class ReportCollector {
   /** Closes every interval reader and stops watching the registry. */
   close(): void {
     release(this.#readers);
+    this.#departed.clear();
     this.#unlisten?.();
     this.#unlisten = null;
     abandoned.unregister(this);
