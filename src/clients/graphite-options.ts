@@ -7,10 +7,10 @@
  * @module
  */
 
-import { env as envCheck, integer, string, type Read } from '../internal/options.js';
+import { checkValue, env as envCheck, integer, is, string, type Read } from '../internal/options.js';
 import type { Tags } from '../names.js';
 import { CARBON_MAX_PICKLE_BYTES } from '../formats/graphite-pickle.js';
-import { sanitizeGraphitePath } from '../formats/graphite-path.js';
+import { graphitePathProblem, sanitizeGraphitePath } from '../formats/graphite-path.js';
 import { tagsCheck } from '../formats/tags-check.js';
 import { hostCheck, portCheck, type DropPolicy, type Transport, type TransportErrorHandler } from '../transports/transport.js';
 import { PLAINTEXT_ENCODER, pickleEncoder, type GraphiteEncoder } from './graphite-encoder.js';
@@ -46,7 +46,9 @@ export type GraphiteOptions = {
    */
   readonly protocol?: GraphiteProtocol;
   /**
-   * A dotted prefix for every path (`'servers.web1'`; sanitised like paths).
+   * A dotted prefix for every path (`'servers.web1'`; escaped like paths, a trailing dot
+   * is optional). A prefix carbon could not store (an empty segment such as `'a..b'`)
+   * throws at construction.
    *
    * @defaultValue `env.GRAPHITE_PREFIX`, else none
    */
@@ -128,6 +130,11 @@ export const GRAPHITE_OPTIONS = Object.freeze({
   env: envCheck,
 });
 
+const PREFIX_CHECK = is(
+  `a dotted prefix carbon can store (no empty segment, segments of at most 255 bytes once escaped)`,
+  (_v): _v is string => false,
+);
+
 /** What a Graphite sender sends with. @internal */
 export type GraphiteSender = {
   readonly target: Target<GraphiteProtocol>;
@@ -166,9 +173,14 @@ export function openGraphite(where: string, o: Read<typeof GRAPHITE_OPTIONS>, on
     onError,
   }));
   const tags = o.tags !== undefined && Object.keys(o.tags).length > 0 ? o.tags : undefined;
+  const trimmed = target.prefix.replace(/\.+$/, '');
+  const prefix = trimmed === '' ? '' : sanitizeGraphitePath(trimmed);
+  if (prefix !== '' && graphitePathProblem(`${prefix}.x`) !== null) {
+    checkValue(where, "option 'prefix'", target.prefix, PREFIX_CHECK);
+  }
   return {
     target,
-    prefix: target.prefix === '' ? '' : sanitizeGraphitePath(target.prefix),
+    prefix,
     tags,
     encoder: pickle ? pickleEncoder(o.maxFrameBytes ?? CARBON_MAX_PICKLE_BYTES) : PLAINTEXT_ENCODER,
     transport,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   graphitePath,
+  graphitePathProblem,
   graphiteSuffixed,
   sanitizeGraphitePath,
   sanitizeGraphiteTagKey,
@@ -24,19 +25,59 @@ describe('graphitePath', () => {
     expect(graphiteSuffixed('a.b;k=v', '')).toBe('a.b;k=v');
   });
 
-  it('sanitises what could forge a line, a field or a tag', () => {
-    expect(sanitizeGraphitePath('a b\nc;d\te\r\u2028f\u0085g')).toBe('a_b_c_d_e__f_g');
-    expect(graphitePath('evil\n x 1 1\nstolen', { k: 'v\n1 2;x=y' })).toBe('evil__x_1_1_stolen;k=v_1_2_x=y');
-    expect(sanitizeGraphiteTagKey('a=b;c!d^e f')).toBe('a_b_c_d_e_f');
-    expect(sanitizeGraphiteTagKey('')).toBe('_');
-    expect(sanitizeGraphiteTagKey('name')).toBe('name_');
-    expect(sanitizeGraphiteTagValue('~regex')).toBe('_regex');
-    expect(sanitizeGraphiteTagValue('')).toBe('_');
+  it('escapes what could forge a line, a field, a tag or a series, reversibly (%XX)', () => {
+    expect(sanitizeGraphitePath('a b\nc;d\te\r\u2028f\u0085g')).toBe('a%20b%0Ac%3Bd%09e%0D%E2%80%A8f%C2%85g');
+    expect(decodeURIComponent(sanitizeGraphitePath('a b\nc;d\te\r\u2028f\u0085g'))).toBe('a b\nc;d\te\r\u2028f\u0085g');
+    expect(graphitePath('evil\n x 1 1\nstolen', { k: 'v\n1 2;x=y' })).toBe('evil%0A%20x%201%201%0Astolen;k=v%0A1%202%3Bx=y');
+    expect(sanitizeGraphiteTagKey('a=b;c!d^e f')).toBe('a%3Db%3Bc%21d%5Ee%20f');
+    expect(sanitizeGraphiteTagKey('name')).toBe('%6Eame');
+    expect(sanitizeGraphiteTagKey('name_')).toBe('name_');
+    expect(sanitizeGraphiteTagValue('~regex')).toBe('%7Eregex');
+    expect(sanitizeGraphiteTagValue('a~b')).toBe('a~b');
     expect(sanitizeGraphiteTagValue('a=b')).toBe('a=b');
+    expect(sanitizeGraphiteTagValue('100%')).toBe('100%25');
+    // issue 11 #2: carbon reads a path with `{` that ends in `"}` as OpenMetrics tags
+    expect(graphitePath('m', { route: 'x{method="POST",zz="1"}' })).toBe('m;route=x{method=%22POST%22,zz=%221%22}');
+    expect(sanitizeGraphitePath('m{method="POST"}')).toBe('m{method=%22POST%22}');
+    // whisper stores a.b as a/b.wsp: `/` would be a directory, `..` would leave the storage
+    expect(sanitizeGraphitePath('a/../../etc')).toBe('a%2F..%2F..%2Fetc');
+    // carbon strips a leading `~` from names; `_tagged` is where carbon keeps tagged series
+    expect(sanitizeGraphitePath('~a.b')).toBe('%7Ea.b');
+    expect(sanitizeGraphitePath('_tagged.abc.def')).toBe('%5Ftagged.abc.def');
+    expect(sanitizeGraphitePath('_taggedx.y')).toBe('_taggedx.y');
+    // an unpaired surrogate is kept apart from U+FFFD and from every other one
+    expect(sanitizeGraphitePath('\ud800')).toBe('%ED%A0%80');
+    expect(sanitizeGraphitePath('\ud801')).toBe('%ED%A0%81');
+    expect(sanitizeGraphitePath('\ufffd')).toBe('\ufffd');
+  });
+
+  it('says which paths carbon could not store as their own series', () => {
+    expect(graphitePathProblem('a.b')).toBeNull();
+    expect(graphitePathProblem('a.b;k=v;k2=v=2')).toBeNull();
+    expect(graphitePathProblem('')).not.toBeNull();
+    expect(graphitePathProblem('a..b')).not.toBeNull(); // the file a/b.wsp, as a.b
+    expect(graphitePathProblem('.a')).not.toBeNull();
+    expect(graphitePathProblem('a.')).not.toBeNull();
+    expect(graphitePathProblem('a..b;k=v')).not.toBeNull();
+    expect(graphitePathProblem('a;k=')).not.toBeNull();
+    expect(graphitePathProblem('a;=v')).not.toBeNull();
+    expect(graphitePathProblem('a;k')).not.toBeNull();
+    // a file name has at most 255 bytes: `.wsp` is added to the last segment
+    expect(graphitePathProblem(`${'x'.repeat(255)}.y`)).toBeNull();
+    expect(graphitePathProblem(`${'x'.repeat(256)}.y`)).not.toBeNull();
+    expect(graphitePathProblem(`y.${'x'.repeat(251)}`)).toBeNull();
+    expect(graphitePathProblem(`y.${'x'.repeat(252)}`)).not.toBeNull();
+    expect(graphitePathProblem(`y.${'\u00e9'.repeat(125)}`)).toBeNull(); // 250 bytes
+    expect(graphitePathProblem(`y.${'\u00e9'.repeat(126)}`)).not.toBeNull(); // 252 bytes
+    // tagged series are stored under a hash: long segments are fine, long lines are not
+    expect(graphitePathProblem(`${'x'.repeat(300)};k=v`)).toBeNull();
+    expect(graphitePathProblem(`a;k=${'v'.repeat(16_384)}`)).not.toBeNull();
+    expect(graphitePathProblem(Array.from({ length: 2000 }, () => 'ab').join('.'))).not.toBeNull(); // 5999 bytes
   });
 
   it('never throws for values that are not strings (a client hot path)', () => {
     expect(graphitePath('a', { n: 5 as unknown as string, s: Symbol('x') as unknown as string })).toBe('a;n=5;s=Symbol(x)');
+    expect(graphitePath('a', { n: '' })).toBe('a;n='); // not storable: see graphitePathProblem
     expect(graphitePath('a', 7 as never)).toBe('a');
     expect(sanitizeGraphitePath(12 as unknown as string)).toBe('12');
     expect(sanitizeGraphiteTagKey(null as unknown as string)).toBe('null');
