@@ -78,7 +78,8 @@ export type GraphiteOptions = {
   readonly dropPolicy?: DropPolicy;
   /**
    * UDP: the largest datagram in bytes; lines are packed into datagrams up to this size and
-   * never split.
+   * never split. At most 8192: carbon reads no more of a datagram, and loses all of one
+   * that is longer.
    *
    * @defaultValue 1432
    */
@@ -111,6 +112,12 @@ export type GraphiteOptions = {
   readonly env?: Readonly<Record<string, string | undefined>>;
 };
 
+/**
+ * The largest datagram carbon reads whole: Twisted's UDP `maxPacketSize` is 8192, and
+ * carbon decodes the truncated rest as UTF-8, fails, and drops every line of it.
+ */
+export const CARBON_MAX_DATAGRAM_BYTES = 8_192;
+
 /** The default bound of a Graphite sender's queue: 16 MiB. */
 const DEFAULT_MAX_QUEUE_BYTES = 16 << 20;
 
@@ -127,6 +134,7 @@ export const GRAPHITE_OPTIONS = Object.freeze({
   tags: tagsCheck,
   maxFrameBytes: integer(64, 2 ** 30),
   ...SENDER_TRANSPORT_OPTIONS,
+  maxDatagramBytes: integer(2, CARBON_MAX_DATAGRAM_BYTES),
   env: envCheck,
 });
 

@@ -52,7 +52,11 @@ function escapeWith(text: string, unsafe: RegExp): string {
   let out = '';
   for (let i = 0; i < text.length; ) {
     const c = text[i]!;
-    if (!unsafe.test(c)) {
+    const code = c.charCodeAt(0);
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      out += text.slice(i, i + 2); // a surrogate pair: a character UTF-8 can carry
+      i += 2;
+    } else if (!unsafe.test(c)) {
       out += c;
       i++;
     } else {
