@@ -85,7 +85,9 @@ export type GraphiteOptions = {
    */
   readonly maxDatagramBytes?: number;
   /**
-   * Pickle: the largest pickle payload per frame in bytes.
+   * Pickle: the largest pickle payload per frame in bytes. With a transport the sender
+   * creates, frames are also kept to half of `maxQueueBytes`, so that a frame always fits
+   * in the queue.
    *
    * @defaultValue 1048576 (carbon's `PICKLE_RECEIVER_MAX_LENGTH`)
    */
@@ -143,6 +145,17 @@ const PREFIX_CHECK = is(
   (_v): _v is string => false,
 );
 
+/**
+ * The pickle frame limit: `maxFrameBytes`, but for a transport the sender creates no more
+ * than half its queue (less the 4-byte length), so that a report's frames fit in it: a
+ * frame larger than the queue would be refused whole, every point in it lost.
+ */
+function frameBytes(o: Read<typeof GRAPHITE_OPTIONS>, owned: boolean): number {
+  const limit = o.maxFrameBytes ?? CARBON_MAX_PICKLE_BYTES;
+  if (!owned) return limit;
+  return Math.max(64, Math.min(limit, Math.floor((o.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES) / 2) - 4));
+}
+
 /** What a Graphite sender sends with. @internal */
 export type GraphiteSender = {
   readonly target: Target<GraphiteProtocol>;
@@ -190,7 +203,7 @@ export function openGraphite(where: string, o: Read<typeof GRAPHITE_OPTIONS>, on
     target,
     prefix,
     tags,
-    encoder: pickle ? pickleEncoder(o.maxFrameBytes ?? CARBON_MAX_PICKLE_BYTES) : PLAINTEXT_ENCODER,
+    encoder: pickle ? pickleEncoder(frameBytes(o, owned)) : PLAINTEXT_ENCODER,
     transport,
     owned,
   };

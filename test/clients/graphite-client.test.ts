@@ -100,6 +100,23 @@ describe('GraphiteClient', () => {
     expect(transport.lines()).toEqual([`t;%6Eame=n;k=v 1 ${T0}`]);
   });
 
+  // A pickle frame of a whole report (up to 1 MiB) larger than maxQueueBytes was refused
+  // whole (RECORD_TOO_LARGE): every point in it lost, counted as one dropped record.
+  it('regression: pickle frames fit in the queue, and a full queue reaches onError once until it drains', async () => {
+    const stalled = createServer((socket) => socket.pause()); // accepts, never reads
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+    const { port } = stalled.address() as { port: number };
+    const errors: TransportError[] = [];
+    const graphite = new GraphiteClient({ port, protocol: 'pickle', maxQueueBytes: 10_000, onError: (e) => errors.push(e), env: {} });
+    const points = Array.from({ length: 3000 }, (_, i) => ({ path: `queue.n${i}`, value: i, timestampS: T0 }));
+    expect(graphite.sendMany(points)).toBeGreaterThan(100);
+    expect(graphite.sendMany(points)).toBeGreaterThan(0);
+    expect(errors.map((e) => e.code)).not.toContain(TransportErrorCodes.RECORD_TOO_LARGE);
+    expect(errors.filter((e) => e.code === TransportErrorCodes.QUEUE_FULL)).toHaveLength(1);
+    await graphite.stop();
+    stalled.close();
+  });
+
   it('regression: rejects at construction tags and prefixes it could not send', () => {
     const invalid: unknown = expect.objectContaining({ code: ErrorCodes.INVALID_OPTION });
     expect(() => new GraphiteClient({ tags: { k: 5 } as never, transport: new MemoryTransport(), env: {} })).toThrow(invalid);
