@@ -6,7 +6,7 @@
  * @internal
  */
 
-import { graphitePathProblem, type GraphitePoint } from '../formats/graphite-path.js';
+import { graphitePathFits, type GraphitePoint } from '../formats/graphite-path.js';
 import { pickleFrames } from '../formats/graphite-pickle.js';
 import { formatGraphiteLine, formatGraphiteLines } from '../formats/graphite-plaintext.js';
 
@@ -33,7 +33,7 @@ export type GraphiteEncoder = {
 function storable(points: readonly GraphitePoint[]): readonly GraphitePoint[] {
   let kept: GraphitePoint[] | null = null;
   for (let i = 0; i < points.length; i++) {
-    const bad = graphitePathProblem(points[i]!.path) !== null;
+    const bad = !graphitePathFits(points[i]!.path);
     if (bad && kept === null) kept = points.slice(0, i);
     else if (!bad && kept !== null) kept.push(points[i]!);
   }
@@ -49,7 +49,7 @@ export const PLAINTEXT_ENCODER: GraphiteEncoder = Object.freeze({
     return points.length - (out.length - before);
   },
   one(path: string, value: number, timestampS: number): string | null {
-    if (graphitePathProblem(path) !== null) return null;
+    if (!graphitePathFits(path)) return null;
     const line = formatGraphiteLine(path, value, timestampS);
     return line === '' ? null : line;
   },
@@ -67,7 +67,7 @@ export function pickleEncoder(maxFrameBytes: number): GraphiteEncoder {
       return points.length - written;
     },
     one(path, value, timestampS) {
-      if (graphitePathProblem(path) !== null) return null;
+      if (!graphitePathFits(path)) return null;
       return pickleFrames([{ path, value, timestampS }], maxFrameBytes).frames[0] ?? null;
     },
   };

@@ -125,9 +125,61 @@ const MAX_FILE_NAME_BYTES = 255;
  */
 export const CARBON_MAX_PATH_BYTES = 3_584;
 
-function utf8Bytes(text: string): number {
-  // Escaped paths are ASCII but for letters outside it, which take at most 3 bytes per unit.
-  return text.length * 3 <= MAX_FILE_NAME_BYTES - 4 ? text.length : Buffer.byteLength(text, 'utf8');
+/** UTF-8 bytes of one UTF-16 unit of a well-formed string (a surrogate pair is 2 + 2). */
+function unitBytes(c: number): number {
+  return c < 0x80 ? 1 : c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 2 : 3;
+}
+
+/** Non-empty segments, then `;key=value` tags with non-empty keys and values. */
+const WELL_FORMED = /^[^.;]+(?:\.[^.;]+)*(?:;[^;=]+=[^;]+)*$/;
+
+const MAX_TAGGED_PATH_BYTES = CARBON_MAX_LINE_BYTES - 40; // the value and timestamp take at most 24 + 1 + 10 bytes, the spaces 2
+
+/**
+ * Whether carbon can store `path` (built by {@link graphitePath}) as its own series: one
+ * pass over the path, no allocation (the senders check every point of every report).
+ * See {@link graphitePathProblem} for the rules.
+ */
+export function graphitePathFits(path: string): boolean {
+  const n = path.length;
+  // The common case, without a loop in JavaScript: a short path whose every segment and
+  // tag is non-empty (a segment of at most 83 UTF-16 units has at most 249 bytes).
+  if (n <= 83 && n !== 0 && WELL_FORMED.test(path)) return true;
+  let segmentStart = 0;
+  let segmentBytes = 0;
+  let longest = 0; // the longest segment before the last
+  let bytes = 0;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 0x3b) break; // `;`: the tags start
+    if (c === 0x2e) {
+      if (i === segmentStart) return false;
+      if (segmentBytes > longest) longest = segmentBytes;
+      segmentStart = i + 1;
+      segmentBytes = 0;
+      bytes++;
+      continue;
+    }
+    const b = unitBytes(c);
+    segmentBytes += b;
+    bytes += b;
+  }
+  if (i === segmentStart) return false; // an empty (or no) last segment
+  if (i === n) return longest <= MAX_FILE_NAME_BYTES && segmentBytes <= MAX_FILE_NAME_BYTES - 4 && bytes <= CARBON_MAX_PATH_BYTES;
+  // Tagged: stored under a hash of the path, so only empty tags and the line length matter.
+  let pairStart = i + 1;
+  let eq = -1;
+  for (i = pairStart; i <= n; i++) {
+    const c = i === n ? 0x3b : path.charCodeAt(i);
+    if (c === 0x3b) {
+      if (eq <= pairStart || eq === i - 1) return false;
+      pairStart = i + 1;
+      eq = -1;
+    } else if (c === 0x3d && eq === -1) eq = i;
+    if (i < n) bytes += unitBytes(c);
+  }
+  return bytes + 1 <= MAX_TAGGED_PATH_BYTES;
 }
 
 /**
@@ -139,33 +191,21 @@ function utf8Bytes(text: string): number {
  * under a hash of the path, so their segments may be longer.
  */
 export function graphitePathProblem(path: string): string | null {
+  if (graphitePathFits(path)) return null;
   const semi = path.indexOf(';');
   const name = semi === -1 ? path : path.slice(0, semi);
   if (name === '') return 'an empty path';
+  const segments = name.split('.');
+  if (segments.some((segment) => segment === '')) return 'an empty segment';
   if (semi !== -1) {
-    // The value and timestamp take at most 24 + 1 + 10 bytes, the spaces 2.
-    if (path.length > (CARBON_MAX_LINE_BYTES - 40) / 3 && Buffer.byteLength(path, 'utf8') > CARBON_MAX_LINE_BYTES - 40) {
-      return `a tagged path longer than ${CARBON_MAX_LINE_BYTES - 40} bytes (carbon reads lines of at most ${CARBON_MAX_LINE_BYTES})`;
-    }
     for (const pair of path.slice(semi + 1).split(';')) {
       const eq = pair.indexOf('=');
       if (eq <= 0 || eq === pair.length - 1) return `an empty tag key or value in ${JSON.stringify(pair)}`;
     }
-    return name.startsWith('.') || name.endsWith('.') || name.includes('..') ? 'an empty segment' : null;
+    return `a tagged path longer than ${MAX_TAGGED_PATH_BYTES} bytes (carbon reads lines of at most ${CARBON_MAX_LINE_BYTES})`;
   }
-  if (utf8Bytes(name) > CARBON_MAX_PATH_BYTES) return `a path longer than ${CARBON_MAX_PATH_BYTES} bytes`;
-  let start = 0;
-  for (;;) {
-    const dot = name.indexOf('.', start);
-    const end = dot === -1 ? name.length : dot;
-    if (end === start) return 'an empty segment';
-    const limit = dot === -1 ? MAX_FILE_NAME_BYTES - 4 : MAX_FILE_NAME_BYTES;
-    if (end - start > limit / 3 && utf8Bytes(name.slice(start, end)) > limit) {
-      return `a segment longer than ${limit} bytes`;
-    }
-    if (dot === -1) return null;
-    start = dot + 1;
-  }
+  if (Buffer.byteLength(name, 'utf8') > CARBON_MAX_PATH_BYTES) return `a path longer than ${CARBON_MAX_PATH_BYTES} bytes`;
+  return `a segment longer than a file name (${MAX_FILE_NAME_BYTES} bytes, ${MAX_FILE_NAME_BYTES - 4} for the last, which gets .wsp)`;
 }
 
 /**

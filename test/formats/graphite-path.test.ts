@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   graphitePath,
+  graphitePathFits,
   graphitePathProblem,
   graphiteSuffixed,
   sanitizeGraphitePath,
@@ -85,5 +87,29 @@ describe('graphitePath', () => {
 
   it('keeps unicode that is not whitespace', () => {
     expect(graphitePath('caf\u00e9.\u6e2c\u5b9a', { city: 'Z\u00fcrich' })).toBe('caf\u00e9.\u6e2c\u5b9a;city=Z\u00fcrich');
+  });
+});
+
+describe('graphitePathFits', () => {
+  it('agrees with graphitePathProblem and with the rules written out, on any path', () => {
+    const piece = fc.oneof(fc.constantFrom('.', ';', '=', 'a', 'b', '\u00e9', '\ud83d\ude00', '\u6e2c'), fc.constantFrom('x'.repeat(120), 'y'.repeat(251), 'z'.repeat(256)));
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 20 }), (parts) => {
+        const path = parts.join('');
+        const semi = path.indexOf(';');
+        const name = semi === -1 ? path : path.slice(0, semi);
+        const segments = name.split('.');
+        const bytes = (t: string): number => Buffer.byteLength(t, 'utf8');
+        let fits = name !== '' && segments.every((x) => x !== '');
+        if (fits && semi === -1) {
+          fits = segments.every((x, i) => bytes(x) <= (i === segments.length - 1 ? 251 : 255)) && bytes(name) <= 3584;
+        } else if (fits) {
+          fits = path.slice(semi + 1).split(';').every((pair) => pair.indexOf('=') > 0 && pair.indexOf('=') < pair.length - 1) && bytes(path) <= 16_384 - 40;
+        }
+        expect(graphitePathFits(path)).toBe(fits);
+        expect(graphitePathProblem(path) === null).toBe(fits);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
