@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { decodePercent, hostileString } from '../servers/wire-strings.js';
 import {
   graphitePath,
   graphitePathFits,
@@ -110,6 +111,29 @@ describe('graphitePathFits', () => {
         expect(graphitePathProblem(path) === null).toBe(fits);
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe('Graphite escape: reversible, and nothing carbon reads specially survives', () => {
+  const any = fc.oneof(hostileString(20), fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom('%', '~', '"', '}', '{', '.', '\ud800', 'x') }));
+  it('paths, tag keys and tag values decode back to exactly the string', () => {
+    fc.assert(
+      fc.property(any, (s) => {
+        const path = sanitizeGraphitePath(s);
+        expect(decodePercent(path)).toBe(s);
+        // eslint-disable-next-line no-control-regex -- what carbon splits on must be gone
+        expect(path).not.toMatch(/[\s\u0000-\u001f\u007f-\u009f;"/]|^~|^_tagged(\.|$)/);
+        const key = sanitizeGraphiteTagKey(s);
+        expect(decodePercent(key)).toBe(s);
+        expect(key).not.toMatch(/[;!^="]/);
+        const value = sanitizeGraphiteTagValue(s);
+        expect(decodePercent(value)).toBe(s);
+        expect(value).not.toMatch(/[;"]|^~/);
+        // never the OpenMetrics form carbon would turn into tags
+        expect(graphitePath(`m${s}`, { k: `${s}"}` }).endsWith('"}')).toBe(false);
+      }),
+      { numRuns: 5000 },
     );
   });
 });

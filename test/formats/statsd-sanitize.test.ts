@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { decodeUnderscore, hostileString } from '../servers/wire-strings.js';
 import { formatStatsdNumber, sanitizeStatsdName, sanitizeStatsdSetMember, sanitizeStatsdTag } from '../../src/formats/statsd-sanitize.js';
 
 describe('StatsD sanitisers', () => {
@@ -38,5 +40,23 @@ describe('StatsD sanitisers', () => {
     expect(formatStatsdNumber(0.1)).toBe('0.1');
     expect(formatStatsdNumber(Number.NaN)).toBeNull();
     expect(formatStatsdNumber(Number.NEGATIVE_INFINITY)).toBeNull();
+  });
+});
+
+describe('StatsD escape: reversible and inside the alphabet every StatsD keeps', () => {
+  const any = fc.oneof(hostileString(20), fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom('_', 'A', 'F', '3', ':', 'x', '\ud800') }));
+  it('names and tags decode back to exactly the string (so no two strings share a key)', () => {
+    fc.assert(
+      fc.property(any, (s) => {
+        for (const escaped of [sanitizeStatsdName(s), sanitizeStatsdTag(s)]) {
+          expect(escaped).toMatch(/^[A-Za-z0-9_.-]*$/);
+          expect(decodeUnderscore(escaped)).toBe(s);
+        }
+        const member = sanitizeStatsdSetMember(s);
+        expect(member).toMatch(/^[A-Za-z0-9_./@-]*$/);
+        expect(decodeUnderscore(member)).toBe(s);
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
