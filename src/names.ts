@@ -13,7 +13,11 @@
 import { InvalidNameError, InvalidTagError, show } from './errors.js';
 import { check, type Check } from './internal/options.js';
 
-/** Tags: string keys to string values. Keys match `[A-Za-z_][A-Za-z0-9_]*`. */
+/**
+ * Tags: string keys to string values. Keys match `[A-Za-z_][A-Za-z0-9_]*` (not
+ * `__proto__`); values are non-empty strings of at most 256 characters without control
+ * characters or unpaired surrogates.
+ */
 export type Tags = Readonly<Record<string, string>>;
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
@@ -21,6 +25,7 @@ const NAME = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
 const TAG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what we reject
 const CONTROL = /[\u0000-\u001f\u007f]/;
+const SURROGATE = /[\ud800-\udfff]/;
 const TAGS_EXPECTED = 'an object of tag strings ({ key: value })';
 
 /** The longest name accepted, in characters. */
@@ -165,6 +170,50 @@ export function decodeSegment(segment: string): string {
   return out;
 }
 
+/**
+ * Whether `key` is a valid tag key: `[A-Za-z_][A-Za-z0-9_]*`, at most
+ * {@link MAX_TAG_KEY_LENGTH} characters, and not `__proto__`. `__proto__` is refused
+ * rather than dropped: assigned to an object it sets the prototype and vanishes, so the
+ * tags `JSON.parse('{"__proto__":"x"}')` would otherwise silently lose it (and it would
+ * shadow nothing but break every output that builds an object of tags).
+ *
+ * @internal
+ */
+export function isTagKey(key: unknown): key is string {
+  return typeof key === 'string' && key.length <= MAX_TAG_KEY_LENGTH && TAG_KEY.test(key) && key !== '__proto__';
+}
+
+/**
+ * Whether `value` is a valid tag value: a non-empty string of at most
+ * {@link MAX_TAG_VALUE_LENGTH} characters, without control characters (U+0000-U+001F,
+ * U+007F) and well-formed UTF-16 (no unpaired surrogate: every wire writes UTF-8, where
+ * all unpaired surrogates become the same U+FFFD and two series would merge).
+ *
+ * @internal
+ */
+export function isTagValue(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length !== 0 &&
+    value.length <= MAX_TAG_VALUE_LENGTH &&
+    !CONTROL.test(value) &&
+    (!SURROGATE.test(value) || isWellFormed(value))
+  );
+}
+
+/** `String.prototype.isWellFormed` (Node 20+), written out for the type checker's lib. */
+function isWellFormed(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c > 0xdbff || i + 1 === value.length) return false;
+    const low = value.charCodeAt(i + 1);
+    if (low < 0xdc00 || low > 0xdfff) return false;
+    i++;
+  }
+  return true;
+}
+
 /** Tags with no entries, shared. */
 export const NO_TAGS: Tags = Object.freeze({});
 
@@ -204,15 +253,15 @@ function sortedTags(tags: object, head: string, on: string): Tags {
   const out: Record<string, string> = {};
   for (const key of keys) {
     const value = (tags as Record<string, unknown>)[key];
-    if (key.length > MAX_TAG_KEY_LENGTH || !TAG_KEY.test(key)) {
+    if (!isTagKey(key)) {
       throw new InvalidTagError(
-        `${head}invalid tag key ${show(key)}${on}: expected [A-Za-z_][A-Za-z0-9_]*, at most ${MAX_TAG_KEY_LENGTH} characters`,
+        `${head}invalid tag key ${show(key)}${on}: expected [A-Za-z_][A-Za-z0-9_]*, at most ${MAX_TAG_KEY_LENGTH} characters, not "__proto__"`,
       );
     }
-    if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TAG_VALUE_LENGTH || CONTROL.test(value)) {
+    if (!isTagValue(value)) {
       throw new InvalidTagError(
         `${head}invalid value ${show(value)} for tag ${show(key)}${on}: expected a non-empty string ` +
-          `of at most ${MAX_TAG_VALUE_LENGTH} characters without control characters`,
+          `of at most ${MAX_TAG_VALUE_LENGTH} characters without control characters or unpaired surrogates`,
       );
     }
     out[key] = value;

@@ -143,4 +143,22 @@ describe('tags', () => {
       expect(codeOf(() => normalizeTags(bad, 'm'))).toBe(ErrorCodes.INVALID_TAG);
     }
   });
+
+  // issue 11 #11: `out[key] = value` with the key `__proto__` set the prototype of the copy,
+  // so JSON-parsed `{"__proto__": "x"}` tags vanished without a word.
+  it('regression: refuses a JSON-parsed __proto__ tag key with INVALID_TAG instead of dropping it', () => {
+    const parsed: unknown = JSON.parse('{"__proto__":"x","a":"1"}');
+    expect(codeOf(() => normalizeTags(parsed, 'm'))).toBe(ErrorCodes.INVALID_TAG);
+    expect(codeOf(() => read(parsed))).toBe(ErrorCodes.INVALID_TAG);
+    // keys that are Object.prototype's own names are plain keys
+    expect(normalizeTags({ constructor: 'c', toString: 't', hasOwnProperty: 'h' }, 'm')).toEqual({ constructor: 'c', hasOwnProperty: 'h', toString: 't' });
+  });
+
+  // Every wire writes UTF-8, where every unpaired surrogate becomes U+FFFD: two series would merge.
+  it('regression: refuses tag values with unpaired surrogates', () => {
+    for (const bad of ['\ud800', 'a\udc00', '\ud83d', '\ude00\ud83d']) {
+      expect(codeOf(() => normalizeTags({ k: bad }, 'm'))).toBe(ErrorCodes.INVALID_TAG);
+    }
+    expect(normalizeTags({ k: 'caf\u00e9 \ud83d\ude00' }, 'm')).toEqual({ k: 'caf\u00e9 \ud83d\ude00' });
+  });
 });

@@ -8,8 +8,8 @@
 
 import { clockCheck, systemClock, type Clock } from '../clock.js';
 import { readOptions } from '../internal/options.js';
-import type { Tags } from '../names.js';
-import { graphitePath, type GraphitePoint } from '../formats/graphite-path.js';
+import { isTagKey, isTagValue, type Tags } from '../names.js';
+import { graphitePath, graphitePathProblem, type GraphitePoint } from '../formats/graphite-path.js';
 import {
   closeTimeoutCheck,
   DEFAULT_CLOSE_TIMEOUT_MS,
@@ -53,7 +53,7 @@ const GRAPHITE_CLIENT_OPTIONS = Object.freeze({
 
 /** One point for {@link GraphiteClient.sendMany}. */
 export type GraphiteSample = {
-  /** The dotted path (sanitised: whitespace, control characters and `;` become `_`). */
+  /** The dotted path (escaped as in {@link GraphiteClient.send}). */
   readonly path: string;
   /** The value; NaN and infinities are dropped. */
   readonly value: number;
@@ -71,7 +71,9 @@ export type GraphiteSample = {
 export type GraphiteClientStats = TransportStats & {
   /**
    * Points dropped before they reached the transport: NaN or infinite values, empty or
-   * non-string paths, timestamps that are not epoch seconds, or sent after `stop()`.
+   * non-string paths, paths carbon could not store (an empty segment, a segment over 255
+   * bytes, a line over 16 KiB), invalid tags, timestamps that are not epoch seconds,
+   * arguments whose getters throw, or points sent after `stop()`.
    */
   readonly invalid: number;
 };
@@ -180,25 +182,31 @@ export class GraphiteClient {
   /**
    * Sends one point (coalesced with others for up to `flushIntervalMs`). Never throws.
    *
-   * @param path - the dotted path; whitespace, control characters and `;` become `_`.
+   * @param path - the dotted path; whitespace, control characters, `;`, `"`, `%` and `/`
+   *   are `%`-escaped (`sanitizeGraphitePath`). A path carbon could not store (an empty
+   *   segment, a segment over 255 bytes once escaped) is dropped and counted.
    * @param value - the value; NaN and infinities are dropped and counted.
    * @param timestampS - epoch seconds (fractions dropped); default now. From 2^32 on (a
    *   timestamp in milliseconds by mistake) the point is dropped and counted.
-   * @param tags - tags of this series, Graphite 1.1 style.
+   * @param tags - tags of this series, Graphite 1.1 style, checked as the registry checks
+   *   tags; invalid tags (`{ k: {} }`, `{ __proto__: 'x' }` from JSON) drop the point, counted.
    * @returns whether the point was accepted (`false` if invalid or refused by the transport).
    */
   send(path: string, value: number, timestampS?: number, tags?: Tags): boolean {
-    const ts = this.#timestamp(timestampS);
-    if (this.#stopped || typeof path !== 'string' || path === '' || typeof value !== 'number' || !Number.isFinite(value) || ts < 0) {
+    try {
+      const ts = this.#timestamp(timestampS);
+      const full = this.#stopped || typeof value !== 'number' || !Number.isFinite(value) || ts < 0 ? null : this.#path(path, tags);
+      const record = full === null ? null : this.#encoder.one(full, value, ts);
+      if (record === null) {
+        this.#invalid++;
+        return false;
+      }
+      return this.#transport.send(record);
+    } catch {
+      // A hostile argument (a getter or a toString that throws): dropped and counted.
       this.#invalid++;
       return false;
     }
-    const record = this.#encoder.one(this.#path(path, tags), value, ts);
-    if (record === null) {
-      this.#invalid++;
-      return false;
-    }
-    return this.#transport.send(record);
   }
 
   /**
@@ -208,15 +216,23 @@ export class GraphiteClient {
    * @returns how many points were accepted.
    */
   sendMany(points: Iterable<GraphiteSample> | Readonly<Record<string, number>>, timestampS?: number): number {
+    try {
+      return this.#sendMany(points, timestampS);
+    } catch {
+      // A hostile argument (an iterator or a getter that throws): what was left is dropped and counted.
+      this.#invalid++;
+      return 0;
+    }
+  }
+
+  #sendMany(points: Iterable<GraphiteSample> | Readonly<Record<string, number>>, timestampS: number | undefined): number {
     if (points === null || typeof points !== 'object') return 0;
     const batch: GraphitePoint[] = [];
     const add = (path: unknown, value: unknown, ts: number | undefined, tags?: Tags): void => {
       const t = this.#timestamp(ts);
-      if (this.#stopped || typeof path !== 'string' || path === '' || typeof value !== 'number' || !Number.isFinite(value) || t < 0) {
-        this.#invalid++;
-        return;
-      }
-      batch.push({ path: this.#path(path, tags), value, timestampS: t });
+      const full = this.#stopped || typeof value !== 'number' || !Number.isFinite(value) || t < 0 ? null : this.#path(path, tags);
+      if (full === null) this.#invalid++;
+      else batch.push({ path: full, value: value as number, timestampS: t });
     };
     if (Symbol.iterator in points) {
       for (const p of points) {
@@ -249,8 +265,28 @@ export class GraphiteClient {
     return Number.isSafeInteger(s) && s < MAX_TIMESTAMP_S ? s : -1;
   }
 
-  #path(path: string, tags: Tags | undefined): string {
-    const merged = this.#tags === undefined ? tags : tags === undefined ? this.#tags : { ...this.#tags, ...tags };
-    return graphitePath(this.#prefix === '' ? path : `${this.#prefix}.${path}`, merged);
+  /**
+   * The full path of a point, or `null` when the point is dropped: a path that is not a
+   * non-empty string, tags that are not valid tags (as the registry checks them: an
+   * object of identifier keys, other than `__proto__`, to non-empty strings without
+   * control characters), or a path carbon could not store (`graphitePathProblem`).
+   */
+  #path(path: unknown, tags: unknown): string | null {
+    if (typeof path !== 'string' || path === '') return null;
+    let merged: Tags | undefined = this.#tags;
+    if (tags !== undefined && tags !== null) {
+      if (typeof tags !== 'object' || Array.isArray(tags)) return null;
+      const own = tags as Record<string, unknown>;
+      let copy: Record<string, string> | null = null;
+      for (const key of Object.keys(own)) {
+        const value = own[key];
+        if (!isTagKey(key) || !isTagValue(value)) return null;
+        copy ??= this.#tags === undefined ? {} : { ...this.#tags };
+        copy[key] = value;
+      }
+      if (copy !== null) merged = copy;
+    }
+    const full = graphitePath(this.#prefix === '' ? path : `${this.#prefix}.${path}`, merged);
+    return graphitePathProblem(full) === null ? full : null;
   }
 }

@@ -7,10 +7,10 @@
  * @module
  */
 
-import { env as envCheck, integer, string, type Read } from '../internal/options.js';
+import { checkValue, env as envCheck, integer, is, string, type Read } from '../internal/options.js';
 import type { Tags } from '../names.js';
 import { CARBON_MAX_PICKLE_BYTES } from '../formats/graphite-pickle.js';
-import { sanitizeGraphitePath } from '../formats/graphite-path.js';
+import { graphitePathProblem, sanitizeGraphitePath } from '../formats/graphite-path.js';
 import { tagsCheck } from '../formats/tags-check.js';
 import { hostCheck, portCheck, type DropPolicy, type Transport, type TransportErrorHandler } from '../transports/transport.js';
 import { PLAINTEXT_ENCODER, pickleEncoder, type GraphiteEncoder } from './graphite-encoder.js';
@@ -46,7 +46,9 @@ export type GraphiteOptions = {
    */
   readonly protocol?: GraphiteProtocol;
   /**
-   * A dotted prefix for every path (`'servers.web1'`; sanitised like paths).
+   * A dotted prefix for every path (`'servers.web1'`; escaped like paths, a trailing dot
+   * is optional). A prefix carbon could not store (an empty segment such as `'a..b'`)
+   * throws at construction.
    *
    * @defaultValue `env.GRAPHITE_PREFIX`, else none
    */
@@ -76,13 +78,16 @@ export type GraphiteOptions = {
   readonly dropPolicy?: DropPolicy;
   /**
    * UDP: the largest datagram in bytes; lines are packed into datagrams up to this size and
-   * never split.
+   * never split. At most 8192: carbon reads no more of a datagram, and loses all of one
+   * that is longer.
    *
    * @defaultValue 1432
    */
   readonly maxDatagramBytes?: number;
   /**
-   * Pickle: the largest pickle payload per frame in bytes.
+   * Pickle: the largest pickle payload per frame in bytes. With a transport the sender
+   * creates, frames are also kept to half of `maxQueueBytes`, so that a frame always fits
+   * in the queue.
    *
    * @defaultValue 1048576 (carbon's `PICKLE_RECEIVER_MAX_LENGTH`)
    */
@@ -109,6 +114,12 @@ export type GraphiteOptions = {
   readonly env?: Readonly<Record<string, string | undefined>>;
 };
 
+/**
+ * The largest datagram carbon reads whole: Twisted's UDP `maxPacketSize` is 8192, and
+ * carbon decodes the truncated rest as UTF-8, fails, and drops every line of it.
+ */
+export const CARBON_MAX_DATAGRAM_BYTES = 8_192;
+
 /** The default bound of a Graphite sender's queue: 16 MiB. */
 const DEFAULT_MAX_QUEUE_BYTES = 16 << 20;
 
@@ -125,8 +136,25 @@ export const GRAPHITE_OPTIONS = Object.freeze({
   tags: tagsCheck,
   maxFrameBytes: integer(64, 2 ** 30),
   ...SENDER_TRANSPORT_OPTIONS,
+  maxDatagramBytes: integer(2, CARBON_MAX_DATAGRAM_BYTES),
   env: envCheck,
 });
+
+const PREFIX_CHECK = is(
+  `a dotted prefix carbon can store (no empty segment, segments of at most 255 bytes once escaped)`,
+  (_v): _v is string => false,
+);
+
+/**
+ * The pickle frame limit: `maxFrameBytes`, but for a transport the sender creates no more
+ * than half its queue (less the 4-byte length), so that a report's frames fit in it: a
+ * frame larger than the queue would be refused whole, every point in it lost.
+ */
+function frameBytes(o: Read<typeof GRAPHITE_OPTIONS>, owned: boolean): number {
+  const limit = o.maxFrameBytes ?? CARBON_MAX_PICKLE_BYTES;
+  if (!owned) return limit;
+  return Math.max(64, Math.min(limit, Math.floor((o.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES) / 2) - 4));
+}
 
 /** What a Graphite sender sends with. @internal */
 export type GraphiteSender = {
@@ -166,11 +194,16 @@ export function openGraphite(where: string, o: Read<typeof GRAPHITE_OPTIONS>, on
     onError,
   }));
   const tags = o.tags !== undefined && Object.keys(o.tags).length > 0 ? o.tags : undefined;
+  const trimmed = target.prefix.replace(/\.+$/, '');
+  const prefix = trimmed === '' ? '' : sanitizeGraphitePath(trimmed);
+  if (prefix !== '' && graphitePathProblem(`${prefix}.x`) !== null) {
+    checkValue(where, "option 'prefix'", target.prefix, PREFIX_CHECK);
+  }
   return {
     target,
-    prefix: target.prefix === '' ? '' : sanitizeGraphitePath(target.prefix),
+    prefix,
     tags,
-    encoder: pickle ? pickleEncoder(o.maxFrameBytes ?? CARBON_MAX_PICKLE_BYTES) : PLAINTEXT_ENCODER,
+    encoder: pickle ? pickleEncoder(frameBytes(o, owned)) : PLAINTEXT_ENCODER,
     transport,
     owned,
   };

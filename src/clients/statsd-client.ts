@@ -10,6 +10,7 @@ import { clockCheck, systemClock, type Clock } from '../clock.js';
 import { func, number, readOptions } from '../internal/options.js';
 import type { StatsdMetricType, StatsdSeries } from '../formats/statsd.js';
 import { sanitizeStatsdSetMember } from '../formats/statsd-sanitize.js';
+import { isTagKey, isTagValue } from '../names.js';
 import {
   closeTimeoutCheck,
   DEFAULT_CLOSE_TIMEOUT_MS,
@@ -75,7 +76,10 @@ export type StatsdCallOptions = {
    * @defaultValue the client's `sampleRate`
    */
   readonly sampleRate?: number;
-  /** Tags of this call, merged over the client's global tags. */
+  /**
+   * Tags of this call, merged over the client's global tags and checked as the registry
+   * checks tags: a call with invalid tags is dropped and counted in `stats.invalid`.
+   */
   readonly tags?: Readonly<Record<string, string>>;
 };
 
@@ -93,7 +97,12 @@ export type StatsdGaugeOptions = StatsdCallOptions & {
 export type StatsdClientStats = TransportStats & {
   /** Calls skipped by sampling. */
   readonly sampledOut: number;
-  /** Calls dropped for an invalid name, value (NaN, infinite, negative timing) or sample rate. */
+  /**
+   * Calls dropped for an invalid name (not a non-empty string), value (NaN, infinite,
+   * negative timing), sample rate, options or tags (as the registry checks tags:
+   * `{ k: {} }` or JSON's `{ "__proto__": "x" }` are invalid), or arguments whose getters
+   * or `toString` throw.
+   */
   readonly invalid: number;
 };
 
@@ -212,7 +221,11 @@ export class StatsdClient {
    * @param value - how many, default 1 (may be negative or fractional).
    */
   incr(name: string, value = 1, options?: StatsdCallOptions): void {
-    this.#send(name, value, 'c', options);
+    try {
+      this.#send(name, value, 'c', options);
+    } catch {
+      this.#invalid++; // a hostile argument (a getter or a toString that throws)
+    }
   }
 
   /**
@@ -221,7 +234,11 @@ export class StatsdClient {
    * @param value - how many, default 1.
    */
   decr(name: string, value = 1, options?: StatsdCallOptions): void {
-    this.#send(name, typeof value === 'number' ? -value : Number.NaN, 'c', options);
+    try {
+      this.#send(name, typeof value === 'number' ? -value : Number.NaN, 'c', options);
+    } catch {
+      this.#invalid++; // a hostile argument (a getter or a toString that throws)
+    }
   }
 
   /**
@@ -229,17 +246,22 @@ export class StatsdClient {
    * decrementing it), or with `{ delta: true }` changes it by `value`.
    */
   gauge(name: string, value: number, options?: StatsdGaugeOptions): void {
-    if (typeof name !== 'string' || typeof value !== 'number' || !Number.isFinite(value)) {
-      this.#invalid++;
-      return;
+    try {
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        this.#invalid++;
+        return;
+      }
+      const series = this.#seriesOf(name, options);
+      if (series === null) return;
+      const rate = this.#sample(options);
+      if (rate === 0) return;
+      // Gauges are not scaled by a sample rate in StatsD, so none is written.
+      const record =
+        options?.delta === true ? this.#format.gaugeDelta(series, '', value) : this.#format.gauge(series, '', value);
+      if (record !== null) this.#write(record);
+    } catch {
+      this.#invalid++; // a hostile argument (a getter or a toString that throws)
     }
-    const rate = this.#sample(options);
-    if (rate === 0) return;
-    const series = this.#seriesOf(name, options?.tags);
-    // Gauges are not scaled by a sample rate in StatsD, so none is written.
-    const record =
-      options?.delta === true ? this.#format.gaugeDelta(series, '', value) : this.#format.gauge(series, '', value);
-    if (record !== null) this.#write(record);
   }
 
   /**
@@ -249,11 +271,15 @@ export class StatsdClient {
    * @param durationMs - the duration in milliseconds.
    */
   timing(name: string, durationMs: number, options?: StatsdCallOptions): void {
-    if (typeof durationMs !== 'number' || !(durationMs >= 0) || !Number.isFinite(durationMs)) {
-      this.#invalid++;
-      return;
+    try {
+      if (typeof durationMs !== 'number' || !(durationMs >= 0) || !Number.isFinite(durationMs)) {
+        this.#invalid++;
+        return;
+      }
+      this.#send(name, durationMs, 'ms', options);
+    } catch {
+      this.#invalid++; // a hostile argument (a getter or a toString that throws)
     }
-    this.#send(name, durationMs, 'ms', options);
   }
 
   /**
@@ -281,24 +307,32 @@ export class StatsdClient {
    * sanitised (characters other than letters, digits and `_-./@` become `_`).
    */
   set(name: string, member: string | number, options?: StatsdCallOptions): void {
-    if (typeof name !== 'string' || (typeof member === 'number' ? !Number.isFinite(member) : typeof member !== 'string')) {
-      this.#invalid++;
-      return;
+    try {
+      if (typeof member === 'number' ? !Number.isFinite(member) : typeof member !== 'string') {
+        this.#invalid++;
+        return;
+      }
+      const series = this.#seriesOf(name, options);
+      if (series === null) return;
+      const rate = this.#sample(options);
+      if (rate === 0) return;
+      const line = this.#format.line(series, '', sanitizeStatsdSetMember(String(member)), 's');
+      if (line !== null) this.#write(line);
+    } catch {
+      this.#invalid++; // a hostile argument (a getter or a toString that throws)
     }
-    const rate = this.#sample(options);
-    if (rate === 0) return;
-    const line = this.#format.line(this.#seriesOf(name, options?.tags), '', sanitizeStatsdSetMember(String(member)), 's');
-    if (line !== null) this.#write(line);
   }
 
   #send(name: string, value: number, type: StatsdMetricType, options: StatsdCallOptions | undefined): void {
-    if (typeof name !== 'string' || typeof value !== 'number' || !Number.isFinite(value)) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
       this.#invalid++;
       return;
     }
+    const series = this.#seriesOf(name, options);
+    if (series === null) return;
     const rate = this.#sample(options);
     if (rate === 0) return;
-    const line = this.#format.line(this.#seriesOf(name, options?.tags), '', value, type, rate);
+    const line = this.#format.line(series, '', value, type, rate);
     if (line !== null) this.#write(line);
   }
 
@@ -317,8 +351,35 @@ export class StatsdClient {
     return rate;
   }
 
-  #seriesOf(name: string, tags: Readonly<Record<string, string>> | undefined): StatsdSeries {
-    if (tags !== undefined) return this.#format.series(name, tags);
+  /**
+   * The series of a call, or `null` (counted in `invalid`) for a name that is not a
+   * non-empty string, options that are not an object, or tags that are not valid tags as
+   * the registry checks them (identifier keys other than `__proto__`, non-empty string
+   * values without control characters or unpaired surrogates).
+   */
+  #seriesOf(name: unknown, options: StatsdCallOptions | undefined): StatsdSeries | null {
+    if (typeof name !== 'string' || name === '' || (options !== undefined && (options === null || typeof options !== 'object'))) {
+      this.#invalid++;
+      return null;
+    }
+    const tags: unknown = options?.tags;
+    if (tags !== undefined) {
+      if (tags === null || typeof tags !== 'object' || Array.isArray(tags)) {
+        this.#invalid++;
+        return null;
+      }
+      const own = tags as Record<string, unknown>;
+      const copy: Record<string, string> = {};
+      for (const key of Object.keys(own)) {
+        const value = own[key];
+        if (!isTagKey(key) || !isTagValue(value)) {
+          this.#invalid++;
+          return null;
+        }
+        copy[key] = value;
+      }
+      return this.#format.series(name, copy);
+    }
     let series = this.#series.get(name);
     if (series === undefined) {
       if (this.#series.size >= SERIES_CACHE_LIMIT) this.#series.clear();

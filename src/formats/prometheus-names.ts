@@ -57,13 +57,18 @@ export function prometheusName(name: string): string {
 
 /**
  * A tag key as a label name: kept, unless Prometheus reserves it (`quantile` and `le`
- * have meanings in summaries and histograms, `__` prefixes are internal), then `tag_<key>`.
+ * have meanings in summaries and histograms, `__` prefixes are internal), then
+ * `tag_<key>`. A key that itself starts with `tag_` gets the prefix too (`tag_le` is
+ * `tag_tag_le`), so the renamed `le` can never meet a tag really named `tag_le`: strip
+ * one `tag_` to read the key back.
  *
  * @internal
  */
 export function labelName(key: string): string {
   const safe = key.replace(/[^A-Za-z0-9_]/g, '_');
-  return safe === 'quantile' || safe === 'le' || safe.startsWith('__') || /^[0-9]/.test(safe) ? `tag_${safe}` : safe;
+  return safe === 'quantile' || safe === 'le' || safe.startsWith('__') || safe.startsWith('tag_') || /^[0-9]/.test(safe)
+    ? `tag_${safe}`
+    : safe;
 }
 
 /** Formats a number as both formats accept it (`NaN`, `+Inf`, `-Inf`, JS notation otherwise). @internal */

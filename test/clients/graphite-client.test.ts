@@ -30,7 +30,7 @@ describe('GraphiteClient', () => {
       `web1.build.seconds;branch=main;dc=us 93.25 ${T0 - 8}`,
       `web1.queue.depth;dc=eu 12 ${T0}`,
       `web1.queue.lag;dc=eu 0.30000000000000004 ${T0}`,
-      `web1.a_b;dc=eu -1 ${T0}`,
+      `web1.a%20b;dc=eu -1 ${T0}`,
       `web1.c;dc=eu 2 ${T0 + 1}`,
     ]);
   });
@@ -62,12 +62,69 @@ describe('GraphiteClient', () => {
     expect(graphite.sendMany([null as never, { path: 'ok', value: Number.NaN }])).toBe(0);
     expect(graphite.sendMany(null as never)).toBe(0);
     expect(graphite.stats.invalid).toBe(8);
-    // Odd tags are sanitised, never thrown on.
-    expect(graphite.send('t', 1, T0, { k: 5 as never })).toBe(true);
+    expect(graphite.send('t', 1, T0, { k: 'v' })).toBe(true);
     await graphite.stop();
     expect(graphite.send('x', 1)).toBe(false);
     expect(graphite.stats.invalid).toBe(9);
-    expect(transport.lines()).toEqual([`t;k=5 1 ${T0}`]);
+    expect(transport.lines()).toEqual([`t;k=v 1 ${T0}`]);
+  });
+
+  // issue 11 #8: per-call tags `{ k: {} }` were sent as `k=[object Object]`, a getter that
+  // throws threw out of send(); issue 11 #11: JSON's `{"__proto__": "x"}` was dropped silently.
+  it('regression: drops and counts hostile tags, names and arguments, never throws', async () => {
+    const { transport, graphite } = client();
+    const throwing = { get path(): string { throw new Error('getter'); }, value: 1 };
+    const hostile: (() => unknown)[] = [
+      () => graphite.send('t', 1, T0, { k: {} } as never),
+      () => graphite.send('t', 1, T0, { k: 5 } as never),
+      () => graphite.send('t', 1, T0, { k: '' }),
+      () => graphite.send('t', 1, T0, { 'a b': 'v' }),
+      () => graphite.send('t', 1, T0, JSON.parse('{"__proto__":"x"}') as never),
+      () => graphite.send('t', 1, T0, { k: '\ud800' }),
+      () => graphite.send('t', 1, T0, [] as never),
+      () => graphite.send('t', 1, T0, 'k=v' as never),
+      () => graphite.send(Symbol('s') as never, 1, T0),
+      () => graphite.send({ toString: () => 'x' } as never, 1, T0),
+      () => graphite.send('t', 1, T0, { k: { toString(): string { throw new Error('toString'); } } } as never),
+      () => graphite.send('t', 1, T0, new Proxy({}, { ownKeys: () => { throw new Error('proxy'); } })),
+      () => graphite.sendMany([throwing]),
+      () => graphite.sendMany({ [Symbol.iterator]: () => { throw new Error('iterator'); } } as never),
+      () => graphite.send('a..b', 1, T0), // carbon stores it as a/b.wsp, as a.b
+      () => graphite.send(`a.${'x'.repeat(252)}`, 1, T0), // a file name over 255 bytes
+      () => graphite.send(`a.${'\u00e9'.repeat(126)}`, 1, T0), // 252 bytes once encoded
+    ];
+    for (const call of hostile) expect(call).not.toThrow();
+    expect(graphite.stats.invalid).toBe(hostile.length);
+    expect(graphite.send('t', 1, T0, { k: 'v', name: 'n' })).toBe(true);
+    await graphite.stop();
+    expect(transport.lines()).toEqual([`t;%6Eame=n;k=v 1 ${T0}`]);
+  });
+
+  // A pickle frame of a whole report (up to 1 MiB) larger than maxQueueBytes was refused
+  // whole (RECORD_TOO_LARGE): every point in it lost, counted as one dropped record.
+  it('regression: pickle frames fit in the queue, and a full queue reaches onError once until it drains', async () => {
+    const stalled = createServer((socket) => socket.pause()); // accepts, never reads
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+    const { port } = stalled.address() as { port: number };
+    const errors: TransportError[] = [];
+    const graphite = new GraphiteClient({ port, protocol: 'pickle', maxQueueBytes: 10_000, onError: (e) => errors.push(e), env: {} });
+    const points = Array.from({ length: 3000 }, (_, i) => ({ path: `queue.n${i}`, value: i, timestampS: T0 }));
+    expect(graphite.sendMany(points)).toBeGreaterThan(100);
+    expect(graphite.sendMany(points)).toBeGreaterThan(0);
+    expect(errors.map((e) => e.code)).not.toContain(TransportErrorCodes.RECORD_TOO_LARGE);
+    expect(errors.filter((e) => e.code === TransportErrorCodes.QUEUE_FULL)).toHaveLength(1);
+    await graphite.stop();
+    stalled.close();
+  });
+
+  it('regression: rejects at construction tags and prefixes it could not send', () => {
+    const invalid: unknown = expect.objectContaining({ code: ErrorCodes.INVALID_OPTION });
+    expect(() => new GraphiteClient({ tags: { k: 5 } as never, transport: new MemoryTransport(), env: {} })).toThrow(invalid);
+    expect(() => new GraphiteClient({ tags: JSON.parse('{"__proto__":"x"}') as never, transport: new MemoryTransport(), env: {} })).toThrow(invalid);
+    expect(() => new GraphiteClient({ prefix: 'a..b', transport: new MemoryTransport(), env: {} })).toThrow(invalid);
+    expect(() => new GraphiteClient({ prefix: 'x'.repeat(256), transport: new MemoryTransport(), env: {} })).toThrow(invalid);
+    expect(() => new GraphiteClient({ transport: new MemoryTransport(), env: { GRAPHITE_PREFIX: '.a' } })).toThrow(invalid);
+    expect(new GraphiteClient({ prefix: 'a.b.', transport: new MemoryTransport(), env: {} })).toBeInstanceOf(GraphiteClient);
   });
 
   it('stops on await using, leaving a transport passed in open', async () => {
@@ -149,6 +206,7 @@ describe('GraphiteClient options', () => {
     ['tags', { k: 1 }],
     ['maxQueueBytes', 0],
     ['maxDatagramBytes', 1],
+    ['maxDatagramBytes', 8193], // carbon reads at most 8192 bytes of a datagram and loses the rest of it
     ['maxFrameBytes', 63],
     ['dropPolicy', 'newer'],
     ['flushIntervalMs', -1],

@@ -25,7 +25,7 @@ describe('StatsdClient lines (golden, through a MemoryTransport)', () => {
     await statsd.stop();
     expect(transport.records()).toEqual([
       'web.hits:1|c|#env:prod',
-      'web.hits:3|c|#env:prod,route:/a',
+      'web.hits:3|c|#env:prod,route:_2Fa',
       'web.hits:-2|c|#env:prod',
       'web.sampled:1|c|@0.5|#env:prod',
       'web.level:0|g|#env:prod\nweb.level:-4|g|#env:prod',
@@ -72,12 +72,56 @@ describe('StatsdClient hot paths never throw', () => {
     statsd.set('x', Number.NaN);
     statsd.set('x', {} as never);
     expect(statsd.stats.invalid).toBe(13);
-    // Odd but harmless arguments are sanitised, never thrown on.
-    statsd.incr('ok', 1, 0.5 as never);
-    statsd.incr('ok', 1, { tags: 5 as never });
-    statsd.incr('ok', 1, { tags: { k: 3 as never } });
+    statsd.incr('ok', 1, { tags: { k: '3' } });
     await statsd.stop();
-    expect(transport.records()).toEqual(['ok:1|c', 'ok:1|c', 'ok:1|c|#k:3']);
+    expect(transport.records()).toEqual(['ok:1|c|#k:3']);
+  });
+
+  // issue 11 #8: `{ k: {} }` was sent as `k:_object_Object_`, a getter or a toString that
+  // throws threw out of the call; issue 11 #11: JSON's `{"__proto__": "x"}` tags were dropped
+  // silently (the line went out untagged).
+  it('regression: drops and counts hostile tags, names, options and arguments on every call, never throws', async () => {
+    const { transport, statsd } = client();
+    const bomb = { toString(): string { throw new Error('toString'); } };
+    const getter = { get tags(): never { throw new Error('getter'); } };
+    const proxy = new Proxy({}, { ownKeys: () => { throw new Error('proxy'); } });
+    const calls: (() => unknown)[] = [];
+    const bad: unknown[] = [
+      { tags: { k: {} } },
+      { tags: { k: 5 } },
+      { tags: { k: Symbol('v') } },
+      { tags: { k: '' } },
+      { tags: { k: 'a\nb' } },
+      { tags: { k: '\udc00' } },
+      { tags: { 'k:1': 'v' } },
+      { tags: JSON.parse('{"__proto__":"x"}') as unknown },
+      { tags: { k: bomb } },
+      { tags: proxy },
+      { tags: 5 },
+      { tags: null },
+      getter,
+      0.5,
+      null,
+    ];
+    for (const options of bad) {
+      calls.push(
+        () => statsd.incr('n', 1, options as never),
+        () => statsd.decr('n', 1, options as never),
+        () => statsd.gauge('n', 1, options as never),
+        () => statsd.timing('n', 1, options as never),
+        () => statsd.set('n', 'm', options as never),
+        () => statsd.timer('n', options as never).update(1),
+      );
+    }
+    for (const name of [Symbol('s'), bomb, {}, '', 7]) {
+      calls.push(() => statsd.incr(name as never), () => statsd.gauge(name as never, 1), () => statsd.set(name as never, 'm'));
+      calls.push(() => statsd.timer(name as never).time(() => 1));
+    }
+    calls.push(() => statsd.set('n', bomb as never), () => statsd.set('n', Symbol('m') as never));
+    for (const call of calls) expect(call).not.toThrow();
+    expect(statsd.stats.invalid).toBe(calls.length);
+    await statsd.stop();
+    expect(transport.records()).toEqual([]);
   });
 
   it('after stop(), calls are dropped and counted, even over a transport it does not own', async () => {

@@ -94,7 +94,7 @@ describe('GraphiteReporter: the datapoints of a report', () => {
         ...['count', 'min', 'max', 'mean', 'stddev', 'p50', 'p75', 'p95', 'p98', 'p99', 'p999'].map((s) => `app.h.${s}`),
         'app.empty.count',
         ...['count', 'm1_rate', 'm5_rate', 'm15_rate', 'mean_rate', 'min', 'max', 'mean', 'stddev', 'p50', 'p75', 'p95', 'p98', 'p99', 'p999'].map(
-          (s) => `app.t.${s};method=GET;route=/a_b`,
+          (s) => `app.t.${s};method=GET;route=/a%20b`,
         ),
       ].sort(),
     );
@@ -102,7 +102,7 @@ describe('GraphiteReporter: the datapoints of a report', () => {
     expect(byPath.get('app.g')).toBe(`app.g -1.5 ${T0}`);
     expect(byPath.get('app.h.mean')).toBe(`app.h.mean 20 ${T0}`);
     // durationUnit 's': 1500 ms is 1.5
-    expect(byPath.get('app.t.max;method=GET;route=/a_b')).toBe(`app.t.max;method=GET;route=/a_b 1.5 ${T0}`);
+    expect(byPath.get('app.t.max;method=GET;route=/a%20b')).toBe(`app.t.max;method=GET;route=/a%20b 1.5 ${T0}`);
     expect(sink.connections()).toBe(1);
   });
 
@@ -121,7 +121,7 @@ describe('GraphiteReporter: the datapoints of a report', () => {
       env: {},
     });
     await reporter.stop();
-    expect(sink.text()).toBe(`x.count;env=dev;host=web_1 1 ${T0}\n`);
+    expect(sink.text()).toBe(`x.count;env=dev;host=web%201 1 ${T0}\n`);
   });
 });
 

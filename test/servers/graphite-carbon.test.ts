@@ -193,21 +193,24 @@ describe.skipIf(skip)('GraphiteReporter against real carbon-cache', () => {
       await reporter.stop();
       const client = new GraphiteClient({ port: ports(protocol), protocol, clock, env: {} });
       client.send(`forge.${protocol}.client\nforged.client.series 1 ${ts}`, 5);
-      client.send(`forge.${protocol}.spaced name`, 6, ts, { 'k;x': 'v w\r\n' });
+      client.send(`forge.${protocol}.spaced name`, 6, ts, { k: 'v w;x=y' });
+      client.send(`forge.${protocol}.badkey`, 7, ts, { 'k;x': 'v w\r\n' }); // not a tag key: dropped, counted
+      client.send(`forge.${protocol}.om`, 8, ts, { route: 'x{method="POST",zz="1"}' }); // issue 11 #2
       await client.stop();
-      expect(client.stats.invalid).toBe(0);
+      expect(client.stats.invalid).toBe(1);
       expect(client.stats.droppedLines).toBe(0);
     }
     const expected = new Map<string, number>();
     for (const protocol of ['tcp', 'udp', 'pickle']) {
-      expected.set(`forge.${protocol}.forge.victim.count;note=x_forged.tcp.series_666_${ts}_`, 1);
-      expected.set(`forge.${protocol}.forge.victim2.count;note=a_b_evil=1`, 2);
-      expected.set(`forge.${protocol}.client_forged.client.series_1_${ts}`, 5);
-      expected.set(`forge.${protocol}.spaced_name;k_x=v_w__`, 6);
+      expected.set(`forge.${protocol}.forge.victim.count;note=x%20forged.tcp.series%20666%20${ts}%20`, 1);
+      expected.set(`forge.${protocol}.forge.victim2.count;note=a%20b%3Bevil=1`, 2);
+      expected.set(`forge.${protocol}.client%0Aforged.client.series%201%20${ts}`, 5);
+      expected.set(`forge.${protocol}.spaced%20name;k=v%20w%3Bx=y`, 6);
+      expected.set(`forge.${protocol}.om;route=x{method=%22POST%22,zz=%221%22}`, 8);
     }
     expect(await awaitValues(carbon, expected, ts)).toEqual([]);
     const files = whisperFiles(carbon);
-    expect(files.filter((f) => f.startsWith('forged') || f.includes('evil'))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('forged') || f.includes('evil') || f.includes('badkey'))).toEqual([]);
     expect(carbonComplaints(carbon)).toEqual([]);
   });
 

@@ -37,11 +37,11 @@ describe.each(['udp', 'tcp'] as const)('StatsdClient over %s with the real Stats
     c.incr('tagged', 3, { tags: { route: '/a/:b', code: '200' } });
     await c.stop();
     const totals = await statsd.waitFor(
-      (t) => t.counters.get(`${p}.hits`) === 503 && t.counters.get(`${p}.sampled`) === 100 && t.counters.has(`${p}.tagged;code=200;route=-a-_b`),
+      (t) => t.counters.get(`${p}.hits`) === 503 && t.counters.get(`${p}.sampled`) === 100 && t.counters.has(`${p}.tagged;code=200;route=_2Fa_2F_3Ab`),
     );
     expect(totals.counters.get(`${p}.hits`)).toBe(503);
     expect(totals.counters.get(`${p}.sampled`)).toBe(100); // 50 sent at @0.5
-    expect(totals.counters.get(`${p}.tagged;code=200;route=-a-_b`)).toBe(3);
+    expect(totals.counters.get(`${p}.tagged;code=200;route=_2Fa_2F_3Ab`)).toBe(3);
     expect(c.stats.sampledOut).toBe(50);
     expect(c.stats.sentLines).toBe(503 - 1 + 50 + 1 - 1 + 1); // 500 + incr(5) + decr + 50 + tagged
     expect(totals.badLines).toBe(0);

@@ -151,20 +151,22 @@ describe('StatsD faults', () => {
     const reporter = new StatsdReporter({ registry, port, protocol, prefix: 'p|x:1\nforged', env: {} });
     await reporter.stop();
     const client = new StatsdClient({ port, protocol, prefix: 'cli', env: {} });
-    client.incr('evil\nforged:1000|c\r\nmore', 1, { tags: { 'k|#': 'v\nforged2:1|c' } });
+    client.incr('evil\nforged:1000|c\r\nmore', 1, { tags: { k: 'v forged2:1|c' } });
+    client.incr('evil2', 1, { tags: { 'k|#': 'v' } }); // not a tag key: dropped and counted
     client.set('members', 'a:1|c\nforged3:1|c');
     client.timing('t:1|c\n', 5);
     await client.stop();
+    expect(client.stats.invalid).toBe(1);
     const totals = await statsd.waitFor((t) => t.counters.size >= 2 && t.sets.size >= 1 && t.timers.size >= 1 && t.gauges.size >= 1);
     expect([...totals.counters.keys()].sort()).toEqual([
-      'cli.evil_forged_1000_c__more;k__=v_forged2_1_c',
-      'p_x_1_forged.inj.counter;v=x_c__evil_1_forged_2_c',
+      'cli.evil_0Aforged_3A1000_7Cc_0D_0Amore;k=v_20forged2_3A1_7Cc',
+      'p_7Cx_3A1_0Aforged.inj.counter;v=x_7Cc_7C_23evil_3A1_2Cforged_3A2_7Cc',
     ]);
-    expect(totals.counters.get('cli.evil_forged_1000_c__more;k__=v_forged2_1_c')).toBe(1);
-    expect(totals.counters.get('p_x_1_forged.inj.counter;v=x_c__evil_1_forged_2_c')).toBe(3);
-    expect([...totals.gauges.entries()]).toEqual([['p_x_1_forged.inj.gauge;k=a_b_c_d_e_f', -4]]);
-    expect([...totals.sets.entries()].map(([k, v]) => [k, [...v]])).toEqual([['cli.members', ['a_1_c_forged3_1_c']]]);
-    expect([...totals.timers.keys()]).toEqual(['cli.t_1_c_']);
+    expect(totals.counters.get('cli.evil_0Aforged_3A1000_7Cc_0D_0Amore;k=v_20forged2_3A1_7Cc')).toBe(1);
+    expect(totals.counters.get('p_7Cx_3A1_0Aforged.inj.counter;v=x_7Cc_7C_23evil_3A1_2Cforged_3A2_7Cc')).toBe(3);
+    expect([...totals.gauges.entries()]).toEqual([['p_7Cx_3A1_0Aforged.inj.gauge;k=a_3Ab_3Ac_3Bd_3De_20f', -4]]);
+    expect([...totals.sets.entries()].map(([k, v]) => [k, [...v]])).toEqual([['cli.members', ['a_3A1_7Cc_0Aforged3_3A1_7Cc']]]);
+    expect([...totals.timers.keys()]).toEqual(['cli.t_3A1_7Cc_0A']);
     expect(totals.badLines).toBe(0);
   });
 

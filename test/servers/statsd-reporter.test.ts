@@ -58,10 +58,10 @@ describe.each(['udp', 'tcp'] as const)('StatsdReporter over %s with the real Sta
     }
     await reporter.stop();
     const totals = await statsd.waitFor(
-      (t) => t.counters.get(`${p}.hits`) === hits.count && t.counters.get(`${p}.requests;method=GET;route=-users-_id`) === tagged.count,
+      (t) => t.counters.get(`${p}.hits`) === hits.count && t.counters.get(`${p}.requests;method=GET;route=_2Fusers_2F_3Aid`) === tagged.count,
     );
     expect(totals.counters.get(`${p}.hits`)).toBe(hits.count);
-    expect(totals.counters.get(`${p}.requests;method=GET;route=-users-_id`)).toBe(tagged.count);
+    expect(totals.counters.get(`${p}.requests;method=GET;route=_2Fusers_2F_3Aid`)).toBe(tagged.count);
     expect(totals.badLines).toBe(0);
     expect(errors).toEqual([]);
     expect(reporter.stats.reports).toBe(26);

@@ -207,18 +207,27 @@ export function decodeRouteSegments(joined: string): string {
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what tag values may not hold
 const CONTROL = /[\u0000-\u001f\u007f]/g;
+// Tag values must be well-formed UTF-16 (every wire writes UTF-8): an unpaired surrogate is written `\uXXXX`.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
  * The value of the `route` tag for a template: the template itself when it is a valid
- * tag value (1 to 256 characters, no control characters); otherwise control characters
- * are written `\xNN`, an empty template is `(empty)`, and too long a value is cut and ends
- * with a hash of the template.
+ * tag value (1 to 256 characters, no control characters, no unpaired surrogate);
+ * otherwise control characters are written `\xNN`, unpaired surrogates `\uXXXX`, an empty
+ * template is `(empty)`, and too long a value is cut (never inside a surrogate pair) and
+ * ends with a hash of the template.
  *
  * @internal
  */
 export function routeTagValue(template: string): string {
-  let value = template.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  let value = template
+    .replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    .replace(LONE_SURROGATE, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
   if (value === '') value = '(empty)';
-  if (value.length > MAX_TAG_VALUE_LENGTH) value = `${value.slice(0, MAX_TAG_VALUE_LENGTH - 9)}-${hash(template)}`;
+  if (value.length > MAX_TAG_VALUE_LENGTH) {
+    let cut = MAX_TAG_VALUE_LENGTH - 9;
+    if ((value.charCodeAt(cut - 1) & 0xfc00) === 0xd800) cut--; // never split a surrogate pair
+    value = `${value.slice(0, cut)}-${hash(template)}`;
+  }
   return value;
 }

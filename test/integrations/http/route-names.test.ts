@@ -7,7 +7,7 @@ import {
   routeSegments,
   routeTagValue,
 } from '../../../src/integrations/http/route-names.js';
-import { validateName } from '../../../src/names.js';
+import { isTagValue, validateName } from '../../../src/names.js';
 
 const ROOM = 700;
 
@@ -102,5 +102,18 @@ describe('routeTagValue', () => {
     const long = routeTagValue(`/${'x'.repeat(300)}`);
     expect(long).toHaveLength(256);
     expect(long).toMatch(/-[0-9a-f]{8}$/);
+  });
+
+  // Tag values must now be well-formed UTF-16: a template with an unpaired surrogate, or one
+  // cut inside a surrogate pair, would make the recorder's timer lookup throw INVALID_TAG.
+  it('is always a valid tag value, unpaired surrogates and cut surrogate pairs included', () => {
+    expect(routeTagValue('/a\ud800b')).toBe('/a\\ud800b');
+    expect(isTagValue(routeTagValue(`/${'x'.repeat(245)}\ud83d\ude00${'y'.repeat(20)}`))).toBe(true);
+    fc.assert(
+      fc.property(fc.string({ unit: fc.oneof(fc.constantFrom('\ud83d', '\ude00', '\ud83d\ude00', 'x', '\n'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 300 }), (t) => {
+        expect(isTagValue(routeTagValue(t))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
