@@ -146,6 +146,11 @@ export type WindowSlices = {
   readonly counts: readonly Counts[];
   /** The block sums of the same counts, in the same order. */
   readonly blocks: readonly Float64Array[];
+  /**
+   * Or, instead of counts, the bucket index of every value of the live slices, sorted
+   * ascending (the sparse form: one index per value).
+   */
+  readonly sorted?: ArrayLike<number> | null;
   /** `2 ** halfMagnitude` of the histograms' precision. */
   readonly halfCount: number;
   /** Values are stored as integers `round(value * scale)`. */
@@ -214,6 +219,15 @@ function quantiles(window: WindowSlices, count: number, min: number, max: number
   const { counts, blocks, halfCount, scale } = window;
   const out: number[] = [];
   const ranks = QUANTILE_PERMILLE.map((p) => Math.max(1, Math.ceil((p * count) / 1000)));
+  const sorted = window.sorted;
+  if (sorted != null) {
+    // The value of rank r is in the bucket of the r-th smallest index.
+    for (const rank of ranks) {
+      const value = bucketMidpoint(sorted[Math.min(rank, sorted.length) - 1]!, halfCount) / scale;
+      out.push(value < min ? min : value > max ? max : value);
+    }
+    return out;
+  }
   let nBlocks = 0;
   for (const bl of blocks) if (bl.length > nBlocks) nBlocks = bl.length;
   const single = counts.length === 1 ? counts[0]! : null;
