@@ -3,7 +3,7 @@
  * and standard deviation from exact per-slice moments; and every quantile in one pass
  * over the merged HDR counts.
  *
- * Each slice keeps a summary of {@link SUMMARY_FIELDS} doubles in one `Float64Array`
+ * Each slice keeps a summary of {@link SUMMARY_FIELDS} doubles in one {@link Summary} array
  * (its count, sum, min, max, and the moments around its first value), written by
  * {@link addToSummary} as values are recorded and read here.
  *
@@ -87,8 +87,21 @@ export const S_SLICE = SLICE;
 /** Doubles per slice summary. */
 export const SUMMARY_FIELDS = 8;
 
+/**
+ * The summaries of a window's slices, {@link SUMMARY_FIELDS} doubles each. Histograms
+ * keep a plain array of doubles (small typed arrays cost ~180 bytes of header each).
+ */
+export type Summary = { [index: number]: number; readonly length: number };
+
+/** New summaries for `slices` slices, all empty and assigned to no slice. */
+export function newSummary(slices: number): number[] {
+  const summary = new Array<number>(slices * SUMMARY_FIELDS).fill(0.5);
+  for (let s = 0; s < slices; s++) resetSummary(summary, s * SUMMARY_FIELDS, -Infinity);
+  return summary;
+}
+
 /** Adds one value to the summary at `base` (the recording hot path: no allocation). */
-export function addToSummary(summary: Float64Array, base: number, value: number): void {
+export function addToSummary(summary: Summary, base: number, value: number): void {
   if (summary[base + COUNT] === 0) {
     summary[base + SHIFT] = value;
     summary[base + MIN] = value;
@@ -107,7 +120,7 @@ export function addToSummary(summary: Float64Array, base: number, value: number)
  * another histogram: exact count, sum, min and max; moments re-taken around this
  * summary's shift).
  */
-export function mergeIntoSummary(summary: Float64Array, base: number, delta: SliceDelta): void {
+export function mergeIntoSummary(summary: Summary, base: number, delta: SliceDelta): void {
   if (delta.count === 0) return;
   if (summary[base + COUNT] === 0) {
     summary[base + SHIFT] = delta.shift;
@@ -125,7 +138,7 @@ export function mergeIntoSummary(summary: Float64Array, base: number, delta: Sli
 }
 
 /** Empties the summary at `base` and assigns it to `slice`. */
-export function resetSummary(summary: Float64Array, base: number, slice: number): void {
+export function resetSummary(summary: Summary, base: number, slice: number): void {
   summary[base + COUNT] = 0;
   summary[base + SUM] = 0;
   summary[base + MIN] = 0;
@@ -139,7 +152,7 @@ export function resetSummary(summary: Float64Array, base: number, slice: number)
 /** The live slices of a window, as the windowed histogram hands them over. */
 export type WindowSlices = {
   /** The slice summaries. */
-  readonly summary: Float64Array;
+  readonly summary: Summary;
   /** The slots (summary index) of the live slices that hold values. */
   readonly slots: readonly number[];
   /** The HDR counts of those slices that have them, in any order. */
@@ -191,7 +204,7 @@ export function windowStatistics(window: WindowSlices): WindowStatistics {
  * `sum / count`: the rounding of a large sum (values near 1e9) would otherwise weigh on
  * a small spread.
  */
-function secondMoment(st: Float64Array, slots: readonly number[], count: number): number {
+function secondMoment(st: Summary, slots: readonly number[], count: number): number {
   const ref = st[slots[0]! * SUMMARY_FIELDS + SHIFT]!;
   let offset = 0;
   for (const s of slots) {

@@ -36,7 +36,9 @@ import { BLOCK, BLOCK_SHIFT, blocksFor, bucketIndex, halfMagnitude, type Counts 
 import type { BucketSink, SliceDelta } from './slice-delta.js';
 import {
   addToSummary,
+  EMPTY_WINDOW,
   mergeIntoSummary,
+  newSummary,
   resetSummary,
   S_COUNT,
   S_MAX,
@@ -144,7 +146,7 @@ export class WindowedHistogram {
    * The slice summaries (see {@link SUMMARY_FIELDS}). Allocated with the first value
    * and freed when the whole window is empty, like the buckets.
    */
-  #st: Float64Array | null = null;
+  #st: number[] | null = null;
   /** The sparse slices' bucket indexes, in time order; the current slice's are last, from #tail. */
   #sparse: Sparse | null = null;
   #used = 0;
@@ -223,9 +225,7 @@ export class WindowedHistogram {
 
   /** Allocates the summaries for the first value. */
   #allocate(): void {
-    const slices = this.#layout.slices;
-    const st = new Float64Array(slices * SUMMARY_FIELDS);
-    for (let s = 0; s < slices; s++) st[s * SUMMARY_FIELDS + S_SLICE] = -Infinity;
+    const st = newSummary(this.#layout.slices);
     st[this.#base + S_SLICE] = this.#slice;
     this.#st = st;
   }
@@ -264,6 +264,8 @@ export class WindowedHistogram {
         blocks[sparse[i]! >>> SHIFT]! += 1;
       }
       this.#used = this.#tail;
+      // No sparse slice left: free the array (it may be at its largest).
+      if (this.#used === 0) this.#sparse = null;
     }
     this.#counts = counts;
     this.#blocks = blocks;
@@ -462,9 +464,7 @@ export class WindowedHistogram {
   statistics(tick: number): WindowStatistics {
     const slots = this.#liveSlots(tick);
     const layout = this.#layout;
-    if (slots.length === 0) {
-      return windowStatistics({ summary: new Float64Array(0), slots, counts: [], blocks: [], halfCount: layout.halfCount, scale: layout.scale });
-    }
+    if (slots.length === 0) return EMPTY_WINDOW;
     const { sorted, counts, blocks } = this.#prepare(slots);
     return windowStatistics({ summary: this.#st!, slots, counts, blocks, sorted, halfCount: layout.halfCount, scale: layout.scale });
   }
