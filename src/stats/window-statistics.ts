@@ -161,7 +161,7 @@ export type WindowSlices = {
   readonly blocks: readonly Float64Array[];
   /**
    * Or, instead of counts, the bucket index of every value of the live slices, sorted
-   * ascending (the sparse form: one index per value).
+   * ascending (the sparse form: one index per value; the first `count` entries are read).
    */
   readonly sorted?: ArrayLike<number> | null;
   /** `2 ** halfMagnitude` of the histograms' precision. */
@@ -231,16 +231,17 @@ function secondMoment(st: Summary, slots: readonly number[], count: number): num
 function quantiles(window: WindowSlices, count: number, min: number, max: number): number[] {
   const { counts, blocks, halfCount, scale } = window;
   const out: number[] = [];
-  const ranks = QUANTILE_PERMILLE.map((p) => Math.max(1, Math.ceil((p * count) / 1000)));
   const sorted = window.sorted;
   if (sorted != null) {
-    // The value of rank r is in the bucket of the r-th smallest index.
-    for (const rank of ranks) {
-      const value = bucketMidpoint(sorted[Math.min(rank, sorted.length) - 1]!, halfCount) / scale;
+    // The value of rank r is in the bucket of the r-th smallest index (one per value).
+    for (const p of QUANTILE_PERMILLE) {
+      const rank = Math.max(1, Math.ceil((p * count) / 1000));
+      const value = bucketMidpoint(sorted[rank - 1]!, halfCount) / scale;
       out.push(value < min ? min : value > max ? max : value);
     }
     return out;
   }
+  const ranks = QUANTILE_PERMILLE.map((p) => Math.max(1, Math.ceil((p * count) / 1000)));
   let nBlocks = 0;
   for (const bl of blocks) if (bl.length > nBlocks) nBlocks = bl.length;
   const single = counts.length === 1 ? counts[0]! : null;

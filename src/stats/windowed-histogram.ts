@@ -438,9 +438,11 @@ export class WindowedHistogram {
 
   /**
    * The live slices' buckets in one form: the sparse indexes sorted (when no live slice
-   * is dense), or else dense counts only (sparse slices are turned dense first).
+   * is dense: `sorted[0, n)`), or else dense counts only (sparse slices are turned dense
+   * first). With `scratch`, several slices are merged into a module-wide array that is
+   * valid until the next read of any histogram (for reads that call out to no one).
    */
-  #prepare(slots: readonly number[]): { sorted: Sparse | null; counts: Counts[]; blocks: Float64Array[] } {
+  #prepare(slots: readonly number[], scratch: boolean): { sorted: Sparse | null; n: number; counts: Counts[]; blocks: Float64Array[] } {
     const counts: Counts[] = [];
     const blocks: Float64Array[] = [];
     const dense = this.#dense;
@@ -448,16 +450,29 @@ export class WindowedHistogram {
     if (dense !== null) for (const s of slots) if (dense[2 * s] != null) anyDense = true;
     if (!anyDense) {
       const sparse = this.#sparse!;
-      // One slice: its order is free to change. Several: keep each slice's run intact.
-      const sorted = slots.length === 1 ? sparse.subarray(0, this.#used) : sparse.slice(0, this.#used);
-      return { sorted: sorted.sort(), counts, blocks };
+      const n = this.#used;
+      // One slice: sorted in place (its order is free), and usually sorted already.
+      if (slots.length === 1) {
+        sortRun(sparse, 0, n);
+        return { sorted: sparse, n, counts, blocks };
+      }
+      // Several: each slice's run sorted in place, then merged.
+      const runs: number[] = [];
+      for (const s of slots) {
+        const [start, end] = this.#rangeOf(s);
+        sortRun(sparse, start, end);
+        runs.push(start, end);
+      }
+      const out = scratch ? (mergeScratch.length >= n ? mergeScratch : (mergeScratch = new Uint32Array(n))) : new Uint32Array(n);
+      mergeRuns(sparse, runs, out);
+      return { sorted: out, n, counts, blocks };
     }
     for (const s of slots) {
       if (dense![2 * s] == null) this.#densifySlot(s);
       counts.push(dense![2 * s]!);
       blocks.push(dense![2 * s + 1] as Float64Array);
     }
-    return { sorted: null, counts, blocks };
+    return { sorted: null, n: 0, counts, blocks };
   }
 
   /** Every statistic of the window at `tick`, in one pass over the live slices. */
@@ -465,7 +480,7 @@ export class WindowedHistogram {
     const slots = this.#liveSlots(tick);
     const layout = this.#layout;
     if (slots.length === 0) return EMPTY_WINDOW;
-    const { sorted, counts, blocks } = this.#prepare(slots);
+    const { sorted, counts, blocks } = this.#prepare(slots, true);
     return windowStatistics({ summary: this.#st!, slots, counts, blocks, sorted, halfCount: layout.halfCount, scale: layout.scale });
   }
 
@@ -560,7 +575,7 @@ export class WindowedHistogram {
 
   /** Visits the merged non-empty buckets of `slots` (live, holding values), lowest first. */
   #visit(slots: readonly number[], visit: (midpoint: number, count: number, index: number) => void): void {
-    const { sorted, counts, blocks } = this.#prepare(slots);
+    const { sorted, n, counts, blocks } = this.#prepare(slots, false);
     const scale = this.#layout.scale;
     const halfCount = this.#layout.halfCount;
     const emit = (i: number, c: number): void => {
@@ -575,7 +590,7 @@ export class WindowedHistogram {
       visit((sub * width + (width - 1) / 2) / scale, c, i);
     };
     if (sorted !== null) {
-      forEachRun(sorted, 0, sorted.length, emit);
+      forEachRun(sorted, 0, n, emit);
       return;
     }
     if (counts.length === 1) {
@@ -632,8 +647,8 @@ export class WindowedHistogram {
     const [start, end] = this.#rangeOf(slot);
     if (end <= start) return;
     // Sorted in place: a slice's order within its run is free.
-    const run = this.#sparse!.subarray(start, end).sort();
-    forEachRun(run, 0, run.length, visit);
+    sortRun(this.#sparse!, start, end);
+    forEachRun(this.#sparse!, start, end, visit);
   }
 
   /**
@@ -695,6 +710,37 @@ export class WindowedHistogram {
   /** @internal The config this histogram was made with. */
   get config(): WindowedHistogramConfig {
     return this.#layout.config;
+  }
+}
+
+/** Where {@link WindowedHistogram} merges the sparse slices of a window for a read (grown as needed). */
+let mergeScratch = new Uint32Array(0);
+
+/** Sorts `a[start, end)` in place, unless it is sorted already (the usual case of a re-read). */
+function sortRun(a: Sparse, start: number, end: number): void {
+  for (let i = start + 1; i < end; i++) {
+    if (a[i]! < a[i - 1]!) {
+      a.subarray(start, end).sort();
+      return;
+    }
+  }
+}
+
+/** Merges the sorted runs `[runs[2k], runs[2k + 1])` of `a` into `out`, ascending. */
+function mergeRuns(a: Sparse, runs: number[], out: Uint32Array): void {
+  let o = 0;
+  for (;;) {
+    let best = -1;
+    let value = Infinity;
+    for (let k = 0; k < runs.length; k += 2) {
+      if (runs[k]! < runs[k + 1]! && a[runs[k]!]! < value) {
+        value = a[runs[k]!]!;
+        best = k;
+      }
+    }
+    if (best < 0) return;
+    out[o++] = value;
+    runs[best]!++;
   }
 }
 
