@@ -139,18 +139,16 @@ export class WindowedHistogram {
   readonly #layout: Layout;
   /** The first tick that belongs to the next slice. */
   #nextSliceTick: number;
-  /** The current slice (in time), and the offset of its summary in #st. */
-  #slice: number;
+  /** The offset of the current slice's summary in #st. */
   #base: number;
   /**
    * The slice summaries (see {@link SUMMARY_FIELDS}). Allocated with the first value
    * and freed when the whole window is empty, like the buckets.
    */
   #st: number[] | null = null;
-  /** The sparse slices' bucket indexes, in time order; the current slice's are last, from #tail. */
+  /** The sparse slices' bucket indexes, in time order; the current slice's are last (see #tail). */
   #sparse: Sparse | null = null;
   #used = 0;
-  #tail = 0;
   /** The dense slices: counts at 2 × slot, block sums at 2 × slot + 1 (null while none is dense). */
   #dense: (Counts | null)[] | null = null;
   /** The current slice's counts and block sums when it is dense. */
@@ -163,7 +161,6 @@ export class WindowedHistogram {
     const layout = layoutOf(config);
     this.#layout = layout;
     const slice = Math.floor(tick / layout.ticksPerSlice);
-    this.#slice = slice;
     this.#base = slotOf(slice, layout.slices) * SUMMARY_FIELDS;
     this.#nextSliceTick = (slice + 1) * layout.ticksPerSlice;
   }
@@ -226,7 +223,9 @@ export class WindowedHistogram {
   /** Allocates the summaries for the first value. */
   #allocate(): void {
     const st = newSummary(this.#layout.slices);
-    st[this.#base + S_SLICE] = this.#slice;
+    // The current slice, from the first tick of the next (0 for a slice that never ends).
+    const ticksPerSlice = this.#layout.ticksPerSlice;
+    st[this.#base + S_SLICE] = ticksPerSlice === Number.POSITIVE_INFINITY ? 0 : this.#nextSliceTick / ticksPerSlice - 1;
     this.#st = st;
   }
 
@@ -243,7 +242,7 @@ export class WindowedHistogram {
     const wide = this.#layout.wide;
     // Counts of the current slice, 16 bits each, would cover up to its largest index.
     let top = index;
-    if (sparse !== null) for (let i = this.#tail; i < this.#used; i++) if (sparse[i]! > top) top = sparse[i]!;
+    if (sparse !== null) for (let i = this.#tail(); i < this.#used; i++) if (sparse[i]! > top) top = sparse[i]!;
     if (capacity * (wide ? 4 : 2) > roundToBlock(top + 1) * 2 + 8 * Math.ceil((top + 1) / BLOCK)) return false;
     const grown = wide ? new Uint32Array(capacity) : new Uint16Array(capacity);
     if (sparse !== null) grown.set(sparse.subarray(0, this.#used));
@@ -255,15 +254,16 @@ export class WindowedHistogram {
   #densifyCurrent(index: number): void {
     const slot = this.#base / SUMMARY_FIELDS;
     const sparse = this.#sparse;
+    const tail = this.#tail();
     let top = index;
-    if (sparse !== null) for (let i = this.#tail; i < this.#used; i++) if (sparse[i]! > top) top = sparse[i]!;
+    if (sparse !== null) for (let i = tail; i < this.#used; i++) if (sparse[i]! > top) top = sparse[i]!;
     const { counts, blocks } = this.#newDense(slot, top);
     if (sparse !== null) {
-      for (let i = this.#tail; i < this.#used; i++) {
+      for (let i = tail; i < this.#used; i++) {
         counts[sparse[i]!]! += 1;
         blocks[sparse[i]! >>> SHIFT]! += 1;
       }
-      this.#used = this.#tail;
+      this.#used = tail;
       // No sparse slice left: free the array (it may be at its largest).
       if (this.#used === 0) this.#sparse = null;
     }
@@ -332,12 +332,28 @@ export class WindowedHistogram {
     this.#counts = wide;
   }
 
+  /**
+   * Where the current slice's sparse indexes start: after those of every other sparse
+   * slice (all older). Only the slow paths ask.
+   */
+  #tail(): number {
+    const st = this.#st;
+    const dense = this.#dense;
+    if (st === null) return 0;
+    let tail = 0;
+    for (let s = 0; s < this.#layout.slices; s++) {
+      const b = s * SUMMARY_FIELDS;
+      if (b !== this.#base && dense?.[2 * s] == null) tail += st[b + S_COUNT]!;
+    }
+    return tail;
+  }
+
   /** The range of the sparse array holding the slice in `slot` (empty for a dense slice). */
   #rangeOf(slot: number): [number, number] {
     const st = this.#st;
     const dense = this.#dense;
     if (st === null || this.#sparse === null || dense?.[2 * slot] != null) return [0, 0];
-    if (slot * SUMMARY_FIELDS === this.#base) return [this.#tail, this.#used];
+    if (slot * SUMMARY_FIELDS === this.#base) return [this.#tail(), this.#used];
     // Sparse slices are in time order: this one starts after every older sparse one.
     const slice = st[slot * SUMMARY_FIELDS + S_SLICE]!;
     let start = 0;
@@ -354,7 +370,6 @@ export class WindowedHistogram {
     if (end <= start) return;
     this.#sparse!.copyWithin(start, end, this.#used);
     this.#used -= end - start;
-    this.#tail -= end - start;
   }
 
   /** Empties the slice in `slot` (after retiring it), keeping dense counts for reuse if `keep`. */
@@ -363,7 +378,7 @@ export class WindowedHistogram {
     const b = slot * SUMMARY_FIELDS;
     if (st[b + S_COUNT]! > 0) {
       this.#retire(slot);
-      if (b === this.#base) this.#used = this.#tail;
+      if (b === this.#base) this.#used = this.#tail();
       else {
         const [start, end] = this.#rangeOf(slot);
         this.#removeRange(start, end);
@@ -400,9 +415,7 @@ export class WindowedHistogram {
       resetSummary(st, base, slice);
     }
     // The new slice is newer than every other: its sparse indexes go last.
-    this.#tail = this.#used;
     this.#base = base;
-    this.#slice = slice;
     this.#nextSliceTick = (slice + 1) * layout.ticksPerSlice;
     const counts = this.#dense?.[2 * slot] ?? null;
     this.#counts = counts;
@@ -527,7 +540,6 @@ export class WindowedHistogram {
       resetSummary(st, s * SUMMARY_FIELDS, st[s * SUMMARY_FIELDS + S_SLICE]!);
     }
     this.#used = 0;
-    this.#tail = 0;
   }
 
   /** Frees every slice: the histogram holds no arrays until its next value. */
@@ -536,7 +548,6 @@ export class WindowedHistogram {
     this.#st = null;
     this.#sparse = null;
     this.#used = 0;
-    this.#tail = 0;
     this.#dense = null;
     this.#counts = null;
     this.#blocks = null;
