@@ -6,6 +6,8 @@
  *   --before=FILE   also measure another build's index.js (a scratch build of main)
  *   --timers=N      timers for the export rows (default 10000)
  *   --rounds=N      rounds per row (default 15)
+ *   --ops=a,b       only these ns/op rows
+ *   --no-micro, --no-export   skip a part
  *
  * Rows: `histogram.record`, `timer.update`, `histogram.quantiles` (ns/op, each library in
  * its own worker, round-robin, median), and the export of N timers holding 100 values
@@ -13,6 +15,8 @@
  * `export.snapshot` (`registry.snapshot()` alone), against OpenTelemetry's
  * `collect()` of N explicit-bucket histograms holding the same values.
  */
+
+/* global console */
 
 import process from 'node:process';
 import { fileURLToPath, URL } from 'node:url';
@@ -33,7 +37,7 @@ const libs = [{ key: 'tapemeasure', module: '../tapemeasure.js' }];
 if (typeof args.get('--before') === 'string') libs.push({ key: 'before', module: '../tapemeasure.js', dist: args.get('--before') });
 libs.push({ key: 'opentelemetry', module: '../peers/opentelemetry.js' });
 
-const MICRO = ['histogram.record', 'timer.update', 'histogram.quantiles'];
+const MICRO = typeof args.get('--ops') === 'string' ? args.get('--ops').split(',') : ['histogram.record', 'timer.update', 'histogram.quantiles'];
 
 async function micro() {
   const workers = libs.map((l) => new LibraryWorker(l.key, here(l.module), { dist: l.dist }));

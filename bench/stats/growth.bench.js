@@ -9,9 +9,10 @@
  * the time of the untimed-check run (median of 9).
  */
 
+/* global console, performance */
+
 import process from 'node:process';
-import { pathToFileURL } from 'node:url';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL, URL } from 'node:url';
 
 const args = new Map(process.argv.slice(2).map((a) => { const [k, v] = a.split('='); return [k, v ?? true]; }));
 const N = 1_000_000;

@@ -15,9 +15,11 @@
  * registry's own per-series bookkeeping is.
  */
 
+/* global console */
+
 import { fork } from 'node:child_process';
 import process from 'node:process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL, URL } from 'node:url';
 import { VALUES_MS } from '../lib/values.js';
 
 const args = new Map(
