@@ -140,3 +140,22 @@ describe('WindowedHistogram sparse and dense slices', () => {
     expect(a.countsBytes).toBeLessThan(100);
   });
 });
+
+describe('WindowedHistogram growth', () => {
+  it('grows counts with headroom: rising values reallocate them about once per two powers of two', () => {
+    const h = new WindowedHistogram({ significantDigits: 2, resolution: 1, ticksPerSlice: 3, slices: 4 }, 0);
+    // Dense first (past the sparse limit), then ever larger values: 2^10 .. 2^50.
+    for (let i = 0; i <= SPARSE_LIMIT; i++) h.record(1000, 0);
+    let bytes = h.countsBytes;
+    let reallocations = 0;
+    for (let k = 10; k <= 50; k++) {
+      h.record(2 ** k, 0);
+      if (h.countsBytes !== bytes) reallocations++;
+      bytes = h.countsBytes;
+    }
+    expect(reallocations).toBeLessThanOrEqual(21);
+    const s = h.statistics(0);
+    expect(s.count).toBe(SPARSE_LIMIT + 42);
+    expect(s.max).toBe(2 ** 50);
+  });
+});
