@@ -455,13 +455,16 @@ export class WindowedHistogram {
    * first). With `scratch`, several slices are merged into a module-wide array that is
    * valid until the next read of any histogram (for reads that call out to no one).
    */
-  #prepare(slots: readonly number[], scratch: boolean): { sorted: Sparse | null; n: number; counts: Counts[]; blocks: Float64Array[] } {
-    const counts: Counts[] = [];
-    const blocks: Float64Array[] = [];
+  #prepare(
+    slots: readonly number[],
+    scratch: boolean,
+  ): { sorted: Sparse | null; n: number; counts: readonly Counts[]; blocks: readonly Float64Array[] } {
     const dense = this.#dense;
     let anyDense = false;
     if (dense !== null) for (const s of slots) if (dense[2 * s] != null) anyDense = true;
     if (!anyDense) {
+      const counts = NO_COUNTS;
+      const blocks = NO_BLOCKS;
       const sparse = this.#sparse!;
       const n = this.#used;
       // One slice: sorted in place (its order is free), and usually sorted already.
@@ -480,6 +483,8 @@ export class WindowedHistogram {
       mergeRuns(sparse, runs, out);
       return { sorted: out, n, counts, blocks };
     }
+    const counts: Counts[] = [];
+    const blocks: Float64Array[] = [];
     for (const s of slots) {
       if (dense![2 * s] == null) this.#densifySlot(s);
       counts.push(dense![2 * s]!);
@@ -723,6 +728,10 @@ export class WindowedHistogram {
     return this.#layout.config;
   }
 }
+
+/** The counts and block sums of a read of sparse slices only: none (shared, never written). */
+const NO_COUNTS: readonly Counts[] = Object.freeze([]);
+const NO_BLOCKS: readonly Float64Array[] = Object.freeze([]);
 
 /** Where {@link WindowedHistogram} merges the sparse slices of a window for a read (grown as needed). */
 let mergeScratch = new Uint32Array(0);
