@@ -65,8 +65,18 @@ export const SPARSE_LIMIT = 1024;
 /** The first capacity of the sparse array (doubled as it fills). */
 const SPARSE_FIRST = 8;
 
-/** Octaves of headroom a dense slice grows by past the bucket that made it grow. */
+/**
+ * Powers of two of headroom a dense slice grows by past the bucket that made it grow, at
+ * most: never more than a quarter of the counts (at 4 and 5 digits one power of two is
+ * 16,384 or 131,072 buckets).
+ */
 const HEADROOM_OCTAVES = 2;
+
+/** The counts length that covers bucket `top` with headroom (see {@link HEADROOM_OCTAVES}). */
+function denseLength(layout: Layout, top: number): number {
+  const headroom = Math.min(HEADROOM_OCTAVES * layout.halfCount, Math.floor(top / 4));
+  return Math.min(roundToBlock(top + 1 + headroom), layout.fullLength);
+}
 
 /** Options of a {@link WindowedHistogram}, already validated by the metric. */
 export type WindowedHistogramConfig = {
@@ -274,7 +284,7 @@ export class WindowedHistogram {
   /** New empty 16-bit counts for `slot`, covering bucket `top` with headroom. */
   #newDense(slot: number, top: number): { counts: Counts; blocks: Float64Array } {
     const layout = this.#layout;
-    const length = Math.min(roundToBlock(top + 1 + HEADROOM_OCTAVES * layout.halfCount), layout.fullLength);
+    const length = denseLength(layout, top);
     const counts = new Uint16Array(length);
     const blocks = blocksFor(length);
     const dense = this.#dense ?? (this.#dense = new Array<Counts | null>(2 * layout.slices).fill(null));
@@ -305,7 +315,7 @@ export class WindowedHistogram {
   #grow(index: number): Counts {
     const layout = this.#layout;
     const old = this.#counts!;
-    const length = Math.min(roundToBlock(index + 1 + HEADROOM_OCTAVES * layout.halfCount), layout.fullLength);
+    const length = denseLength(layout, index);
     const counts = new (old.constructor as new (n: number) => Counts)(length);
     counts.set(old);
     const blocks = blocksFor(length);

@@ -159,3 +159,17 @@ describe('WindowedHistogram growth', () => {
     expect(s.max).toBe(2 ** 50);
   });
 });
+
+describe('WindowedHistogram at high precision', () => {
+  it('keeps the headroom of 5-digit counts to a quarter of them, and their quantiles exact to the bucket', () => {
+    const h = new WindowedHistogram({ significantDigits: 5, resolution: 0.001, ticksPerSlice: 3, slices: 4 }, 0);
+    for (let i = 0; i <= SPARSE_LIMIT; i++) h.record(1 + i / 100, 0);
+    const bytes = h.countsBytes;
+    // Counts up to the bucket of 11.24 ms (index 11,240: at 5 digits every integer below
+    // 2^18 has its own bucket) plus at most a quarter; on main, 512 KB for one slice.
+    const half = halfMagnitude(5);
+    const top = bucketIndex(11_240, half, 2 ** half);
+    expect(bytes).toBeLessThan(2 * top * 1.26 + 8 * (top / 64) * 1.26 + 1024);
+    expect(h.statistics(0).p50).toBeCloseTo(6.12, 3);
+  });
+});
