@@ -123,18 +123,19 @@ export class Distribution implements IntervalOwner {
   count = 0;
   sum = 0;
   readonly window: WindowedHistogram;
-  readonly maxValue: number;
   readonly #clock: Clock;
   readonly #ticker: CoarseTicker;
-  readonly #config: WindowedHistogramConfig;
   #readers: IntervalReader[] | null = null;
 
   constructor(clock: Clock, ticker: CoarseTicker, config: WindowedHistogramConfig) {
     this.#clock = clock;
     this.#ticker = ticker;
-    this.#config = config;
     this.window = new WindowedHistogram(config, currentTick(clock, ticker));
-    this.maxValue = this.window.maxValue;
+  }
+
+  /** The largest value that can be recorded. */
+  get maxValue(): number {
+    return this.window.maxValue;
   }
 
   /** Records a value the caller has validated. */
@@ -167,12 +168,12 @@ export class Distribution implements IntervalOwner {
 
   /** The window's config (precision, resolution, slices): deltas merge only between equal configs. */
   get config(): WindowedHistogramConfig {
-    return this.#config;
+    return this.window.config;
   }
 
   /** Opens a reader of the values recorded from now on. */
   openInterval(): IntervalReader {
-    const reader = new IntervalReader(this, this.#config);
+    const reader = new IntervalReader(this, this.window.config);
     this.#readers = this.#readers === null ? [reader] : [...this.#readers, reader];
     return reader;
   }

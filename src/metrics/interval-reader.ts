@@ -9,6 +9,9 @@ import type { DistributionFields } from './snapshot.js';
 import { WindowedHistogram, type WindowedHistogramConfig } from '../stats/windowed-histogram.js';
 import type { SliceDelta } from '../stats/slice-delta.js';
 
+/** The one-slice config of the readers of each window config (shared, like the window's). */
+const intervalConfigs = new WeakMap<WindowedHistogramConfig, WindowedHistogramConfig>();
+
 /** What an {@link IntervalReader} is detached from when closed (its histogram or timer). @internal */
 export interface IntervalOwner {
   /** Stops feeding `reader`. */
@@ -52,7 +55,12 @@ export class IntervalReader {
   constructor(owner: IntervalOwner, config: WindowedHistogramConfig) {
     this.#owner = owner;
     // One slice that never rotates: it holds everything since the last take().
-    this.#window = new WindowedHistogram({ ...config, slices: 1, ticksPerSlice: Number.POSITIVE_INFINITY }, 0);
+    let one = intervalConfigs.get(config);
+    if (one === undefined) {
+      one = Object.freeze({ ...config, slices: 1, ticksPerSlice: Number.POSITIVE_INFINITY });
+      intervalConfigs.set(config, one);
+    }
+    this.#window = new WindowedHistogram(one, 0);
   }
 
   /** @internal Called by the owner's hot path. */

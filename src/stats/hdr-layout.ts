@@ -95,5 +95,9 @@ export function bucketWidth(index: number, halfCount: number): number {
  * exact value.
  */
 export function bucketMidpoint(index: number, halfCount: number): number {
-  return bucketLowest(index, halfCount) + (bucketWidth(index, halfCount) - 1) / 2;
+  const bucket = Math.floor(index / halfCount) - 1;
+  // The first two half-buckets hold one integer each, the integer equal to the index.
+  if (bucket <= 0) return index;
+  const width = 2 ** bucket;
+  return ((index % halfCount) + halfCount) * width + (width - 1) / 2;
 }

@@ -3,7 +3,7 @@
  * and standard deviation from exact per-slice moments; and every quantile in one pass
  * over the merged HDR counts.
  *
- * Each slice keeps a summary of {@link SUMMARY_FIELDS} doubles in one `Float64Array`
+ * Each slice keeps a summary of {@link SUMMARY_FIELDS} doubles in one {@link Summary} array
  * (its count, sum, min, max, and the moments around its first value), written by
  * {@link addToSummary} as values are recorded and read here.
  *
@@ -87,8 +87,21 @@ export const S_SLICE = SLICE;
 /** Doubles per slice summary. */
 export const SUMMARY_FIELDS = 8;
 
+/**
+ * The summaries of a window's slices, {@link SUMMARY_FIELDS} doubles each. Histograms
+ * keep a plain array of doubles (small typed arrays cost ~180 bytes of header each).
+ */
+export type Summary = { [index: number]: number; readonly length: number };
+
+/** New summaries for `slices` slices, all empty and assigned to no slice. */
+export function newSummary(slices: number): number[] {
+  const summary = new Array<number>(slices * SUMMARY_FIELDS).fill(0.5);
+  for (let s = 0; s < slices; s++) resetSummary(summary, s * SUMMARY_FIELDS, -Infinity);
+  return summary;
+}
+
 /** Adds one value to the summary at `base` (the recording hot path: no allocation). */
-export function addToSummary(summary: Float64Array, base: number, value: number): void {
+export function addToSummary(summary: Summary, base: number, value: number): void {
   if (summary[base + COUNT] === 0) {
     summary[base + SHIFT] = value;
     summary[base + MIN] = value;
@@ -107,7 +120,7 @@ export function addToSummary(summary: Float64Array, base: number, value: number)
  * another histogram: exact count, sum, min and max; moments re-taken around this
  * summary's shift).
  */
-export function mergeIntoSummary(summary: Float64Array, base: number, delta: SliceDelta): void {
+export function mergeIntoSummary(summary: Summary, base: number, delta: SliceDelta): void {
   if (delta.count === 0) return;
   if (summary[base + COUNT] === 0) {
     summary[base + SHIFT] = delta.shift;
@@ -125,7 +138,7 @@ export function mergeIntoSummary(summary: Float64Array, base: number, delta: Sli
 }
 
 /** Empties the summary at `base` and assigns it to `slice`. */
-export function resetSummary(summary: Float64Array, base: number, slice: number): void {
+export function resetSummary(summary: Summary, base: number, slice: number): void {
   summary[base + COUNT] = 0;
   summary[base + SUM] = 0;
   summary[base + MIN] = 0;
@@ -139,13 +152,18 @@ export function resetSummary(summary: Float64Array, base: number, slice: number)
 /** The live slices of a window, as the windowed histogram hands them over. */
 export type WindowSlices = {
   /** The slice summaries. */
-  readonly summary: Float64Array;
+  readonly summary: Summary;
   /** The slots (summary index) of the live slices that hold values. */
   readonly slots: readonly number[];
   /** The HDR counts of those slices that have them, in any order. */
   readonly counts: readonly Counts[];
   /** The block sums of the same counts, in the same order. */
   readonly blocks: readonly Float64Array[];
+  /**
+   * Or, instead of counts, the bucket index of every value of the live slices, sorted
+   * ascending (the sparse form: one index per value; the first `count` entries are read).
+   */
+  readonly sorted?: ArrayLike<number> | null;
   /** `2 ** halfMagnitude` of the histograms' precision. */
   readonly halfCount: number;
   /** Values are stored as integers `round(value * scale)`. */
@@ -186,7 +204,7 @@ export function windowStatistics(window: WindowSlices): WindowStatistics {
  * `sum / count`: the rounding of a large sum (values near 1e9) would otherwise weigh on
  * a small spread.
  */
-function secondMoment(st: Float64Array, slots: readonly number[], count: number): number {
+function secondMoment(st: Summary, slots: readonly number[], count: number): number {
   const ref = st[slots[0]! * SUMMARY_FIELDS + SHIFT]!;
   let offset = 0;
   for (const s of slots) {
@@ -213,6 +231,16 @@ function secondMoment(st: Float64Array, slots: readonly number[], count: number)
 function quantiles(window: WindowSlices, count: number, min: number, max: number): number[] {
   const { counts, blocks, halfCount, scale } = window;
   const out: number[] = [];
+  const sorted = window.sorted;
+  if (sorted != null) {
+    // The value of rank r is in the bucket of the r-th smallest index (one per value).
+    for (const p of QUANTILE_PERMILLE) {
+      const rank = Math.max(1, Math.ceil((p * count) / 1000));
+      const value = bucketMidpoint(sorted[rank - 1]!, halfCount) / scale;
+      out.push(value < min ? min : value > max ? max : value);
+    }
+    return out;
+  }
   const ranks = QUANTILE_PERMILLE.map((p) => Math.max(1, Math.ceil((p * count) / 1000)));
   let nBlocks = 0;
   for (const bl of blocks) if (bl.length > nBlocks) nBlocks = bl.length;
