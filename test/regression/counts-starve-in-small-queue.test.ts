@@ -88,7 +88,7 @@ describe.each(['udp', 'tcp'] as const)('counts never starve behind a small queue
   it("every counter's total at StatsD equals its true total", async () => {
     const registry = new Registry();
     const timers = Array.from({ length: 10 }, (_, i) => registry.timer(`early.timer${i}`));
-    const counters = Array.from({ length: 150 }, (_, i) => registry.counter(`late.counter_number_${String(i).padStart(3, '0')}`));
+    const counters = Array.from({ length: 150 }, (_, i) => registry.counter(`late.counter-number-${String(i).padStart(3, '0')}`));
     const reporter = new StatsdReporter({
       registry,
       host: '127.0.0.1',
