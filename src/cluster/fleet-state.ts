@@ -191,12 +191,19 @@ export class FleetState {
     this.#draining ??= this.#drain();
   }
 
+  /** Whether frames are waiting or being applied. */
+  get busy(): boolean {
+    return this.#draining !== null;
+  }
+
   /** Resolves when every frame received so far has been applied. */
   async settled(): Promise<void> {
     while (this.#draining !== null) await this.#draining;
   }
 
   async #drain(): Promise<void> {
+    // Never finish synchronously: the caller assigns #draining after this returns.
+    await null;
     try {
       const yieldNow = sliceYielder();
       while (this.#queue.length > 0 && !this.#stopped) {
