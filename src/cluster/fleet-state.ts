@@ -203,7 +203,7 @@ export class FleetState {
 
   async #drain(): Promise<void> {
     // Never finish synchronously: the caller assigns #draining after this returns.
-    await null;
+    await Promise.resolve();
     try {
       const yieldNow = sliceYielder();
       while (this.#queue.length > 0 && !this.#stopped) {

@@ -76,6 +76,7 @@ export class FrameReader {
 
   /** The first `n` buffered bytes, removed when `consume`. */
   #take(n: number, consume: boolean): Buffer {
+    if (n === 0) return Buffer.alloc(0);
     let out: Buffer;
     const first = this.#chunks[0]!;
     if (first.length >= n) out = first.subarray(0, n);

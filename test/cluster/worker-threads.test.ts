@@ -49,7 +49,7 @@ describe('aggregate({ workers }) over a real worker_threads pool', () => {
     expect(s.max).toBe(values[values.length - 1]);
     for (const [q, p] of [['p50', 0.5], ['p99', 0.99], ['p999', 0.999]] as const) {
       const exact = exactQuantile(values, p);
-      expect(Math.abs(s[q]! - exact), `${q}`).toBeLessThanOrEqual(exact * 0.01 + 0.001);
+      expect(Math.abs(s[q]! - exact), q).toBeLessThanOrEqual(exact * 0.01 + 0.001);
     }
     expect((fleet.registry.get('queue') as Gauge).value).toBe(10);
     expect((fleet.registry.get('peak') as Gauge).value).toBe(103);
