@@ -5,7 +5,7 @@
  */
 import cluster, { type Worker as ClusterWorker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+import autocannonModule from 'autocannon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveMetrics, StatsdReporter, type Counter, type MetricsServer } from '../../src/index.js';
 import { aggregate, type Fleet } from '../../src/cluster/index.js';
@@ -14,6 +14,9 @@ import { freePort } from '../helpers/net.js';
 import { startPrometheus, type PrometheusServer } from '../helpers/prometheus-server.js';
 import { startStatsd, type StatsdServer } from '../helpers/statsd-server.js';
 import { waitUntil } from '../helpers/wait.js';
+
+type CannonResult = { '2xx': number; non2xx: number; errors: number; timeouts: number };
+const autocannon = autocannonModule as unknown as (options: { url: string; connections: number; amount: number }) => Promise<CannonResult>;
 
 const FIXTURE = fileURLToPath(new URL('../cluster/fixtures/http-worker.js', import.meta.url));
 const REQUESTS = 4_000;
