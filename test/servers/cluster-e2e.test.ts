@@ -5,7 +5,7 @@
  */
 import cluster, { type Worker as ClusterWorker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
-import autocannonModule from 'autocannon';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveMetrics, StatsdReporter, type Counter, type MetricsServer } from '../../src/index.js';
 import { aggregate, type Fleet } from '../../src/cluster/index.js';
@@ -16,7 +16,8 @@ import { startStatsd, type StatsdServer } from '../helpers/statsd-server.js';
 import { waitUntil } from '../helpers/wait.js';
 
 type CannonResult = { '2xx': number; non2xx: number; errors: number; timeouts: number };
-const autocannon = autocannonModule as unknown as (options: { url: string; connections: number; amount: number }) => Promise<CannonResult>;
+// autocannon ships no types.
+const autocannon = createRequire(import.meta.url)('autocannon') as (options: { url: string; connections: number; amount: number }) => Promise<CannonResult>;
 
 const FIXTURE = fileURLToPath(new URL('../cluster/fixtures/http-worker.js', import.meta.url));
 const REQUESTS = 4_000;
