@@ -54,7 +54,7 @@ export type ForwardOptions = {
    * The largest frame sent, in bytes (1024 to 1073741824): a push that is larger goes
    * as several frames. Keep it at most the aggregator's `maxMessageBytes`.
    *
-   * @defaultValue 262144
+   * @defaultValue 65536 (small frames parse in about a millisecond: the aggregator never holds its event loop long)
    */
   readonly maxMessageBytes?: number;
   /**
@@ -172,7 +172,7 @@ export function forward(options?: ForwardOptions): Forwarder {
     channel,
     worker: id,
     intervalMs: read.intervalMs ?? DEFAULT_FORWARD_INTERVAL_MS,
-    maxMessageBytes: read.maxMessageBytes ?? 262_144,
+    maxMessageBytes: read.maxMessageBytes ?? 65_536,
     perWorker: read.perWorker ?? isRuntimeMetric,
     onError,
   });
