@@ -39,6 +39,8 @@ export type Link = {
   readonly reconnects: boolean;
   /** Acknowledges that every frame of `session` up to `seq` was applied (sockets only). */
   ack?(session: string, seq: number): void;
+  /** Set by the fleet when the link closed (frames still queued from it are applied, then its sessions close). */
+  closed?: boolean;
 };
 
 /** What the merged state of one series of one session is. */
@@ -240,7 +242,7 @@ export class FleetState {
       return;
     }
     session.link = link;
-    session.connected = true;
+    session.connected = link.closed !== true;
     if (frame.seq <= session.seq) {
       link.ack?.(session.id, session.seq);
       return;
@@ -269,6 +271,8 @@ export class FleetState {
       this.#applyEntry(session, entry);
     }
     link.ack?.(session.id, session.seq);
+    // The link closed while this frame waited: the session closes as the link's others did.
+    if (link.closed === true) this.#closeSession(session, link);
   }
 
   #applyEntry(session: Session, entry: Entry): void {
@@ -358,13 +362,17 @@ export class FleetState {
 
   /** The link closed: its sessions end now (IPC, threads) or may reconnect within their time to live (sockets). */
   closeLink(link: Link): void {
+    link.closed = true;
     for (const session of [...this.#sessions.values()]) {
-      if (session.link !== link || !session.connected) continue;
-      if (link.reconnects) {
-        session.connected = false;
-        session.closedMs = this.#nowMs();
-      } else this.end(session);
+      if (session.link === link) this.#closeSession(session, link);
     }
+  }
+
+  #closeSession(session: Session, link: Link): void {
+    if (link.reconnects) {
+      if (session.connected) session.closedMs = this.#nowMs();
+      session.connected = false;
+    } else this.end(session);
   }
 
   /** Forgets a session: its totals stay in the merged series; its gauges leave. */

@@ -225,6 +225,21 @@ describe('fleet merge (in process)', () => {
     expect(fleet.view.snapshot()).toHaveProperty(['tapemeasure', 'fleet', 'dropped']);
   });
 
+  it('a worker whose channel closed while its last frames waited is counted out once they are merged', async () => {
+    fleet = localFleet(2);
+    const [a] = fleet.workers;
+    a!.registry.counter('c').inc(4);
+    a!.registry.gauge('g').set(1);
+    void a!.forwarder.push();
+    await Promise.resolve();
+    fleet.state.closeLink(a!.link); // the worker died: its exit event came before the merge
+    await fleet.push(fleet.workers[1]!);
+    await fleet.state.settled();
+    expect((fleet.view.get('c') as Counter).count).toBe(4);
+    expect(fleet.view.get('g', { worker: '1' })).toBeUndefined();
+    expect(fleet.state.liveCount).toBe(1);
+  });
+
   it('is a read-only view: creating a metric throws ERR_TAPEMEASURE_READ_ONLY_REGISTRY', () => {
     fleet = localFleet(0);
     const code = { code: ErrorCodes.READ_ONLY_REGISTRY };
