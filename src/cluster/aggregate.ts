@@ -232,7 +232,7 @@ export class Fleet implements AsyncDisposable {
  *   forward();
  * }
  * ```
- * @throws {@link InvalidOptionError} or {@link UnknownOptionError} for bad options.
+ * @throws `InvalidOptionError` or `UnknownOptionError` for bad options.
  */
 export function aggregate(options?: AggregateOptions): Fleet {
   return new Fleet(options);

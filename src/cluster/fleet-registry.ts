@@ -92,7 +92,7 @@ export class FleetRegistry implements MetricRegistry {
   /**
    * A read-only view of the series under `prefix` that carry `tags`.
    *
-   * @throws {@link InvalidNameError} if `prefix` is not a valid name; {@link InvalidTagError} for bad tags.
+   * @throws `InvalidNameError` if `prefix` is not a valid name; `InvalidTagError` for bad tags.
    */
   scope(prefix: string, tags?: Tags): Scope {
     validateName(prefix);

@@ -133,7 +133,7 @@ export const DEFAULT_FORWARD_INTERVAL_MS = 1_000;
  * }
  * ```
  * @throws {@link NoAggregatorError} outside a cluster worker, a forked child or a worker
- *   thread, without `connect`; {@link InvalidOptionError} or {@link UnknownOptionError}
+ *   thread, without `connect`; `InvalidOptionError` or `UnknownOptionError`
  *   for bad options.
  */
 export function forward(options?: ForwardOptions): Forwarder {
