@@ -8,7 +8,7 @@
 //
 // Environment: BENCH_VALUES (per worker, default 20000), BENCH_SCRAPES (default 20).
 
-/* global console, process */
+/* global console, process, setTimeout, performance */
 import cluster from 'node:cluster';
 import { createRequire } from 'node:module';
 import { Registry, renderMetrics } from '../../dist/index.js';

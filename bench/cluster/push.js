@@ -8,7 +8,7 @@
 //
 // Environment: BENCH_TIMERS (comma list, default 1000,10000), BENCH_WORKERS (default 8).
 
-/* global console, process, setImmediate */
+/* global console, process, setImmediate, performance, Buffer */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ManualClock, Registry } from '../../dist/index.js';
 import { LocalChannel } from '../../dist/cluster/channel.js';
