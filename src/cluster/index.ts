@@ -4,8 +4,9 @@
  * the aggregator's `aggregate()` merges it into a read-only registry view that every
  * reporter and the pull endpoint take like any registry. See `docs/cluster.md`.
  *
- * @module
+ * @module tapemeasure/cluster
  */
+/// <reference types="node" preserve="true" />
 
 export { aggregate, Fleet } from './aggregate.js';
 export type { AggregateOptions } from './aggregate.js';

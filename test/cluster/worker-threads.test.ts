@@ -25,7 +25,7 @@ describe('aggregate({ workers }) over a real worker_threads pool', () => {
   beforeAll(async () => {
     await ensureDist();
     const first = [spawn(0), spawn(1)];
-    fleet = aggregate({ workers: first, primary: new Registry(), staleAfterMs: 800 });
+    fleet = aggregate({ workers: first, primary: new Registry(), intervalMs: 50, staleAfterMs: 800 });
     // A pool that grows after the fleet exists.
     fleet.addWorker(spawn(2));
     fleet.addWorker(spawn(3));
