@@ -77,6 +77,17 @@ export const ErrorCodes = {
   REQUEST_TIMEOUT: 'ERR_TAPEMEASURE_REQUEST_TIMEOUT',
   /** An OTLP receiver accepted an export but rejected some of its data points (a partial success). */
   PARTIAL_SUCCESS: 'ERR_TAPEMEASURE_PARTIAL_SUCCESS',
+
+  // Cluster (tapemeasure/cluster): aggregate() and forward().
+
+  /** A metric was to be created in a fleet's read-only registry view (`fleet.registry`); create it in a worker instead. */
+  READ_ONLY_REGISTRY: 'ERR_TAPEMEASURE_READ_ONLY_REGISTRY',
+  /** `forward()` found nowhere to send to: not a cluster worker, not a worker thread, and no `connect` option. */
+  NO_AGGREGATOR: 'ERR_TAPEMEASURE_NO_AGGREGATOR',
+  /** Warning: a fleet dropped a message or a series from a worker (malformed, too large, unknown version, or conflicting with another worker's); counted in `tapemeasure.fleet.dropped`. */
+  FLEET_MESSAGE_DROPPED: 'ERR_TAPEMEASURE_FLEET_MESSAGE_DROPPED',
+  /** Warning: a forwarder could not hand a push to its aggregator (channel closed, backlog full); what it held is sent with a later push or counted as lost. */
+  FORWARD_FAILED: 'ERR_TAPEMEASURE_FORWARD_FAILED',
 } as const;
 
 /** One of the values of {@link ErrorCodes}. */

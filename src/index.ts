@@ -24,7 +24,7 @@ export { Counter } from './metrics/counter.js';
 export { Gauge } from './metrics/gauge.js';
 export type { GaugeReader } from './metrics/gauge.js';
 export { Meter } from './metrics/meter.js';
-export type { GaugeOptions } from './metrics/gauge.js';
+export type { GaugeAggregation, GaugeOptions } from './metrics/gauge.js';
 export { Histogram } from './metrics/histogram.js';
 export type { HistogramOptions } from './metrics/histogram.js';
 export type { WindowOptions } from './metrics/distribution.js';

@@ -8,13 +8,23 @@
  */
 
 import { show } from '../errors.js';
-import { number } from '../internal/options.js';
+import { number, oneOf } from '../internal/options.js';
 import { tagsCheck, type Tags } from '../names.js';
 import type { GaugeSnapshot } from './snapshot.js';
 import { optionDifference, type InvalidValueTally, type MetricContext, type OptionDifference } from './metric.js';
 
 /** A gauge callback: returns the current value, or a promise of it. */
 export type GaugeReader = () => number | PromiseLike<number>;
+
+/**
+ * How a fleet view (`tapemeasure/cluster`) combines the values of one gauge reported by
+ * several processes: their `sum`, `min` or `max`, the `last` value received, or
+ * `perWorker`, one series per process tagged `worker` (never a silent sum).
+ */
+export type GaugeAggregation = 'sum' | 'min' | 'max' | 'last' | 'perWorker';
+
+/** The default {@link GaugeAggregation}. @internal */
+export const DEFAULT_GAUGE_AGGREGATION: GaugeAggregation = 'perWorker';
 
 /** How long an async gauge may take before it is reported as timed out, by default. @internal */
 export const DEFAULT_GAUGE_TIMEOUT_MS = 1_000;
@@ -30,10 +40,23 @@ export type GaugeOptions = {
    * @defaultValue 1000
    */
   readonly timeoutMs?: number;
+  /**
+   * How a fleet view (`aggregate()` of `tapemeasure/cluster`) combines this gauge's values
+   * from several processes: `'sum'`, `'min'`, `'max'`, `'last'` (the most recent value
+   * received) or `'perWorker'` (one series per process, tagged `worker`). Has no effect
+   * in a single process.
+   *
+   * @defaultValue 'perWorker'
+   */
+  readonly aggregate?: GaugeAggregation;
 };
 
 /** The schema of {@link GaugeOptions}. @internal */
-export const GAUGE_SCHEMA = Object.freeze({ tags: tagsCheck, timeoutMs: number(0, 2_147_483_647, true) });
+export const GAUGE_SCHEMA = Object.freeze({
+  tags: tagsCheck,
+  timeoutMs: number(0, 2_147_483_647, true),
+  aggregate: oneOf('sum', 'min', 'max', 'last', 'perWorker'),
+});
 
 /** What the series of one gauge name share: how they are read. Interned: compare by identity. @internal */
 export type GaugeConfig = {
@@ -41,16 +64,22 @@ export type GaugeConfig = {
   readonly settable: boolean;
   /** The timeout of an async callback. */
   readonly timeoutMs: number;
+  /** How a fleet view combines the values of several processes. */
+  readonly aggregate: GaugeAggregation;
 };
 
 const gaugeConfigs = new Map<string, GaugeConfig>();
 
 /** The interned {@link GaugeConfig}. @internal */
-export function gaugeConfig(settable: boolean, timeoutMs: number): GaugeConfig {
-  const key = `${settable} ${timeoutMs}`;
+export function gaugeConfig(
+  settable: boolean,
+  timeoutMs: number,
+  aggregate: GaugeAggregation = DEFAULT_GAUGE_AGGREGATION,
+): GaugeConfig {
+  const key = `${settable} ${timeoutMs} ${aggregate}`;
   let config = gaugeConfigs.get(key);
   if (config === undefined) {
-    config = Object.freeze({ settable, timeoutMs });
+    config = Object.freeze({ settable, timeoutMs, aggregate });
     gaugeConfigs.set(key, config);
   }
   return config;
@@ -68,6 +97,13 @@ export function gaugeDifferences(existing: GaugeConfig, asked: GaugeConfig): Opt
     });
   }
   optionDifference('timeoutMs', existing.timeoutMs, asked.timeoutMs, out);
+  if (existing.aggregate !== asked.aggregate) {
+    out.push({
+      pair: `aggregate ${existing.aggregate} vs ${asked.aggregate}`,
+      existing: `with aggregate '${existing.aggregate}'`,
+      asked: `'${asked.aggregate}'`,
+    });
+  }
   return out;
 }
 
@@ -105,6 +141,8 @@ export class Gauge {
   readonly tags: Tags;
   /** Whether the gauge is set by hand (no callback). */
   readonly settable: boolean;
+  /** How a fleet view combines this gauge's values from several processes. */
+  readonly aggregate: GaugeAggregation;
   #reader: GaugeReader | null;
   // A number field that only ever holds numbers (NaN for "no value"), initialised here,
   // so V8 stores it unboxed and set() allocates nothing.
@@ -115,8 +153,14 @@ export class Gauge {
   readonly #invalid: InvalidValueTally;
 
   /** @internal Use `registry.gauge()`. */
-  constructor(context: MetricContext, reader: GaugeReader | null, timeoutMs: number) {
+  constructor(
+    context: MetricContext,
+    reader: GaugeReader | null,
+    timeoutMs: number,
+    aggregate: GaugeAggregation = DEFAULT_GAUGE_AGGREGATION,
+  ) {
     this.name = context.name;
+    this.aggregate = aggregate;
     this.tags = context.tags;
     this.#invalid = context.invalid;
     this.#reader = reader;

@@ -169,8 +169,9 @@ export class Registry implements MetricRegistry {
     const read = readOptions(`gauge ${show(name)}`, opts, GAUGE_SCHEMA);
     const family = this.#registration.family('gauge', name);
     const timeoutMs = read.timeoutMs ?? (family?.options as GaugeConfig | undefined)?.timeoutMs ?? DEFAULT_GAUGE_TIMEOUT_MS;
-    const config = gaugeConfig(fn === null, timeoutMs);
-    const gauge = this.#registration.register('gauge', name, read.tags, config, (ctx) => new Gauge(ctx, fn, timeoutMs)) as Gauge;
+    const aggregate = read.aggregate ?? (family?.options as GaugeConfig | undefined)?.aggregate;
+    const config = gaugeConfig(fn === null, timeoutMs, aggregate);
+    const gauge = this.#registration.register('gauge', name, read.tags, config, (ctx) => new Gauge(ctx, fn, timeoutMs, config.aggregate)) as Gauge;
     return this.#reload(gauge, fn);
   }
 
