@@ -105,6 +105,15 @@ export class FleetRegistry implements MetricRegistry {
     return this.#merged.invalidValues;
   }
 
+  /**
+   * Merged series diverted to an overflow series by the merged registry's caps (its
+   * `maxSeries`, and `maxSeriesPerName` per name): a fleet whose workers together hold
+   * more series than one registry may.
+   */
+  get overflowed(): number {
+    return this.#merged.overflowed;
+  }
+
   /** The merged series `name` with exactly these tags, if it exists. */
   get(name: string, tags?: Tags): Metric | undefined {
     return this.#merged.get(name, tags);
