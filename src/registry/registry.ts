@@ -10,7 +10,8 @@
 
 import { clockCheck, systemClock, type Clock } from '../clock.js';
 import { show } from '../errors.js';
-import { anyOf, checkValue, func, integer, object, readOptions } from '../internal/options.js';
+import { anyOf, boolean, checkValue, func, integer, object, readOptions } from '../internal/options.js';
+import { bucketConfig, bucketsCheck, type BucketDefaults } from '../metrics/buckets.js';
 import { Counter } from '../metrics/counter.js';
 import { windowConfig } from '../metrics/distribution.js';
 import {
@@ -46,7 +47,12 @@ import {
 } from './types.js';
 
 /** The schema of {@link RegistryOptions}. */
-const REGISTRY_SCHEMA = Object.freeze({ clock: clockCheck, maxSeriesPerName: integer(1) });
+const REGISTRY_SCHEMA = Object.freeze({
+  clock: clockCheck,
+  maxSeriesPerName: integer(1),
+  buckets: bucketsCheck,
+  nativeHistograms: boolean,
+});
 
 /**
  * Whether an options object holds nothing but `tags`: the lookup of an existing
@@ -88,6 +94,8 @@ export class Registry implements MetricRegistry {
   readonly #registration: Registration;
   /** The registration's families, held here for the lookup fast path. */
   readonly #families: Families;
+  /** The registry's `buckets` and `nativeHistograms`, for histograms and timers created without their own. */
+  readonly #bucketDefaults: BucketDefaults;
 
   /**
    * @param options - the clock and the cap on series per name.
@@ -98,6 +106,7 @@ export class Registry implements MetricRegistry {
     this.clock = read.clock ?? systemClock;
     this.#registration = new Registration(this.clock, read.maxSeriesPerName ?? DEFAULT_MAX_SERIES_PER_NAME);
     this.#families = this.#registration.families;
+    this.#bucketDefaults = Object.freeze({ buckets: read.buckets, nativeHistogram: read.nativeHistograms });
   }
 
   /** How many invalid values recording methods have dropped (NaN, infinities, negatives in histograms, non-numbers). */
@@ -190,7 +199,7 @@ export class Registry implements MetricRegistry {
     const config =
       tagsOnly && family !== undefined
         ? (family.options as WindowedHistogramConfig)
-        : windowConfig(where, read, read.resolution);
+        : bucketConfig(windowConfig(where, read, read.resolution), read, this.#bucketDefaults, false);
     return this.#registration.register('histogram', name, read.tags, config, (ctx) => new Histogram(ctx, config)) as Histogram;
   }
 
@@ -212,7 +221,7 @@ export class Registry implements MetricRegistry {
     const config =
       tagsOnly && family !== undefined
         ? (family.options as WindowedHistogramConfig)
-        : windowConfig(where, read, read.resolutionMs);
+        : bucketConfig(windowConfig(where, read, read.resolutionMs), read, this.#bucketDefaults, true);
     return this.#registration.register('timer', name, read.tags, config, (ctx) => new Timer(ctx, config)) as Timer;
   }
 
