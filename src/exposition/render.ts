@@ -9,6 +9,7 @@
 import { jsonTreeChunks } from '../formats/json.js';
 import { SnapshotTreeBuilder } from '../registry/snapshot-tree.js';
 import { PROMETHEUS_FORMAT_OPTIONS, prometheusChunks } from '../formats/prometheus.js';
+import { prometheusSeriesOf } from '../formats/prometheus-read.js';
 import { boolean, func, readOptions } from '../internal/options.js';
 import { sliceYielder } from '../internal/slicer.js';
 import { WarningLimiter } from '../internal/warnings.js';
@@ -59,7 +60,7 @@ async function renderChunks(request: RenderRequest): Promise<Iterable<string> | 
     });
     return read === null ? null : jsonLines(builder, pretty);
   }
-  const series = await collectSeries(registry, { filter, onFilterError, read: snapshotOf, aborted });
+  const series = await collectSeries(registry, { filter, onFilterError, read: prometheusSeriesOf, aborted });
   if (series === null) return null;
   return prometheusChunks(series, format, {
     prefix,

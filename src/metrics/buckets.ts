@@ -247,7 +247,7 @@ export function bucketConfig(
   const summary = read.summary ?? false;
   const key = `${bounds.join(',')};${native};${summary};${timer}`;
   let byKey = interned.get(window);
-  if (byKey === undefined) interned.set(window, (byKey = new Map()));
+  if (byKey === undefined) interned.set(window, (byKey = new Map<string, BucketedConfig>()));
   let config = byKey.get(key);
   if (config === undefined) {
     const layout = new BucketLayout(window, Object.freeze([...bounds]), native, summary, timer ? 1000 : 1);
