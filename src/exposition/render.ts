@@ -18,14 +18,15 @@ import type { MetricFilter, MetricRegistry } from '../registry/types.js';
 import { collectSeries, snapshotOf } from '../reporters/collect.js';
 import { compileSelector, selectorCheck, type MetricSelector } from '../reporters/select.js';
 import { endpointErrors, type EndpointError, type EndpointErrorReporter } from './endpoint-error.js';
-import { metricsFormatCheck, type MetricsFormat } from './negotiate.js';
+import { metricsFormatCheck, type MetricsFormat, type NegotiatedFormat } from './negotiate.js';
+import { prometheusProtobufChunks } from '../formats/prometheus-protobuf.js';
 
 /** What one render reads and writes. @internal */
 export type RenderRequest = {
   /** What to read. */
   readonly registry: MetricRegistry;
   /** Which format. */
-  readonly format: MetricsFormat;
+  readonly format: NegotiatedFormat;
   /** Which metrics; all when undefined. */
   readonly filter: MetricFilter | undefined;
   /** Indent JSON. */
@@ -42,7 +43,7 @@ export type RenderRequest = {
  * Reads the series and returns the text of the body, chunk by chunk (the JSON tree ends
  * with a newline), or `null` if aborted while reading.
  */
-async function renderChunks(request: RenderRequest): Promise<Iterable<string> | null> {
+async function renderChunks(request: RenderRequest): Promise<Iterable<string | Uint8Array> | null> {
   const { registry, format, filter, pretty, prefix, report, aborted } = request;
   const onFilterError = (metric: { readonly name: string }, error: unknown): void => {
     report('filter', error, `the filter threw for ${metric.name}`);
@@ -62,12 +63,13 @@ async function renderChunks(request: RenderRequest): Promise<Iterable<string> | 
   }
   const series = await collectSeries(registry, { filter, onFilterError, read: prometheusSeriesOf, aborted });
   if (series === null) return null;
-  return prometheusChunks(series, format, {
+  const options = {
     prefix,
-    onCollision: (name, other) => {
+    onCollision: (name: string, other: string): void => {
       report('collision', undefined, `${name} is left out: its Prometheus names collide with those of ${other}`);
     },
-  });
+  };
+  return format === 'protobuf' ? prometheusProtobufChunks(series, options) : prometheusChunks(series, format, options);
 }
 
 function* jsonLines(builder: SnapshotTreeBuilder, pretty: boolean): Generator<string, void, undefined> {
@@ -88,7 +90,7 @@ export async function renderBody(request: RenderRequest): Promise<Buffer | null>
   const parts: Buffer[] = [];
   const pause = sliceYielder();
   for (const chunk of chunks) {
-    parts.push(Buffer.from(chunk, 'utf8'));
+    parts.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     const wait = pause();
     if (wait !== undefined) {
       await wait;
