@@ -14,7 +14,7 @@ import type { BucketSink } from '../stats/slice-delta.js';
 import type { WindowedHistogram } from '../stats/windowed-histogram.js';
 import type { BucketLayout } from './buckets.js';
 
-/** A native histogram's buckets, as read. @internal */
+/** A native histogram's buckets, as read (`PrometheusSeries.buckets.native`). */
 export type NativeBucketsRead = {
   /** The schema: `2^schema` buckets per power of two. */
   readonly schema: number;
@@ -28,7 +28,10 @@ export type NativeBucketsRead = {
   readonly counts: Float64Array;
 };
 
-/** A histogram's lifetime buckets, as read. @internal */
+/**
+ * A histogram's or timer's lifetime buckets, as read at one moment (`PrometheusSeries.buckets`):
+ * what the Prometheus formats write as a histogram.
+ */
 export type LifetimeBucketsRead = {
   /** Classic upper bounds in the metric's unit (milliseconds for timers), ascending; empty for none. */
   readonly bounds: readonly number[];
