@@ -220,11 +220,11 @@ function native(w: ProtobufWriter, n: NativeBucketsRead): void {
   w.sint32(HIST.schema, n.schema);
   w.double(HIST.zeroThreshold, n.zeroThreshold);
   w.uint64(HIST.zeroCount, n.zeroCount);
-  const counts = n.counts;
+  const { indexes, counts } = n;
   const deltas: number[] = [];
-  let spanStart = -1;
+  let spanStart = 0;
   let spanLength = 0;
-  let last = -1;
+  let last = 0;
   let previous = 0;
   const closeSpan = (): void => {
     if (spanLength === 0) return;
@@ -233,13 +233,15 @@ function native(w: ProtobufWriter, n: NativeBucketsRead): void {
     w.uint32(2, spanLength);
     w.end();
   };
-  for (let i = 0; i < counts.length; i++) {
-    const c = counts[i]!;
+  for (let k = 0; k < indexes.length; k++) {
+    const i = indexes[k]!;
+    const c = counts[k]!;
     if (c === 0) continue;
-    if (last === -1 || i - last - 1 > MAX_GAP_IN_SPAN) {
-      closeSpan();
+    if (spanLength === 0 || i - last - 1 > MAX_GAP_IN_SPAN) {
       // The first span's offset is the bucket index; each later one's, the gap since the previous span.
-      spanStart = last === -1 ? n.offset + i : i - last - 1;
+      const offset = spanLength === 0 ? i : i - last - 1;
+      closeSpan();
+      spanStart = offset;
       spanLength = 0;
     } else {
       for (let gap = last + 1; gap < i; gap++) {

@@ -18,7 +18,20 @@ import type { PrometheusSeries } from './prometheus.js';
  * @internal
  */
 export function prometheusSeriesOf(metric: Metric, gaugeRead: MetricSnapshot | undefined): PrometheusSeries {
-  const snapshot = gaugeRead ?? metric.snapshot();
-  const buckets = metric.type === 'histogram' || metric.type === 'timer' ? metric.lifetimeBuckets() : null;
+  if (metric.type !== 'histogram' && metric.type !== 'timer') {
+    return { name: metric.name, tags: metric.tags, snapshot: gaugeRead ?? metric.snapshot() };
+  }
+  const buckets = metric.lifetimeBuckets();
+  if (buckets === null || buckets.summary) return { name: metric.name, tags: metric.tags, snapshot: metric.snapshot(), buckets };
+  // A histogram family without the window summary writes only count and sum (no timer
+  // rates either): the window statistics, a third of the read, are not computed for it.
+  const fields = { count: buckets.count, sum: metric.sum, ...NO_WINDOW };
+  const snapshot: MetricSnapshot =
+    metric.type === 'timer' ? { type: 'timer', meanRate: 0, m1Rate: 0, m5Rate: 0, m15Rate: 0, ...fields } : { type: 'histogram', ...fields };
   return { name: metric.name, tags: metric.tags, snapshot, buckets };
 }
+
+/** The window fields of a snapshot whose window is not read. */
+const NO_WINDOW = Object.freeze({
+  windowCount: 0, min: null, max: null, mean: null, stddev: null, p50: null, p75: null, p95: null, p98: null, p99: null, p999: null,
+});

@@ -22,9 +22,9 @@ export type NativeBucketsRead = {
   readonly zeroThreshold: number;
   /** Values in the zero bucket. */
   readonly zeroCount: number;
-  /** The native index of `counts[0]` (bucket `k` holds `(2^((k-1)/2^schema), 2^(k/2^schema)]`). */
-  readonly offset: number;
-  /** The count of each bucket from `offset` on (not cumulative); empty when no value is above the zero bucket. */
+  /** The native indexes of the non-empty buckets, ascending (bucket `k` holds `(2^((k-1)/2^schema), 2^(k/2^schema)]`). */
+  readonly indexes: Int32Array;
+  /** The count of each bucket of `indexes` (not cumulative). */
   readonly counts: Float64Array;
 };
 
@@ -115,44 +115,89 @@ export class LifetimeBuckets implements BucketSink {
   /**
    * Every value since creation, in buckets: what left the window plus the live slices
    * of `window` at `tick`. Leaves this accumulator as it was (a slice that expires
-   * during the read is folded in first, as always).
+   * during the read is folded in first, as always). Allocates the result only, sized to
+   * what it holds: the native buckets come back sparse.
    */
   read(window: WindowedHistogram, tick: number): LifetimeBucketsRead {
-    const live = new LifetimeBuckets(this.layout);
-    // visitBuckets first retires expired slices into `this`, then visits the live ones.
-    window.visitBuckets(tick, (_midpoint, count, index) => {
-      live.add(index, count);
-    });
     const layout = this.layout;
     const n = layout.bounds.length;
+    const classicLive = new Float64Array(this.#classic.length);
+    const native = layout.schema !== null;
+    let liveLength = 0;
+    let liveZero = 0;
+    // visitBuckets first folds expired slices into `this`, then visits the live ones, lowest first.
+    window.visitBuckets(tick, (_midpoint, count, index) => {
+      classicLive[n === 0 ? 0 : layout.classicSlot(index)]! += count;
+      if (!native) return;
+      if (index === 0) {
+        liveZero += count;
+        return;
+      }
+      const key = layout.nativeIndex(index);
+      if (liveLength > 0 && liveKeys[liveLength - 1] === key) liveCounts[liveLength - 1]! += count;
+      else {
+        if (liveLength === liveKeys.length) growScratch();
+        liveKeys[liveLength] = key;
+        liveCounts[liveLength++] = count;
+      }
+    });
     const cumulative = new Float64Array(n);
     let running = 0;
     for (let i = 0; i < n; i++) {
-      running += this.#classic[i]! + live.#classic[i]!;
+      running += this.#classic[i]! + classicLive[i]!;
       cumulative[i] = running;
     }
     const last = this.#classic.length - 1;
-    const count = running + this.#classic[last]! + live.#classic[last]!;
-    let native: NativeBucketsRead | null = null;
-    if (layout.schema !== null) {
-      const merged = new LifetimeBuckets(layout);
-      merged.#mergeNative(this);
-      merged.#mergeNative(live);
-      native = {
-        schema: layout.schema,
-        zeroThreshold: layout.zeroThreshold,
-        zeroCount: this.#zero + live.#zero,
-        offset: merged.#used === 0 ? 0 : merged.#low,
-        counts: merged.#native.subarray(0, merged.#used),
-      };
-    }
-    return { bounds: layout.bounds, cumulative, count, native, summary: layout.summary, divisor: layout.divisor };
+    const count = running + this.#classic[last]! + classicLive[last]!;
+    const nativeRead: NativeBucketsRead | null = native
+      ? {
+          schema: layout.schema,
+          zeroThreshold: layout.zeroThreshold,
+          zeroCount: this.#zero + liveZero,
+          ...this.#mergeSparse(liveLength),
+        }
+      : null;
+    return { bounds: layout.bounds, cumulative, count, native: nativeRead, summary: layout.summary, divisor: layout.divisor };
   }
 
-  #mergeNative(other: LifetimeBuckets): void {
-    for (let i = 0; i < other.#used; i++) {
-      const c = other.#native[i]!;
-      if (c > 0) this.#addNative(other.#low + i, c);
+  /** The non-empty native buckets of the accumulator and the first `liveLength` live ones (both ascending), merged. */
+  #mergeSparse(liveLength: number): { indexes: Int32Array; counts: Float64Array } {
+    const acc = this.#native;
+    const used = this.#used;
+    let nonEmpty = 0;
+    for (let i = 0; i < used; i++) if (acc[i]! > 0) nonEmpty++;
+    const indexes = new Int32Array(nonEmpty + liveLength);
+    const counts = new Float64Array(nonEmpty + liveLength);
+    let out = 0;
+    let i = 0;
+    let j = 0;
+    for (;;) {
+      while (i < used && acc[i] === 0) i++;
+      const a = i < used ? this.#low + i : Number.POSITIVE_INFINITY;
+      const b = j < liveLength ? liveKeys[j]! : Number.POSITIVE_INFINITY;
+      if (a === Number.POSITIVE_INFINITY && b === Number.POSITIVE_INFINITY) break;
+      if (a <= b) {
+        indexes[out] = a;
+        counts[out] = acc[i++]! + (a === b ? liveCounts[j++]! : 0);
+      } else {
+        indexes[out] = b;
+        counts[out] = liveCounts[j++]!;
+      }
+      out++;
     }
+    return { indexes: indexes.subarray(0, out), counts: counts.subarray(0, out) };
   }
+}
+
+/** Scratch of one read's live native buckets (reads are synchronous: one scratch serves them all). */
+let liveKeys = new Int32Array(256);
+let liveCounts = new Float64Array(256);
+
+function growScratch(): void {
+  const keys = new Int32Array(liveKeys.length * 2);
+  keys.set(liveKeys);
+  const counts = new Float64Array(liveCounts.length * 2);
+  counts.set(liveCounts);
+  liveKeys = keys;
+  liveCounts = counts;
 }

@@ -27,7 +27,7 @@ const buckets: LifetimeBucketsRead = {
   bounds: [5, 10, 100],
   cumulative: Float64Array.from([2, 3, 4]),
   count: 5,
-  native: { schema: 3, zeroThreshold: 0.0000005, zeroCount: 1, offset: -60, counts: Float64Array.from([1, 0, 0, 2, 0, 0, 0, 1]) },
+  native: { schema: 3, zeroThreshold: 0.0000005, zeroCount: 1, indexes: Int32Array.from([-60, -57, -53]), counts: Float64Array.from([1, 2, 1]) },
   summary: false,
   divisor: 1000,
 };
@@ -94,14 +94,17 @@ describe('formatPrometheusProtobuf', () => {
       fc.property(
         fc.array(fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 1, max: 2 ** 40 })), { maxLength: 60 }),
         fc.integer({ min: -2000, max: 2000 }),
-        (counts, offset) => {
+        (dense, offset) => {
+          const nonEmpty = dense.map((c, i) => [offset + i, c] as const).filter(([, c]) => c > 0);
+          const indexes = Int32Array.from(nonEmpty, ([i]) => i);
+          const counts = Float64Array.from(nonEmpty, ([, c]) => c);
           const series: PrometheusSeries = {
             name: 'h', tags: {}, snapshot: { type: 'histogram', ...fields({ count: 0 }) },
-            buckets: { ...buckets, bounds: [], cumulative: new Float64Array(0), native: { ...buckets.native!, offset, counts: Float64Array.from(counts) } },
+            buckets: { ...buckets, bounds: [], cumulative: new Float64Array(0), native: { ...buckets.native!, indexes, counts } },
           };
           const h = decodeDelimited(formatPrometheusProtobuf([series]))[0]!.metric[0]!.histogram!;
           const want = new Map<number, number>();
-          counts.forEach((c, i) => { if (c > 0) want.set(offset + i, c); });
+          for (const [i, c] of nonEmpty) want.set(i, c);
           expect(nativeCounts(h)).toEqual(want);
           expect(h.zero_threshold).toBeGreaterThan(0);
         },

@@ -107,9 +107,12 @@ describe('native buckets', () => {
           // Cumulative count at each upper bound u_k (in seconds): between the values below
           // u_k minus the HDR edge and those at most u_k plus half a resolution.
           let running = native.zeroCount;
+          expect([...native.indexes]).toEqual([...native.indexes].sort((a, b) => a - b));
+          expect(new Set(native.indexes).size).toBe(native.indexes.length);
           for (let i = 0; i < native.counts.length; i++) {
+            expect(native.counts[i]).toBeGreaterThan(0);
             running += native.counts[i]!;
-            const upperMs = 2 ** ((native.offset + i) / 2 ** native.schema) * 1000;
+            const upperMs = 2 ** (native.indexes[i]! / 2 ** native.schema) * 1000;
             expect(running).toBeLessThanOrEqual(countAtMost(values, upperMs + 0.0005));
             expect(running).toBeGreaterThanOrEqual(countAtMost(values, upperMs - edgeWidth(upperMs, 0.001, digits)));
           }
