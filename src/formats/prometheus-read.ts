@@ -7,6 +7,7 @@
  * @internal
  */
 
+import type { LifetimeBucketsRead } from '../metrics/lifetime-buckets.js';
 import type { MetricSnapshot } from '../metrics/snapshot.js';
 import type { Metric } from '../registry/types.js';
 import type { PrometheusSeries } from './prometheus.js';
@@ -21,7 +22,7 @@ export function prometheusSeriesOf(metric: Metric, gaugeRead: MetricSnapshot | u
   if (metric.type !== 'histogram' && metric.type !== 'timer') {
     return { name: metric.name, tags: metric.tags, snapshot: gaugeRead ?? metric.snapshot() };
   }
-  const buckets = metric.lifetimeBuckets();
+  const buckets = lifetimeBucketsOf(metric);
   if (buckets === null || buckets.summary) return { name: metric.name, tags: metric.tags, snapshot: metric.snapshot(), buckets };
   // A histogram family without the window summary writes only count and sum (no timer
   // rates either): the window statistics, a third of the read, are not computed for it.
@@ -35,3 +36,14 @@ export function prometheusSeriesOf(metric: Metric, gaugeRead: MetricSnapshot | u
 const NO_WINDOW = Object.freeze({
   windowCount: 0, min: null, max: null, mean: null, stddev: null, p50: null, p75: null, p95: null, p98: null, p99: null, p999: null,
 });
+
+/**
+ * The lifetime buckets of a histogram or timer, or `null`: also for a metric of a
+ * registry from another copy of tapemeasure (recognised by its brand) that has none.
+ *
+ * @internal
+ */
+export function lifetimeBucketsOf(metric: Metric): LifetimeBucketsRead | null {
+  const read = (metric as { lifetimeBuckets?: () => LifetimeBucketsRead | null }).lifetimeBuckets;
+  return typeof read === 'function' ? read.call(metric) : null;
+}

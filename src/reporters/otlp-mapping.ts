@@ -30,6 +30,7 @@ import type {
   OtlpSummaryPoint,
   OtlpTemporality,
 } from '../formats/otlp/model.js';
+import { lifetimeBucketsOf } from '../formats/prometheus-read.js';
 import { RATE_STATISTICS, type Statistic } from '../formats/statistics.js';
 import type { IntervalReader, IntervalTotals } from '../metrics/interval-reader.js';
 import type { Metric, MetricRegistry } from '../registry/types.js';
@@ -67,7 +68,7 @@ type ExplicitTotals = { readonly bounds: readonly number[]; readonly counts: Flo
 /** The explicit-bucket totals of `metric` now, or `null` if it has no classic buckets. */
 function explicitTotals(metric: Metric): ExplicitTotals | null {
   if (metric.type !== 'histogram' && metric.type !== 'timer') return null;
-  const read = metric.lifetimeBuckets();
+  const read = lifetimeBucketsOf(metric);
   if (read === null || read.bounds.length === 0) return null;
   const n = read.bounds.length;
   const counts = new Float64Array(n + 1);

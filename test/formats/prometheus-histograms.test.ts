@@ -64,3 +64,16 @@ describe('histogram families', () => {
     expect(text).not.toContain('# TYPE x_bucket');
   });
 });
+
+describe('prometheusSeriesOf', () => {
+  it('reads a histogram of another copy of tapemeasure that has no lifetime buckets as a summary', () => {
+    const registry = new Registry();
+    const h = registry.histogram('old');
+    h.record(1);
+    // What a Histogram of an older copy looks like: no lifetimeBuckets method.
+    const older = Object.assign(Object.create(null) as object, { type: 'histogram', name: h.name, tags: h.tags, snapshot: () => h.snapshot() });
+    const s = prometheusSeriesOf(older as typeof h, undefined);
+    expect(s.buckets).toBeNull();
+    expect(formatPrometheus([s], 'prometheus')).toContain('# TYPE old summary');
+  });
+});
