@@ -72,6 +72,7 @@ describe('prometheusSeriesOf', () => {
     h.record(1);
     // What a Histogram of an older copy looks like: no lifetimeBuckets method.
     const older = Object.assign(Object.create(null) as object, { type: 'histogram', name: h.name, tags: h.tags, snapshot: () => h.snapshot() });
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- the point: an object that is no Histogram of this copy
     const s = prometheusSeriesOf(older as typeof h, undefined);
     expect(s.buckets).toBeNull();
     expect(formatPrometheus([s], 'prometheus')).toContain('# TYPE old summary');
