@@ -27,6 +27,9 @@ export { Meter } from './metrics/meter.js';
 export type { GaugeAggregation, GaugeOptions } from './metrics/gauge.js';
 export { Histogram } from './metrics/histogram.js';
 export type { HistogramOptions } from './metrics/histogram.js';
+export { MAX_BUCKETS, PROMETHEUS_DEFAULT_BUCKETS } from './metrics/buckets.js';
+export type { BucketOptions, BucketsOption } from './metrics/buckets.js';
+export type { LifetimeBucketsRead, NativeBucketsRead } from './metrics/lifetime-buckets.js';
 export type { WindowOptions } from './metrics/distribution.js';
 export { IntervalReader } from './metrics/interval-reader.js';
 export { Stopwatch, Timer } from './metrics/timer.js';
@@ -93,6 +96,7 @@ export { formatJsonLine, formatJsonTree, jsonLineChunks, jsonTreeChunks } from '
 export type { JsonReportDocument } from './formats/json.js';
 export { formatPrometheus, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, prometheusChunks } from './formats/prometheus.js';
 export type { PrometheusFormat, PrometheusFormatOptions, PrometheusSeries } from './formats/prometheus.js';
+export { formatPrometheusProtobuf, PROTOBUF_CONTENT_TYPE, prometheusProtobufChunks } from './formats/prometheus-protobuf.js';
 export { formatStatsdNumber, sanitizeStatsdName, sanitizeStatsdSetMember, sanitizeStatsdTag } from './formats/statsd-sanitize.js';
 export { StatsdFormat } from './formats/statsd.js';
 export type { StatsdFormatOptions, StatsdMetricType, StatsdSeries, StatsdTagStyle } from './formats/statsd.js';

@@ -15,7 +15,7 @@ import { registryOf, rejectRegistryAsOptions, REGISTRY_OPTION } from '../registr
 import type { MetricFilter, MetricRegistry } from '../registry/types.js';
 import { compileSelector, selectorCheck, type MetricSelector } from '../reporters/select.js';
 import { endpointErrors, type EndpointError, type EndpointErrorReporter } from './endpoint-error.js';
-import { acceptsGzip, metricsFormatCheck, negotiate, negotiateQuery, type MetricsFormat } from './negotiate.js';
+import { acceptsGzip, metricsFormatCheck, negotiate, negotiateQuery, type MetricsFormat, type NegotiatedFormat } from './negotiate.js';
 import { renderBody } from './render.js';
 
 /** Options of {@link metricsHandler}. */
@@ -225,7 +225,7 @@ export function handlerOf(where: string, o: Read<typeof HANDLER_OPTIONS>, report
   const flights = new Map<string, Flight>();
 
   const render = async (
-    format: MetricsFormat,
+    format: NegotiatedFormat,
     filter: MetricFilter | undefined,
     pretty: boolean,
     gzipIt: boolean,

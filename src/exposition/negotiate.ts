@@ -8,9 +8,18 @@
 
 import { oneOf, type Check } from '../internal/options.js';
 import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, type PrometheusFormat } from '../formats/prometheus.js';
+import { PROTOBUF_CONTENT_TYPE } from '../formats/prometheus-protobuf.js';
 
 /** The formats of the metrics endpoint. */
 export type MetricsFormat = 'json' | PrometheusFormat;
+
+/**
+ * What a request can negotiate: a {@link MetricsFormat}, or the Prometheus protobuf
+ * format (binary: asked for by `Accept` or `?format=protobuf`, never a default).
+ *
+ * @internal
+ */
+export type NegotiatedFormat = MetricsFormat | 'protobuf';
 
 /** The check of a {@link MetricsFormat} option. @internal */
 export const metricsFormatCheck: Check<MetricsFormat> = oneOf('json', 'prometheus', 'openmetrics');
@@ -22,33 +31,35 @@ const OPENMETRICS_001_CONTENT_TYPE = 'application/openmetrics-text; version=0.0.
 /** What a request asked for, after content negotiation. @internal */
 export type Negotiated = {
   /** The format to render. */
-  readonly format: MetricsFormat;
+  readonly format: NegotiatedFormat;
   /** The `Content-Type` to answer with. */
   readonly contentType: string;
 };
 
-const BY_FORMAT: Readonly<Record<MetricsFormat, Negotiated>> = Object.freeze({
+const BY_FORMAT: Readonly<Record<NegotiatedFormat, Negotiated>> = Object.freeze({
   json: { format: 'json', contentType: JSON_CONTENT_TYPE },
   prometheus: { format: 'prometheus', contentType: PROMETHEUS_CONTENT_TYPE },
   openmetrics: { format: 'openmetrics', contentType: OPENMETRICS_CONTENT_TYPE },
+  protobuf: { format: 'protobuf', contentType: PROTOBUF_CONTENT_TYPE },
 });
 
 /**
- * The format named by `?format=`: `json`, `prometheus` (or `text`), `openmetrics`;
- * `undefined` for anything else.
+ * The format named by `?format=`: `json`, `prometheus` (or `text`), `openmetrics`,
+ * `protobuf`; `undefined` for anything else.
  *
  * @internal
  */
 export function negotiateQuery(requested: string): Negotiated | undefined {
   const format = requested === 'text' ? 'prometheus' : requested;
-  return Object.hasOwn(BY_FORMAT, format) ? BY_FORMAT[format as MetricsFormat] : undefined;
+  return Object.hasOwn(BY_FORMAT, format) ? BY_FORMAT[format as NegotiatedFormat] : undefined;
 }
 
 /**
  * Chooses the format from an `Accept` header: the supported media range with the
  * highest `q` wins, the first listed on a tie. `application/openmetrics-text` ->
  * OpenMetrics, `text/plain` -> Prometheus text 0.0.4, `application/json` -> JSON,
- * wildcards -> `fallback`.
+ * `application/vnd.google.protobuf` with `proto=io.prometheus.client.MetricFamily` and
+ * `encoding=delimited` -> protobuf (native histograms), wildcards -> `fallback`.
  *
  * @internal
  */
@@ -61,6 +72,8 @@ export function negotiate(accept: string | undefined, fallback: MetricsFormat): 
     const type = (typePart ?? '').trim().toLowerCase();
     let q = 1;
     let version: string | undefined;
+    let proto: string | undefined;
+    let encoding: string | undefined;
     for (const param of params) {
       const eq = param.indexOf('=');
       if (eq === -1) continue;
@@ -68,6 +81,8 @@ export function negotiate(accept: string | undefined, fallback: MetricsFormat): 
       const value = param.slice(eq + 1).trim().replace(/^"|"$/g, '');
       if (key === 'q') q = Number(value);
       else if (key === 'version') version = value;
+      else if (key === 'proto') proto = value;
+      else if (key === 'encoding') encoding = value.toLowerCase();
     }
     if (!(q > 0) || q > 1) continue;
     let candidate: Negotiated | null = null;
@@ -78,6 +93,8 @@ export function negotiate(accept: string | undefined, fallback: MetricsFormat): 
       if (version === undefined || version === '0.0.4') candidate = BY_FORMAT.prometheus;
     } else if (type === 'application/json' || type === 'application/*') {
       candidate = BY_FORMAT.json;
+    } else if (type === 'application/vnd.google.protobuf') {
+      if (proto === 'io.prometheus.client.MetricFamily' && encoding === 'delimited') candidate = BY_FORMAT.protobuf;
     } else if (type === '*/*') {
       candidate = BY_FORMAT[fallback];
     }

@@ -9,6 +9,8 @@
 import { jsonTreeChunks } from '../formats/json.js';
 import { SnapshotTreeBuilder } from '../registry/snapshot-tree.js';
 import { PROMETHEUS_FORMAT_OPTIONS, prometheusChunks } from '../formats/prometheus.js';
+import { prometheusProtobufChunks } from '../formats/prometheus-protobuf.js';
+import { prometheusSeriesOf } from '../formats/prometheus-read.js';
 import { boolean, func, readOptions } from '../internal/options.js';
 import { sliceYielder } from '../internal/slicer.js';
 import { WarningLimiter } from '../internal/warnings.js';
@@ -17,14 +19,14 @@ import type { MetricFilter, MetricRegistry } from '../registry/types.js';
 import { collectSeries, snapshotOf } from '../reporters/collect.js';
 import { compileSelector, selectorCheck, type MetricSelector } from '../reporters/select.js';
 import { endpointErrors, type EndpointError, type EndpointErrorReporter } from './endpoint-error.js';
-import { metricsFormatCheck, type MetricsFormat } from './negotiate.js';
+import { metricsFormatCheck, type MetricsFormat, type NegotiatedFormat } from './negotiate.js';
 
 /** What one render reads and writes. @internal */
 export type RenderRequest = {
   /** What to read. */
   readonly registry: MetricRegistry;
-  /** Which format. */
-  readonly format: MetricsFormat;
+  /** Which format (protobuf only by negotiation, never by `renderMetrics()`). */
+  readonly format: NegotiatedFormat;
   /** Which metrics; all when undefined. */
   readonly filter: MetricFilter | undefined;
   /** Indent JSON. */
@@ -38,10 +40,10 @@ export type RenderRequest = {
 };
 
 /**
- * Reads the series and returns the text of the body, chunk by chunk (the JSON tree ends
- * with a newline), or `null` if aborted while reading.
+ * Reads the series and returns the body, chunk by chunk: text (the JSON tree ends with a
+ * newline), or bytes for the protobuf exposition; `null` if aborted while reading.
  */
-async function renderChunks(request: RenderRequest): Promise<Iterable<string> | null> {
+async function renderChunks(request: RenderRequest): Promise<Iterable<string | Uint8Array> | null> {
   const { registry, format, filter, pretty, prefix, report, aborted } = request;
   const onFilterError = (metric: { readonly name: string }, error: unknown): void => {
     report('filter', error, `the filter threw for ${metric.name}`);
@@ -59,14 +61,15 @@ async function renderChunks(request: RenderRequest): Promise<Iterable<string> | 
     });
     return read === null ? null : jsonLines(builder, pretty);
   }
-  const series = await collectSeries(registry, { filter, onFilterError, read: snapshotOf, aborted });
+  const series = await collectSeries(registry, { filter, onFilterError, read: prometheusSeriesOf, aborted });
   if (series === null) return null;
-  return prometheusChunks(series, format, {
+  const options = {
     prefix,
-    onCollision: (name, other) => {
+    onCollision: (name: string, other: string): void => {
       report('collision', undefined, `${name} is left out: its Prometheus names collide with those of ${other}`);
     },
-  });
+  };
+  return format === 'protobuf' ? prometheusProtobufChunks(series, options) : prometheusChunks(series, format, options);
 }
 
 function* jsonLines(builder: SnapshotTreeBuilder, pretty: boolean): Generator<string, void, undefined> {
@@ -83,14 +86,24 @@ const PIECE_CHARS = 256 * 1024;
 
 /**
  * Pulls the chunks in slices, pausing between chunks when a slice has run its time, and
- * hands on the text in pieces of about {@link PIECE_CHARS}. False if aborted.
+ * hands on the text in pieces of about {@link PIECE_CHARS} (a chunk of bytes, from the
+ * protobuf exposition, is handed on as it is, after the text before it). False if aborted.
  */
-async function drive(chunks: Iterable<string>, aborted: () => boolean, piece: (text: string) => void): Promise<boolean> {
+async function drive(
+  chunks: Iterable<string | Uint8Array>,
+  aborted: () => boolean,
+  piece: (part: string | Uint8Array) => void,
+): Promise<boolean> {
   let batch: string[] = [];
   let size = 0;
   const pause = sliceYielder();
   for (const chunk of chunks) {
-    if (chunk !== '') {
+    if (typeof chunk !== 'string') {
+      if (size > 0) piece(batch.join(''));
+      batch = [];
+      size = 0;
+      if (chunk.byteLength > 0) piece(chunk);
+    } else if (chunk !== '') {
       batch.push(chunk);
       size += chunk.length;
       if (size >= PIECE_CHARS) {
@@ -128,8 +141,8 @@ export async function renderBody(request: RenderRequest): Promise<RenderedBody |
   if (chunks === null) return null;
   const parts: Buffer[] = [];
   let bytes = 0;
-  const done = await drive(chunks, request.aborted, (text) => {
-    const part = Buffer.from(text, 'utf8');
+  const done = await drive(chunks, request.aborted, (piece) => {
+    const part = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
     parts.push(part);
     bytes += part.length;
   });
@@ -142,12 +155,13 @@ export async function renderBody(request: RenderRequest): Promise<RenderedBody |
  *
  * @internal
  */
-export async function renderText(request: RenderRequest): Promise<string | null> {
+export async function renderText(request: RenderRequest & { readonly format: MetricsFormat }): Promise<string | null> {
   const chunks = await renderChunks(request);
   if (chunks === null) return null;
   let text = '';
   const done = await drive(chunks, request.aborted, (piece) => {
-    text += piece;
+    // Text formats yield only text.
+    if (typeof piece === 'string') text += piece;
   });
   return done ? text : null;
 }

@@ -11,25 +11,23 @@
  *   `<name>_m5_rate`, `<name>_m15_rate` (events per second);
  * - histogram: a `summary` `<name>` with quantiles 0.5, 0.75, 0.95, 0.98, 0.99, 0.999 of
  *   the recent window (left out while the window is empty), and lifetime `_sum`, `_count`;
- * - timer: a `summary` `<name>_seconds` (durations in seconds, the Prometheus base unit);
- *   its rate is `rate(<name>_seconds_count[1m])`;
+ *   with `buckets` (or `nativeHistogram`), a `histogram` `<name>`: cumulative lifetime
+ *   `_bucket{le}` per bound and `+Inf`, `_sum`, `_count` (plus the summary as
+ *   `<name>_window` with `summary: true`);
+ * - timer: the same as `<name>_seconds` (durations and bounds in seconds, the Prometheus
+ *   base unit); its rate is `rate(<name>_seconds_count[1m])`;
  * - tags: labels; a tag named `quantile`, `le` or starting with `__` becomes `tag_<key>`.
  *
  * @module
  */
 
 import { checkValue, func, oneOf, readOptions, type Check } from '../internal/options.js';
-import { braces, escapeHelp, labelPairs, num, prometheusName, prometheusPrefixCheck } from './prometheus-names.js';
+import { braces, escapeHelp, labelPairs, num, prometheusPrefixCheck } from './prometheus-names.js';
 import type { Tags } from '../names.js';
+import type { LifetimeBucketsRead } from '../metrics/lifetime-buckets.js';
 import type { MetricSnapshot } from '../metrics/snapshot.js';
-import {
-  durationConverter,
-  PROMETHEUS_DURATION_UNIT,
-  QUANTILE_STATISTICS,
-  RATE_STATISTIC_HELP,
-  RATE_STATISTIC_ORDER,
-  STATISTIC_SUFFIX,
-} from './statistics.js';
+import { PROMETHEUS_DURATION_UNIT, QUANTILE_STATISTICS } from './statistics.js';
+import { distributionName, identity, prometheusFamilies, RATES, toSeconds, type Family } from './prometheus-families.js';
 
 /** What the exposition needs of one series. */
 export type PrometheusSeries = {
@@ -39,6 +37,11 @@ export type PrometheusSeries = {
   readonly tags: Tags;
   /** Its snapshot, in the registry's units (ms, per second). */
   readonly snapshot: MetricSnapshot;
+  /**
+   * A histogram's or timer's lifetime buckets (`histogram.lifetimeBuckets()`), when it has
+   * `buckets` or `nativeHistogram`: it is then written as a Prometheus histogram.
+   */
+  readonly buckets?: LifetimeBucketsRead | null;
 };
 
 /** The two text formats. */
@@ -71,53 +74,6 @@ export const prometheusFormatCheck: Check<PrometheusFormat> = oneOf('prometheus'
 /** The schema of {@link PrometheusFormatOptions}. @internal */
 export const PROMETHEUS_FORMAT_OPTIONS = Object.freeze({ prefix: prometheusPrefixCheck, onCollision: func });
 
-/** The rate gauges of a meter: sample suffix, snapshot field, HELP words. */
-const RATES = RATE_STATISTIC_ORDER.map((statistic) => ({
-  suffix: STATISTIC_SUFFIX[statistic],
-  statistic,
-  help: RATE_STATISTIC_HELP[statistic],
-}));
-
-/** Timer durations are in milliseconds in snapshots and in seconds on the wire. */
-const toSeconds = durationConverter(PROMETHEUS_DURATION_UNIT.unit);
-const identity = (value: number): number => value;
-
-type Family = {
-  readonly name: string;
-  readonly type: MetricSnapshot['type'];
-  readonly series: { readonly tags: Tags; readonly snapshot: MetricSnapshot }[];
-};
-
-/** Series grouped between two empty chunks of {@link prometheusChunks}. */
-const GROUPING_SLICE = 1024;
-
-function addToFamily(families: Map<string, Family>, s: PrometheusSeries): void {
-  let family = families.get(s.name);
-  if (family === undefined) {
-    family = { name: s.name, type: s.snapshot.type, series: [] };
-    families.set(s.name, family);
-  }
-  if (s.snapshot.type === family.type) family.series.push({ tags: s.tags, snapshot: s.snapshot });
-}
-
-/** The Prometheus names (families and samples) a metric family would use. */
-function namesOf(base: string, type: MetricSnapshot['type']): string[] {
-  switch (type) {
-    case 'counter':
-      return [base.endsWith('_total') ? base : `${base}_total`, base.endsWith('_total') ? base.slice(0, -6) : base];
-    case 'gauge':
-      return [base];
-    case 'meter':
-      return [`${base}_total`, base, ...RATES.map(({ suffix }) => `${base}_${suffix}`)];
-    case 'histogram':
-      return [base, `${base}_sum`, `${base}_count`];
-    case 'timer': {
-      const s = `${base}_${PROMETHEUS_DURATION_UNIT.name}`;
-      return [s, `${s}_sum`, `${s}_count`];
-    }
-  }
-}
-
 /**
  * Writes the series in Prometheus text format 0.0.4 or OpenMetrics 1.0, one family at a
  * time: each chunk is one metric name's complete text. Lets a server yield to the event
@@ -149,26 +105,7 @@ function* families(
   prefix: string,
   onCollision: PrometheusFormatOptions['onCollision'],
 ): Generator<string, void, undefined> {
-  const taken = new Map<string, string>();
-  const grouped = new Map<string, Family>();
-  // Grouping reads every series before the first family is written: an empty chunk every
-  // GROUPING_SLICE series lets a caller that pauses between chunks yield meanwhile.
-  let read = 0;
-  for (const s of series) {
-    addToFamily(grouped, s);
-    if (++read % GROUPING_SLICE === 0) yield '';
-  }
-  for (const family of grouped.values()) {
-    const base = prefix + prometheusName(family.name);
-    const names = namesOf(base, family.type);
-    const clash = names.find((n) => taken.has(n));
-    if (clash !== undefined) {
-      onCollision?.(family.name, taken.get(clash)!);
-      continue;
-    }
-    for (const n of names) taken.set(n, family.name);
-    yield writeFamily(family, base, om);
-  }
+  for (const f of prometheusFamilies(series, prefix, onCollision)) yield f === null ? '' : writeFamily(f.family, f.base, om);
   if (om) yield '# EOF\n';
 }
 
@@ -239,19 +176,51 @@ function writeFamily(family: Family, base: string, om: boolean): string {
       return out + rates(family, base, what, om);
     }
     case 'histogram':
-      return summary(family, base, what, om, identity, undefined);
-    case 'timer':
+    case 'timer': {
       // No rate gauges for timers: `rate(<name>_seconds_count[1m])` is the Prometheus way,
       // and they would nearly double a large exposition.
-      return summary(
-        family,
-        `${base}_${PROMETHEUS_DURATION_UNIT.name}`,
-        `${what}: durations in ${PROMETHEUS_DURATION_UNIT.name}`,
-        om,
-        toSeconds,
-        PROMETHEUS_DURATION_UNIT.name,
-      );
+      const timer = family.type === 'timer';
+      const help = timer ? `${what}: durations in ${PROMETHEUS_DURATION_UNIT.name}` : what;
+      const convert = timer ? toSeconds : identity;
+      const unit = timer ? PROMETHEUS_DURATION_UNIT.name : undefined;
+      const name = distributionName(base, family.type);
+      if (family.buckets === null) return summary(family, name, help, om, convert, unit);
+      const out = histogram(family, name, help, om, convert, unit);
+      if (!family.buckets.summary) return out;
+      const window = distributionName(base, family.type, true);
+      return out + summary(family, window, `${help}, quantiles of the recent window`, om, convert, unit);
+    }
   }
+}
+
+function histogram(
+  family: Family,
+  name: string,
+  help: string,
+  om: boolean,
+  convert: (value: number) => number,
+  unit: string | undefined,
+): string {
+  let out = header(name, 'histogram', help, om, unit);
+  // The le labels of a family are the same for every series: written once.
+  const bounds = family.buckets!.bounds;
+  const les = bounds.map((b) => `le="${num(convert(b))}"}`);
+  for (const s of family.series) {
+    const snap = s.snapshot;
+    if (snap.type !== 'histogram' && snap.type !== 'timer') continue;
+    const pairs = labelPairs(s.tags);
+    const bucketPrefix = `${name}_bucket{${pairs}${pairs === '' ? '' : ','}`;
+    const b = s.buckets;
+    const count = b === null ? snap.count : b.count;
+    if (b !== null && b.bounds === bounds) {
+      for (let i = 0; i < les.length; i++) out += `${bucketPrefix}${les[i]!} ${num(b.cumulative[i]!)}\n`;
+    }
+    out += `${bucketPrefix}le="+Inf"} ${num(count)}\n`;
+    const labels = braces(pairs);
+    out += `${name}_sum${labels} ${num(convert(snap.sum))}\n`;
+    out += `${name}_count${labels} ${num(count)}\n`;
+  }
+  return out;
 }
 
 function rates(family: Family, base: string, what: string, om: boolean): string {

@@ -167,6 +167,24 @@ export class ProtobufWriter {
     this.#varint(((value << 1) ^ (value >> 31)) >>> 0);
   }
 
+  /** A `sint64` field of a safe integer (zigzag: `2|v|` or `2|v| - 1`, exact up to 2^52). */
+  sint64(field: number, value: number): void {
+    this.#varint(field * 8);
+    this.#varint(value >= 0 ? value * 2 : -value * 2 - 1);
+  }
+
+  /** A packed repeated `sint64` field of safe integers (|v| < 2^52); nothing when empty. */
+  packedSint64(field: number, values: ArrayLike<number>): void {
+    const n = values.length;
+    if (n === 0) return;
+    this.begin(field);
+    for (let i = 0; i < n; i++) {
+      const v = values[i]!;
+      this.#varint(v >= 0 ? v * 2 : -v * 2 - 1);
+    }
+    this.end();
+  }
+
   /** A `bool` field. */
   bool(field: number, value: boolean): void {
     this.#varint(field * 8);
@@ -261,6 +279,16 @@ export class ProtobufWriter {
   /** Opens a nested message (or any length-delimited field) in `field`; close it with {@link end}. */
   begin(field: number): void {
     this.#varint(field * 8 + WireType.LEN);
+    this.#ensure(1);
+    this.#open.push(this.#pos);
+    this.#pos++;
+  }
+
+  /**
+   * Opens a length-delimited message with no field tag (the `encoding=delimited` stream
+   * of Prometheus: each message preceded by its varint length); close it with {@link end}.
+   */
+  beginDelimited(): void {
     this.#ensure(1);
     this.#open.push(this.#pos);
     this.#pos++;

@@ -10,13 +10,16 @@ import { positiveNumber } from '../internal/options.js';
 import { tagsCheck, type Tags } from '../names.js';
 import type { DistributionFields, HistogramSnapshot } from './snapshot.js';
 import type { WindowedHistogramConfig } from '../stats/windowed-histogram.js';
+import { BUCKET_SCHEMA, layoutOf, type BucketOptions } from './buckets.js';
 import { Distribution, WINDOW_SCHEMA, type WindowOptions } from './distribution.js';
+import { LifetimeBuckets, type LifetimeBucketsRead } from './lifetime-buckets.js';
 import type { IntervalReader } from './interval-reader.js';
 import type { InvalidValueTally, MetricContext } from './metric.js';
 import type { JsHistogram } from 'hdr-histogram-js';
 
 /** Options of `registry.histogram()`. */
-export type HistogramOptions = WindowOptions & {
+export type HistogramOptions = WindowOptions &
+  BucketOptions & {
   /** Tags of this series. */
   readonly tags?: Tags;
   /**
@@ -31,7 +34,7 @@ export type HistogramOptions = WindowOptions & {
 };
 
 /** The schema of {@link HistogramOptions}. @internal */
-export const HISTOGRAM_SCHEMA = Object.freeze({ tags: tagsCheck, ...WINDOW_SCHEMA, resolution: positiveNumber });
+export const HISTOGRAM_SCHEMA = Object.freeze({ tags: tagsCheck, ...WINDOW_SCHEMA, resolution: positiveNumber, ...BUCKET_SCHEMA });
 
 /**
  * A histogram. Get one from `registry.histogram(name)`.
@@ -53,6 +56,7 @@ export class Histogram {
   readonly #distribution: Distribution;
   readonly #max: number;
   readonly #invalid: InvalidValueTally;
+  readonly #lifetime: LifetimeBuckets | null;
 
   /** @internal Use `registry.histogram()`. */
   constructor(context: MetricContext, config: WindowedHistogramConfig) {
@@ -61,6 +65,10 @@ export class Histogram {
     this.#invalid = context.invalid;
     this.#distribution = new Distribution(context.clock, context.ticker, config);
     this.#max = this.#distribution.maxValue;
+    // Attached at creation, so the buckets cover every value the metric ever holds.
+    const layout = layoutOf(config);
+    this.#lifetime = layout === null ? null : new LifetimeBuckets(layout);
+    if (this.#lifetime !== null) this.#distribution.window.retireInto(this.#lifetime);
   }
 
   /**
@@ -98,6 +106,14 @@ export class Histogram {
   /** @internal The distribution itself (lifetime buckets, cross-process merging). */
   get distribution(): Distribution {
     return this.#distribution;
+  }
+
+  /**
+   * @internal The lifetime bucket counts (with `buckets` or `nativeHistogram`), or
+   * `null` when the metric has none.
+   */
+  lifetimeBuckets(): LifetimeBucketsRead | null {
+    return this.#lifetime === null ? null : this.#lifetime.read(this.#distribution.window, this.#distribution.currentTick());
   }
 
   /**

@@ -12,14 +12,17 @@ import { afterSettled, thenOf } from '../internal/thenable.js';
 import { tagsCheck, type Tags } from '../names.js';
 import type { DistributionFields, TimerSnapshot } from './snapshot.js';
 import type { WindowedHistogramConfig } from '../stats/windowed-histogram.js';
+import { BUCKET_SCHEMA, layoutOf, type BucketOptions } from './buckets.js';
 import { Distribution, WINDOW_SCHEMA, type WindowOptions } from './distribution.js';
+import { LifetimeBuckets, type LifetimeBucketsRead } from './lifetime-buckets.js';
 import type { IntervalReader } from './interval-reader.js';
 import { Meter } from './meter.js';
 import type { InvalidValueTally, MetricContext } from './metric.js';
 import type { JsHistogram } from 'hdr-histogram-js';
 
 /** Options of `registry.timer()`. */
-export type TimerOptions = WindowOptions & {
+export type TimerOptions = WindowOptions &
+  BucketOptions & {
   /** Tags of this series. */
   readonly tags?: Tags;
   /**
@@ -32,7 +35,7 @@ export type TimerOptions = WindowOptions & {
 };
 
 /** The schema of {@link TimerOptions}. @internal */
-export const TIMER_SCHEMA = Object.freeze({ tags: tagsCheck, ...WINDOW_SCHEMA, resolutionMs: positiveNumber });
+export const TIMER_SCHEMA = Object.freeze({ tags: tagsCheck, ...WINDOW_SCHEMA, resolutionMs: positiveNumber, ...BUCKET_SCHEMA });
 
 /** Anything that takes durations: a {@link Timer}, or a StatsD client's timer. */
 export interface DurationSink {
@@ -126,6 +129,7 @@ export class Timer implements DurationSink {
   readonly #clock: Clock;
   readonly #max: number;
   readonly #invalid: InvalidValueTally;
+  readonly #lifetime: LifetimeBuckets | null;
 
   /** @internal Use `registry.timer()`. */
   constructor(context: MetricContext, config: WindowedHistogramConfig) {
@@ -136,6 +140,10 @@ export class Timer implements DurationSink {
     this.#meter = new Meter(context);
     this.#distribution = new Distribution(context.clock, context.ticker, config);
     this.#max = this.#distribution.maxValue;
+    // Attached at creation, so the buckets cover every value the metric ever holds.
+    const layout = layoutOf(config);
+    this.#lifetime = layout === null ? null : new LifetimeBuckets(layout);
+    if (this.#lifetime !== null) this.#distribution.window.retireInto(this.#lifetime);
   }
 
   /**
@@ -221,6 +229,14 @@ export class Timer implements DurationSink {
   /** @internal The distribution itself (lifetime buckets, cross-process merging). */
   get distribution(): Distribution {
     return this.#distribution;
+  }
+
+  /**
+   * @internal The lifetime bucket counts (with `buckets` or `nativeHistogram`), or
+   * `null` when the metric has none.
+   */
+  lifetimeBuckets(): LifetimeBucketsRead | null {
+    return this.#lifetime === null ? null : this.#lifetime.read(this.#distribution.window, this.#distribution.currentTick());
   }
 
   /**

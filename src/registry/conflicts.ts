@@ -10,6 +10,7 @@
 import { ErrorCodes, MetricConflictError, show } from '../errors.js';
 import type { GaugeConfig } from '../metrics/gauge.js';
 import { gaugeDifferences } from '../metrics/gauge.js';
+import { bucketDifferences } from '../metrics/buckets.js';
 import { windowDifferences } from '../metrics/distribution.js';
 import type { MetricType, OptionDifference } from '../metrics/metric.js';
 import type { WindowedHistogramConfig } from '../stats/windowed-histogram.js';
@@ -49,11 +50,14 @@ export function optionsConflict(
     type === 'gauge'
       ? gaugeDifferences(existing as GaugeConfig, asked as GaugeConfig)
       : type === 'histogram' || type === 'timer'
-        ? windowDifferences(
-            existing as WindowedHistogramConfig,
-            asked as WindowedHistogramConfig,
-            type === 'timer' ? 'resolutionMs' : 'resolution',
-          )
+        ? [
+            ...windowDifferences(
+              existing as WindowedHistogramConfig,
+              asked as WindowedHistogramConfig,
+              type === 'timer' ? 'resolutionMs' : 'resolution',
+            ),
+            ...bucketDifferences(existing as WindowedHistogramConfig, asked as WindowedHistogramConfig),
+          ]
         : [];
   const what = `${type} ${show(name)} already exists`;
   const message =

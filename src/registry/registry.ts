@@ -10,7 +10,8 @@
 
 import { clockCheck, systemClock, TICK_MS, type Clock } from '../clock.js';
 import { show } from '../errors.js';
-import { anyOf, checkValue, func, integer, object, readOptions } from '../internal/options.js';
+import { anyOf, boolean, checkValue, func, integer, object, readOptions } from '../internal/options.js';
+import { bucketConfig, bucketsCheck, type BucketDefaults } from '../metrics/buckets.js';
 import { Counter } from '../metrics/counter.js';
 import { windowConfig } from '../metrics/distribution.js';
 import {
@@ -51,6 +52,8 @@ const REGISTRY_SCHEMA = Object.freeze({
   maxSeriesPerName: integer(1),
   maxSeries: integer(1),
   expireAfterMs: integer(TICK_MS),
+  buckets: bucketsCheck,
+  nativeHistograms: boolean,
 });
 
 /**
@@ -93,6 +96,8 @@ export class Registry implements MetricRegistry {
   readonly #registration: Registration;
   /** The registration's families, held here for the lookup fast path. */
   readonly #families: Families;
+  /** The registry's `buckets` and `nativeHistograms`, for histograms and timers created without their own. */
+  readonly #bucketDefaults: BucketDefaults;
 
   /**
    * @param options - the clock, the caps on series (per name and in all) and the expiry of idle series.
@@ -107,6 +112,7 @@ export class Registry implements MetricRegistry {
       expireAfterMs: read.expireAfterMs ?? null,
     });
     this.#families = this.#registration.families;
+    this.#bucketDefaults = Object.freeze({ buckets: read.buckets, nativeHistogram: read.nativeHistograms });
   }
 
   /** How many invalid values recording methods have dropped (NaN, infinities, negatives in histograms, non-numbers). */
@@ -214,7 +220,7 @@ export class Registry implements MetricRegistry {
     const config =
       tagsOnly && family !== undefined
         ? (family.options as WindowedHistogramConfig)
-        : windowConfig(where, read, read.resolution);
+        : bucketConfig(windowConfig(where, read, read.resolution), read, this.#bucketDefaults, false);
     return this.#registration.register('histogram', name, read.tags, config, (ctx) => new Histogram(ctx, config)) as Histogram;
   }
 
@@ -236,7 +242,7 @@ export class Registry implements MetricRegistry {
     const config =
       tagsOnly && family !== undefined
         ? (family.options as WindowedHistogramConfig)
-        : windowConfig(where, read, read.resolutionMs);
+        : bucketConfig(windowConfig(where, read, read.resolutionMs), read, this.#bucketDefaults, true);
     return this.#registration.register('timer', name, read.tags, config, (ctx) => new Timer(ctx, config)) as Timer;
   }
 

@@ -8,6 +8,7 @@
 
 import type { Clock } from '../clock.js';
 import type { Counter } from '../metrics/counter.js';
+import type { BucketsOption } from '../metrics/buckets.js';
 import type { Gauge, GaugeOptions, GaugeReader } from '../metrics/gauge.js';
 import type { Histogram, HistogramOptions } from '../metrics/histogram.js';
 import type { Meter } from '../metrics/meter.js';
@@ -90,6 +91,20 @@ export type RegistryOptions = {
    * @defaultValue undefined (series never expire)
    */
   readonly expireAfterMs?: number;
+  /**
+   * The classic histogram buckets of every histogram and timer created without its own
+   * `buckets` (see `HistogramOptions.buckets`): bounds in each metric's unit, so
+   * `'prometheus'` (5 ms to 10 s for timers) is the usual choice.
+   *
+   * @defaultValue none: histograms and timers are Prometheus summaries
+   */
+  readonly buckets?: BucketsOption;
+  /**
+   * The `nativeHistogram` of every histogram and timer created without its own.
+   *
+   * @defaultValue false
+   */
+  readonly nativeHistograms?: boolean;
 };
 
 /** The tags of the series that takes what exceeds `maxSeriesPerName`. */

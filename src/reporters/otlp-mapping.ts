@@ -10,7 +10,7 @@
  * | counter | `Sum`, monotonic until the counter first goes down (then non-monotonic, for good, for every series of the name) |
  * | gauge | `Gauge` (a gauge that failed is left out) |
  * | meter | monotonic `Sum` of its count; with `rates`, gauges `<name>.m1_rate`, ... |
- * | histogram | `ExponentialHistogram` from the HDR counts (or `Summary` with the window quantiles) |
+ * | histogram | `ExponentialHistogram` from the HDR counts (or `Summary` with the window quantiles); `Histogram` with explicit bounds for a metric with `buckets` (from its lifetime buckets, since the reporter first saw it) |
  * | timer | the same in seconds, unit `s`; with `rates`, its rate gauges |
  *
  * Memory: per series a small record; per histogram or timer (exponential mapping) an
@@ -23,12 +23,14 @@
 import { BucketIndexCache, ExponentialBuckets, scaleForPrecision } from '../formats/exponential-histogram.js';
 import type {
   OtlpExponentialHistogramPoint,
+  OtlpHistogramPoint,
   OtlpMetric,
   OtlpNumberPoint,
   OtlpQuantile,
   OtlpSummaryPoint,
   OtlpTemporality,
 } from '../formats/otlp/model.js';
+import { lifetimeBucketsOf } from '../formats/prometheus-read.js';
 import { RATE_STATISTICS, type Statistic } from '../formats/statistics.js';
 import type { IntervalReader, IntervalTotals } from '../metrics/interval-reader.js';
 import type { Metric, MetricRegistry } from '../registry/types.js';
@@ -56,7 +58,28 @@ type SeriesState = {
   buckets: ExponentialBuckets | null;
   /** Adds one HDR bucket of its interval reader to `buckets`. */
   visit: ((midpoint: number, count: number, index: number) => void) | null;
+  /** A metric with classic `buckets`: its lifetime buckets at the previous report (at first sight, before the first). */
+  explicit: ExplicitTotals | null;
 };
+
+/** Lifetime bucket counts (per bucket, the last above every bound), count and sum at one report. */
+type ExplicitTotals = { readonly bounds: readonly number[]; readonly counts: Float64Array; readonly count: number; readonly sum: number };
+
+/** The explicit-bucket totals of `metric` now, or `null` if it has no classic buckets. */
+function explicitTotals(metric: Metric): ExplicitTotals | null {
+  if (metric.type !== 'histogram' && metric.type !== 'timer') return null;
+  const read = lifetimeBucketsOf(metric);
+  if (read === null || read.bounds.length === 0) return null;
+  const n = read.bounds.length;
+  const counts = new Float64Array(n + 1);
+  let previous = 0;
+  for (let i = 0; i < n; i++) {
+    counts[i] = read.cumulative[i]! - previous;
+    previous = read.cumulative[i]!;
+  }
+  counts[n] = read.count - previous;
+  return { bounds: read.bounds, counts, count: read.count, sum: metric.sum };
+}
 
 type MutableMetric = OtlpMetric & { readonly points: unknown[] };
 
@@ -98,10 +121,12 @@ export class OtlpMapping {
   #see(metric: Metric, nowMs: number): SeriesState {
     let state = this.#states.get(metric);
     if (state !== undefined) return state;
-    state = { startMs: nowMs, lastMs: nowMs, buckets: null, visit: null };
+    state = { startMs: nowMs, lastMs: nowMs, buckets: null, visit: null, explicit: null };
     this.#states.set(metric, state);
     if (this.#options.histograms === 'exponential' && (metric.type === 'histogram' || metric.type === 'timer') && this.#selects(metric)) {
-      this.#readers.set(metric, metric.openInterval());
+      // With classic buckets: an explicit-bucket Histogram from the lifetime buckets, counted from now on.
+      state.explicit = explicitTotals(metric);
+      if (state.explicit === null) this.#readers.set(metric, metric.openInterval());
     }
     return state;
   }
@@ -159,10 +184,8 @@ export class OtlpMapping {
         break;
       case 'histogram':
       case 'timer':
-        // When metrics get explicit `buckets` (issue 13), a metric with buckets maps here to
-        // an OtlpHistogram point (kind 'histogram', its bounds and per-bucket counts from
-        // the interval reader), which both encoders already write.
-        if (this.#options.histograms === 'exponential') this.#exponential(series, state, timeMs, out);
+        if (state.explicit !== null) this.#explicit(series, state, timeMs, out);
+        else if (this.#options.histograms === 'exponential') this.#exponential(series, state, timeMs, out);
         else this.#summary(series, state, timeMs, out);
         break;
     }
@@ -235,6 +258,36 @@ export class OtlpMapping {
     const name = series.name;
     const unit = series.type === 'timer' ? 's' : '';
     this.#group(out, name, () => ({ kind: 'exponentialHistogram', name, description: '', unit, temporality, points: [] })).push(point);
+  }
+
+  /** A metric with classic buckets: the buckets since the reporter first saw it (cumulative) or since the last report (delta). */
+  #explicit(series: ReportSeries, state: SeriesState, timeMs: number, out: OtlpMetricGroups): void {
+    const metric = series.metric;
+    const now = explicitTotals(metric);
+    const before = state.explicit;
+    if (now === null || before === null) return;
+    const temporality: OtlpTemporality = this.#options.temporality === 'cumulative' ? 'cumulative' : 'delta';
+    const counts = now.counts.map((c, i) => c - before.counts[i]!);
+    const count = now.count - before.count;
+    // Cumulative points start where the reporter first saw the series: the baseline stays.
+    if (temporality === 'delta') state.explicit = now;
+    if (temporality === 'delta' && count === 0) return;
+    const divisor = series.type === 'timer' ? 1000 : 1;
+    const point: OtlpHistogramPoint = {
+      attributes: series.tags,
+      startTimeMs: temporality === 'delta' ? state.lastMs : state.startMs,
+      timeMs,
+      count,
+      sum: (now.sum - before.sum) / divisor,
+      // The lifetime buckets keep no exact min and max: left out rather than taken from the window.
+      min: null,
+      max: null,
+      bounds: now.bounds.map((b) => b / divisor),
+      counts,
+    };
+    const name = series.name;
+    const unit = series.type === 'timer' ? 's' : '';
+    this.#group(out, name, () => ({ kind: 'histogram', name, description: '', unit, temporality, points: [] })).push(point);
   }
 
   #indexCache(layout: string, scale: number): BucketIndexCache {

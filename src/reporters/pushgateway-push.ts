@@ -21,7 +21,8 @@ import {
 } from './pushgateway-options.js';
 import { sendToGroup } from './pushgateway-request.js';
 import { systemTimers } from './pushgateway-retry.js';
-import { collectSeries, snapshotOf } from './collect.js';
+import { prometheusSeriesOf } from '../formats/prometheus-read.js';
+import { collectSeries } from './collect.js';
 import { compileSelector, selectorCheck, type MetricSelector } from './select.js';
 
 /** Options of {@link deleteMetrics}. */
@@ -114,7 +115,7 @@ export function pushMetrics(options: PushMetricsOptions): Promise<PushResult> {
         onFilterError: () => {
           filterErrors++;
         },
-        read: snapshotOf,
+        read: prometheusSeriesOf,
       })) ?? [];
     const body = await pushBody(series, o.prefix ?? '', o.compress ?? false);
     const dropped = filterErrors + body.collisions;

@@ -24,8 +24,8 @@ export type ScrapeJob = {
 export type PrometheusServer = {
   readonly url: string;
   readonly dir: string;
-  /** Instant query; returns `data.result`. */
-  query(expr: string): Promise<PromSample[]>;
+  /** Instant query (at `timeSeconds`, a Unix time, when given; else now); returns `data.result`. */
+  query(expr: string, timeSeconds?: number): Promise<PromSample[]>;
   /** The scrape targets' health and last error, from `/api/v1/targets`. */
   targets(): Promise<{ job: string; health: string; lastError: string }[]>;
   stop(): Promise<void>;
@@ -74,8 +74,14 @@ function tail(path: string): string {
   }
 }
 
+/** How {@link startPrometheus} starts the server. */
+export type PrometheusOptions = {
+  /** `--enable-feature=` names, such as `native-histograms` (which also makes it scrape protobuf first). */
+  readonly features?: readonly string[];
+};
+
 /** Starts Prometheus scraping `jobs` every second; resolves once it is ready. */
-export async function startPrometheus(jobs: readonly ScrapeJob[]): Promise<PrometheusServer> {
+export async function startPrometheus(jobs: readonly ScrapeJob[], options: PrometheusOptions = {}): Promise<PrometheusServer> {
   const { prometheus } = ensurePrometheus();
   const dir = mkdtempSync(join(tmpdir(), 'tapemeasure-prometheus-'));
   const port = await freePort();
@@ -107,6 +113,7 @@ export async function startPrometheus(jobs: readonly ScrapeJob[]): Promise<Prome
       `--storage.tsdb.path=${join(dir, 'data')}`,
       '--storage.tsdb.retention.time=1h',
       '--log.level=warn',
+      ...(options.features === undefined || options.features.length === 0 ? [] : [`--enable-feature=${options.features.join(',')}`]),
     ],
     { stdio: ['ignore', fd, fd], cwd: dir },
   );
@@ -144,8 +151,9 @@ export async function startPrometheus(jobs: readonly ScrapeJob[]): Promise<Prome
   return {
     url,
     dir,
-    async query(expr) {
-      const response = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+    async query(expr, timeSeconds) {
+      const at = timeSeconds === undefined ? '' : `&time=${timeSeconds}`;
+      const response = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}${at}`);
       const body = (await response.json()) as { status: string; error?: string; data: { result: PromSample[] } };
       if (body.status !== 'success') throw new Error(`query ${expr} failed: ${body.error ?? response.status}`);
       return body.data.result;
