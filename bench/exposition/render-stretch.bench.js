@@ -90,7 +90,7 @@ function get(url, headers) {
 
 function fill(n) {
   const clock = new ManualClock({ nowMs: Date.now(), monotonicMs: 1_000 });
-  const registry = new Registry({ clock });
+  const registry = new Registry({ clock, maxSeries: 1_000_000 });
   for (let i = 0; i < n; i++) {
     const t = registry.timer(`bench.group${i % 100}.timer${i}`, { tags: { route: `/r${i % 37}` } });
     for (let v = 1; v <= 100; v++) t.update(v * 0.37);

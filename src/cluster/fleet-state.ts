@@ -100,6 +100,9 @@ function tagsKey(entry: Entry): string {
   return entry.tags === undefined ? '' : JSON.stringify(entry.tags);
 }
 
+/** The most sessions kept after their time to live, for one coming back (each holds its series' totals). */
+const MAX_RETIRED_SESSIONS = 1_000;
+
 /**
  * The sessions and the merged registry.
  *
@@ -112,6 +115,13 @@ export class FleetState {
   readonly #sessionTtlMs: number;
   readonly #nowMs: () => number;
   readonly #sessions = new Map<string, Session>();
+  /**
+   * Sessions ended by their time to live, oldest first, kept (at most
+   * {@link MAX_RETIRED_SESSIONS}) with the totals they had merged: one that comes back
+   * (a socket worker away longer than `sessionTtlMs`) continues from them instead of
+   * being counted a second time.
+   */
+  readonly #retired = new Map<string, Session>();
   readonly #gauges: GaugeGroups;
   readonly #metrics = new Map<string, Counter | Meter | Histogram | Timer>();
   readonly #dropped: Record<DropReason, Counter>;
@@ -228,7 +238,7 @@ export class FleetState {
   }
 
   async #apply(frame: Frame, link: Link, yieldNow: () => Promise<void> | undefined): Promise<void> {
-    let session = this.#sessions.get(frame.session);
+    let session = this.#sessions.get(frame.session) ?? this.#revive(frame.session, frame.worker);
     if (session === undefined) {
       if (frame.type === 'bye') return;
       session = {
@@ -383,12 +393,29 @@ export class FleetState {
     this.#gauges.removeSession(session);
   }
 
-  /** Ends the disconnected sessions whose time to live is over. */
+  /**
+   * Ends the disconnected sessions whose time to live is over; they are kept as retired
+   * (their totals, not their gauges), so that one coming back is not counted twice.
+   */
   sweep(): void {
     const now = this.#nowMs();
     for (const session of [...this.#sessions.values()]) {
-      if (!session.connected && now - session.closedMs > this.#sessionTtlMs) this.end(session);
+      if (!session.connected && now - session.closedMs > this.#sessionTtlMs) {
+        this.end(session);
+        this.#retired.set(session.id, session);
+        if (this.#retired.size > MAX_RETIRED_SESSIONS) this.#retired.delete(this.#retired.keys().next().value!);
+      }
     }
+  }
+
+  /** A retired session of this id and worker, back in the live ones; `undefined` if none. */
+  #revive(id: string, worker: string): Session | undefined {
+    const session = this.#retired.get(id);
+    if (session === undefined || session.worker !== worker) return undefined;
+    this.#retired.delete(id);
+    this.#sessions.set(id, session);
+    this.#gauges.addSession(session);
+    return session;
   }
 
   /** Stops applying frames. */
