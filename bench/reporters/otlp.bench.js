@@ -22,15 +22,15 @@
  */
 
 import http from 'node:http';
-import { performance } from 'node:perf_hooks';
 import process from 'node:process';
-import { setImmediate } from 'node:timers';
 import { gzipSync } from 'node:zlib';
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { AggregationType, InstrumentType, MeterProvider, MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { HUNDRED_MS } from '../lib/values.js';
+
+import { probe } from '../lib/probe.js';
 
 const { ManualClock, OtlpReporter, Registry } = await import('../../dist/index.js');
 
@@ -40,27 +40,8 @@ const ROUNDS = quick ? 2 : 5;
 const print = (line) => process.stdout.write(`${line}\n`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Runs `fn`, timing it and the longest event-loop stall while it runs. */
-async function measure(fn) {
-  let last = performance.now();
-  let maxGapMs = 0;
-  let probing = true;
-  const probe = () => {
-    const now = performance.now();
-    if (now - last > maxGapMs) maxGapMs = now - last;
-    last = now;
-    if (probing) setImmediate(probe);
-  };
-  setImmediate(probe);
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const out = await fn();
-  const ms = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  probing = false;
-  if (performance.now() - last > maxGapMs) maxGapMs = performance.now() - last;
-  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, maxGapMs, out };
-}
+/** Runs `fn`, timing it and the longest event-loop stall while it runs (bench/lib/probe.js). */
+const measure = probe;
 
 /** A loopback receiver: resolves `next()` with the next request's body length. */
 async function startReceiver() {
