@@ -12,12 +12,29 @@ function sanitize(key: string): string {
 }
 
 /**
+ * A name or tag as tapemeasure wrote it on a wire, decoded back: StatsD's reversible
+ * `_XX` escapes (`/work` is sent as `_2Fwork`) and Graphite's `%XX` ones.
+ */
+function unescapeWire(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/_([0-9A-F]{2})/g, '%$1'));
+  } catch {
+    return text;
+  }
+}
+
+/**
  * One identity for a counted series on every wire: `name;k=v;...` with tags sorted, the
- * reporter's prefix and the `.count` suffix taken off, sanitized as etsy StatsD does (so a
- * key read back from its flushes, a Graphite path and a registry series compare equal).
+ * reporter's prefix and the `.count` suffix taken off, tapemeasure's wire escapes decoded,
+ * sanitized as etsy StatsD does (so a key read back from its flushes, a Graphite path and
+ * a registry series compare equal).
  */
 export function seriesIdentity(key: string, prefix?: string, ignoreTag?: string): string {
-  const [base0, ...all] = key.split(';');
+  return identityOf(key.split(';').map(unescapeWire), prefix, ignoreTag);
+}
+
+function identityOf(parts: readonly string[], prefix?: string, ignoreTag?: string): string {
+  const [base0, ...all] = parts;
   const tags = ignoreTag === undefined ? all : all.filter((t) => !t.startsWith(`${ignoreTag}=`));
   let base = base0!;
   if (prefix !== undefined && base.startsWith(`${prefix}.`)) base = base.slice(prefix.length + 1);
@@ -28,7 +45,7 @@ export function seriesIdentity(key: string, prefix?: string, ignoreTag?: string)
 /** The identity of a registry series. */
 export function recordedIdentity(name: string, tags: Readonly<Record<string, string>>): string {
   const parts = Object.keys(tags).map((k) => `${k}=${tags[k]!}`);
-  return seriesIdentity([name, ...parts].join(';'));
+  return identityOf([name, ...parts]);
 }
 
 /** What the tap kept of one StatsD channel's counts, per key as sent. */

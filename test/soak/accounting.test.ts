@@ -23,7 +23,12 @@ describe('seriesIdentity', () => {
     const fromStatsd = seriesIdentity('t.http.server.requests.count;method=GET;route=-work;status=2xx', 't');
     const fromGraphite = seriesIdentity('g.http.server.requests.count;status=2xx;route=/work;method=GET', 'g');
     const fromRegistry = recordedIdentity('http.server.requests', { route: '/work', method: 'GET', status: '2xx' });
+    // As tapemeasure sends them now: StatsD's reversible `_2F`, Graphite's `%2F`.
+    const escapedStatsd = seriesIdentity('t.http.server.requests.count;method=GET;route=_2Fwork;status=2xx', 't');
+    const escapedGraphite = seriesIdentity('g.http.server.requests.count;status=2xx;route=%2Fwork;method=GET', 'g');
     expect(fromStatsd).toBe('http.server.requests;method=GET;route=-work;status=2xx');
+    expect(escapedStatsd).toBe(fromStatsd);
+    expect(escapedGraphite).toBe(fromStatsd);
     expect(fromGraphite).toBe(fromStatsd);
     expect(fromRegistry).toBe(fromStatsd);
   });
