@@ -40,6 +40,11 @@ const window = {
   windowSlices: [0, 61, 1.5, '4'],
 };
 const numbers = [0, -1, Number.NaN, Infinity, '1'];
+const bucketOptions = {
+  buckets: ['latency', 5, [], [2, 1], [1, 1], [-1], [Number.NaN], [Infinity], ['1'], Array.from({ length: 1000 }, (_, i) => i)],
+  nativeHistogram: ['yes', 1, null],
+  summary: ['yes', 0],
+};
 
 const TABLES: readonly Table[] = [
   {
@@ -50,11 +55,15 @@ const TABLES: readonly Table[] = [
       maxSeriesPerName: [0, -1, 1.5, '10', Number.NaN, Infinity],
       maxSeries: [0, -1, 1.5, '10', Number.NaN, Infinity],
       expireAfterMs: [0, 4_999, 5_000.5, '60000', Number.NaN, Infinity],
+      buckets: bucketOptions.buckets,
+      nativeHistograms: bucketOptions.nativeHistogram,
     },
     good: [
       undefined,
       {},
       { clock: new ManualClock(), maxSeriesPerName: 1, maxSeries: 1, expireAfterMs: 5_000 },
+      { buckets: 'prometheus', nativeHistograms: true },
+      { buckets: [0.5, 1, 2.5] },
       { clock: undefined, maxSeries: undefined, expireAfterMs: undefined },
     ],
     typos: [
@@ -62,6 +71,8 @@ const TABLES: readonly Table[] = [
       ['clok', 'clock'],
       ['maxSereis', 'maxSeries'],
       ['expireAfter', 'expireAfterMs'],
+      ['bucket', 'buckets'],
+      ['nativeHistogram', 'nativeHistograms'],
     ],
   },
   {
@@ -91,16 +102,27 @@ const TABLES: readonly Table[] = [
   {
     what: 'registry.gauge(name, options)',
     call: (options) => fresh().gauge('g', options as never),
-    bad: { tags: badTags, timeoutMs: numbers },
-    good: [undefined, { timeoutMs: 10 }],
-    typos: [['tags_', 'tags']],
+    bad: { tags: badTags, timeoutMs: numbers, aggregate: ['avg', 1, null] },
+    good: [undefined, { timeoutMs: 10 }, { aggregate: 'sum' }, { aggregate: 'perWorker' }],
+    typos: [
+      ['tags_', 'tags'],
+      ['aggregte', 'aggregate'],
+    ],
   },
   {
     what: 'registry.histogram()',
     call: (options) => fresh().histogram('h', options as never),
-    bad: { tags: badTags, ...window, resolution: numbers },
-    good: [undefined, { significantDigits: 5, windowMs: 5_000, windowSlices: 1, resolution: 1e-6 }, { windowMs: 600_000, windowSlices: 60 }],
+    bad: { tags: badTags, ...window, resolution: numbers, ...bucketOptions },
+    good: [
+      undefined,
+      { significantDigits: 5, windowMs: 5_000, windowSlices: 1, resolution: 1e-6 },
+      { windowMs: 600_000, windowSlices: 60 },
+      { buckets: [1, 10, 100], nativeHistogram: true, summary: true },
+      { buckets: 'none' },
+    ],
     typos: [
+      ['bucket', 'buckets'],
+      ['nativeHistograms', 'nativeHistogram'],
       ['resolutin', 'resolution'],
       ['significantDigit', 'significantDigits'],
       ['windowSlice', 'windowSlices'],
@@ -111,9 +133,10 @@ const TABLES: readonly Table[] = [
   {
     what: 'registry.timer()',
     call: (options) => fresh().timer('t', options as never),
-    bad: { tags: badTags, ...window, resolutionMs: numbers },
-    good: [undefined, { significantDigits: 1, resolutionMs: 1 }],
+    bad: { tags: badTags, ...window, resolutionMs: numbers, ...bucketOptions },
+    good: [undefined, { significantDigits: 1, resolutionMs: 1 }, { buckets: 'prometheus' }],
     typos: [
+      ['summry', 'summary'],
       ['resolution', 'resolutionMs'],
       ['windowms', 'windowMs'],
     ],

@@ -50,6 +50,8 @@ describe('ScheduledReporter options', () => {
     ['stopTimeoutMs', -1],
     ['stopTimeoutMs', 1.5],
     ['stopTimeoutMs', 2 ** 31],
+    ['stopOnExit', 'yes'],
+    ['stopOnExit', 1],
     ['clock', { now: () => 0 }],
     ['target', ''],
   ] as const)('rejects %s: %o with INVALID_OPTION', (key, value) => {
@@ -66,6 +68,7 @@ describe('ScheduledReporter options', () => {
     ['onerror', 'onError'],
     ['selfMetric', 'selfMetrics'],
     ['stopTimeout', 'stopTimeoutMs'],
+    ['stopOnExitt', 'stopOnExit'],
     ['clok', 'clock'],
     ['targt', 'target'],
   ])('rejects the typo %s, suggesting %s', (typo, suggestion) => {
