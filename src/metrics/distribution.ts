@@ -10,7 +10,7 @@ import { currentTick, TICK_MS, type Clock, type CoarseTicker } from '../clock.js
 import { check, checkValue, integer, type Read } from '../internal/options.js';
 import type { DistributionFields } from './snapshot.js';
 import { WindowedHistogram, type WindowedHistogramConfig } from '../stats/windowed-histogram.js';
-import { IntervalReader, type IntervalOwner } from './interval-reader.js';
+import { distributionFields, IntervalReader, type IntervalOwner } from './interval-reader.js';
 import { optionDifference, type OptionDifference } from './metric.js';
 import type { JsHistogram } from 'hdr-histogram-js';
 import type { SliceDelta } from '../stats/slice-delta.js';
@@ -187,12 +187,7 @@ export class Distribution implements IntervalOwner {
 
   /** Lifetime count and sum, and the statistics of the window now. */
   fields(): DistributionFields {
-    const w = this.window.statistics(currentTick(this.#clock, this.#ticker));
-    return {
-      count: this.count, sum: this.sum, windowCount: w.count,
-      min: w.min, max: w.max, mean: w.mean, stddev: w.stddev,
-      p50: w.p50, p75: w.p75, p95: w.p95, p98: w.p98, p99: w.p99, p999: w.p999,
-    };
+    return distributionFields(this.count, this.sum, this.window.statistics(currentTick(this.#clock, this.#ticker)));
   }
 
   /** The window now as one `hdr-histogram-js` histogram, or `null` when it is empty. */

@@ -7,6 +7,7 @@
 
 import type { DistributionFields } from './snapshot.js';
 import { WindowedHistogram, type WindowedHistogramConfig } from '../stats/windowed-histogram.js';
+import type { WindowStatistics } from '../stats/window-statistics.js';
 import type { SliceDelta } from '../stats/slice-delta.js';
 
 /** The one-slice config of the readers of each window config (shared, like the window's). */
@@ -25,6 +26,20 @@ export type IntervalTotals = {
   readonly min: number | null;
   readonly max: number | null;
 };
+
+/**
+ * The fields of a distribution's snapshot: `count` and `sum` as the caller counts them
+ * (lifetime for a metric, the interval for a reader) and the statistics of a window.
+ *
+ * @internal
+ */
+export function distributionFields(count: number, sum: number, w: WindowStatistics): DistributionFields {
+  return {
+    count, sum, windowCount: w.count,
+    min: w.min, max: w.max, mean: w.mean, stddev: w.stddev,
+    p50: w.p50, p75: w.p75, p95: w.p95, p98: w.p98, p99: w.p99, p999: w.p999,
+  };
+}
 
 /**
  * Reads the values recorded since its previous {@link IntervalReader.take}: a view of a
@@ -84,11 +99,7 @@ export class IntervalReader {
    */
   take(): DistributionFields {
     const w = this.#window.statistics(0);
-    const fields: DistributionFields = {
-      count: this.#count, sum: this.#sum, windowCount: w.count,
-      min: w.min, max: w.max, mean: w.mean, stddev: w.stddev,
-      p50: w.p50, p75: w.p75, p95: w.p95, p98: w.p98, p99: w.p99, p999: w.p999,
-    };
+    const fields = distributionFields(this.#count, this.#sum, w);
     this.#restart();
     return fields;
   }
