@@ -8,8 +8,8 @@
  * The probe is a `setImmediate` loop that notes the longest gap between two of its turns
  * while the export runs: the longest time the application could not run. On a loaded
  * machine a gap also holds the time the process waited for a core, so the probe notes the
- * CPU time of the process in each gap as well (`process.cpuUsage()`, which also counts
- * V8's and libuv's helper threads: an upper bound of the event loop's own work). Each cell
+ * main thread's own CPU time in each gap as well (bench/lib/probe.js: what the stretch
+ * would be on a quiet machine). Each cell
  * is the median of `--runs` runs (default 3). Prints one table: export × series ->
  * longest stretch (wall and CPU), total time, bytes.
  *
@@ -19,11 +19,10 @@
 import { Buffer } from 'node:buffer';
 import { request } from 'node:http';
 import os from 'node:os';
-import { performance } from 'node:perf_hooks';
 import process from 'node:process';
-import { setImmediate } from 'node:timers';
 import { setImmediate as immediate } from 'node:timers/promises';
 import { URL } from 'node:url';
+import { probe } from '../lib/probe.js';
 
 const arg = (name, fallback) => {
   const found = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -42,32 +41,13 @@ function median(values) {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Runs `fn`; resolves with its time, its result's size, and the longest gap between event-loop turns meanwhile. */
+/** Runs `fn` under the shared probe; resolves with its time, its result's size, and the longest stretch (wall, thread CPU). */
 async function timed(fn) {
-  let last = performance.now();
-  let lastCpu = process.cpuUsage();
-  let maxGap = 0;
-  let maxCpuGap = 0;
-  let running = true;
-  const spin = () => {
-    const now = performance.now();
-    const cpu = process.cpuUsage(lastCpu);
-    maxGap = Math.max(maxGap, now - last);
-    maxCpuGap = Math.max(maxCpuGap, (cpu.user + cpu.system) / 1_000);
-    last = now;
-    lastCpu = process.cpuUsage();
-    if (running) setImmediate(spin);
-  };
-  setImmediate(spin);
-  const t0 = performance.now();
-  const result = await fn();
-  const ms = performance.now() - t0;
-  running = false;
-  maxGap = Math.max(maxGap, performance.now() - last);
+  const { ms, maxGapMs, maxCpuGapMs, out } = await probe(fn);
   await immediate();
   // The size of a string is measured after the probe: that is the caller's work.
-  const bytes = typeof result === 'string' ? Buffer.byteLength(result) : result;
-  return { ms, maxGapMs: maxGap, maxCpuGapMs: maxCpuGap, bytes };
+  const bytes = typeof out === 'string' ? Buffer.byteLength(out) : out;
+  return { ms, maxGapMs, maxCpuGapMs: maxCpuGapMs ?? Number.NaN, bytes };
 }
 
 /** One GET; resolves with the number of body bytes received (not decompressed). */
