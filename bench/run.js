@@ -142,7 +142,7 @@ async function runExport() {
   const results = {};
   for (const e of entries) {
     await e.worker.call({ type: 'export', op: e.op }); // warm-up
-    results[`${e.lib} ${e.op}`] = { lib: e.lib, op: e.op, ms: [], maxGapMs: [], size: 0 };
+    results[`${e.lib} ${e.op}`] = { lib: e.lib, op: e.op, ms: [], maxGapMs: [], maxCpuGapMs: [], size: 0 };
   }
   for (let r = 0; r < config.exportRounds; r++) {
     for (const e of rotate(entries, r)) {
@@ -150,6 +150,7 @@ async function runExport() {
       const row = results[`${e.lib} ${e.op}`];
       row.ms.push(out.ms);
       row.maxGapMs.push(out.maxGapMs);
+      if (out.maxCpuGapMs !== undefined) row.maxCpuGapMs.push(out.maxCpuGapMs);
       row.size = out.size;
     }
   }

@@ -30,6 +30,11 @@ function microRows(run, ops, libraries) {
   return { header, rows };
 }
 
+/** A stretch: its wall time, and in brackets the main thread's own CPU time in it (probe.js), where known. */
+function stretchCell(wallMs, cpuMs) {
+  return cpuMs === undefined ? ms(wallMs) : `${ms(wallMs)} (CPU ${ms(cpuMs)})`;
+}
+
 function exportRows(run) {
   const header = ['library', 'export', 'median', 'vs tapemeasure JSON', 'longest event-loop stretch', 'output'];
   const rows = [];
@@ -40,7 +45,7 @@ function exportRows(run) {
       row.op.replace('export.', ''),
       `${median(row.ms).toFixed(1)} ms`,
       json === undefined ? '' : `${pairedRatio(row.ms, json.ms).toFixed(2)}x`,
-      `${Math.max(...row.maxGapMs).toFixed(1)} ms`,
+      stretchCell(Math.max(...row.maxGapMs), row.maxCpuGapMs.length === 0 ? undefined : Math.max(...row.maxCpuGapMs)),
       `${(row.size / 1e6).toFixed(1)} MB`,
     ]);
   }
@@ -131,7 +136,7 @@ function scaleRows(run) {
       for (const [op, e] of Object.entries(r.exports)) {
         rows.push([
           n.toLocaleString('en-US'), lib, bytes(r.bytesPerTimer), ms((r.fillMs / n) * 1000), op.replace('export.', ''),
-          ms((e.ms / n) * 1000), ms(e.maxGapMs), `${(e.size / 1e6).toFixed(1)} MB`,
+          ms((e.ms / n) * 1000), stretchCell(e.maxGapMs, e.maxCpuGapMs), `${(e.size / 1e6).toFixed(1)} MB`,
         ]);
       }
     }
@@ -220,11 +225,15 @@ export function renderMarkdown(run, ops, libraries) {
     '  `report()` of a real `StatsdReporter` (its default interval statistics: the 100 values are',
     '  recorded again, untimed, before each report) and `GraphiteReporter` over a `MemoryTransport`.',
     '  Peers serialise in their own format. The event-loop stretch is the longest gap a',
-    '  `setImmediate` probe saw during the export.',
+    '  `setImmediate` probe saw during the export (the worst of the rounds); in brackets, the',
+    '  main thread\'s own CPU time in its longest gap (Linux `/proc/thread-self/schedstat`: it',
+    '  leaves out waiting for a core, so it is what the stretch would be on a quiet machine).',
+    '  The targets are judged on the wall time.',
     '- Memory: a fresh process per library and case (`--expose-gc`), heap used plus array buffers',
     '  (HDR counts live off-heap), before and after creating the timers, divided by their number.',
     '- Scale: a fresh process per library and size creates and fills the timers (timed), measures',
-    '  their memory, then runs each export twice and keeps the second.',
+    '  their memory, then runs each export once to compile it and three times measured (once',
+    '  when a run takes over 10 s), keeping the run with the median stretch.',
     '',
   );
   for (const [title, body] of all) {
