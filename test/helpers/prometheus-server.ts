@@ -6,8 +6,8 @@
 
 import { freePort } from './net.js';
 import { waitUntil } from './wait.js';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -18,6 +18,8 @@ export type ScrapeJob = {
   readonly target: string;
   readonly metricsPath?: string;
   readonly params?: Readonly<Record<string, readonly string[]>>;
+  /** Keep the scraped `job` and `instance` labels (as a Pushgateway must be scraped) instead of renaming them `exported_*`. */
+  readonly honorLabels?: boolean;
 };
 
 /** A running Prometheus. */
@@ -66,12 +68,23 @@ export function ensurePrometheus(): { prometheus: string; promtool: string } {
 
 export { freePort };
 
-function tail(path: string): string {
+/** The last 20 lines of a log file ('' when it cannot be read). */
+export function logTail(path: string): string {
   try {
     return readFileSync(path, 'utf8').split('\n').slice(-20).join('\n');
   } catch {
     return '';
   }
+}
+
+/** SIGTERM, SIGKILL after 5 s; resolves once the child has exited (at once if it already has). */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve(); }));
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(killer);
 }
 
 /** How {@link startPrometheus} starts the server. */
@@ -94,6 +107,7 @@ export async function startPrometheus(jobs: readonly ScrapeJob[], options: Prome
     ...jobs.flatMap((job) => [
       `  - job_name: ${JSON.stringify(job.name)}`,
       `    metrics_path: ${JSON.stringify(job.metricsPath ?? '/metrics')}`,
+      ...(job.honorLabels === true ? ['    honor_labels: true'] : []),
       ...(job.params === undefined
         ? []
         : ['    params:', ...Object.entries(job.params).map(([k, v]) => `      ${JSON.stringify(k)}: ${JSON.stringify(v)}`)]),
@@ -103,7 +117,6 @@ export async function startPrometheus(jobs: readonly ScrapeJob[], options: Prome
   ].join('\n');
   writeFileSync(join(dir, 'prometheus.yml'), `${config}\n`);
   const log = join(dir, 'prometheus.log');
-  const { openSync, closeSync } = await import('node:fs');
   const fd = openSync(log, 'a');
   const child = spawn(
     prometheus,
@@ -120,26 +133,20 @@ export async function startPrometheus(jobs: readonly ScrapeJob[], options: Prome
   closeSync(fd);
   const url = `http://127.0.0.1:${port}`;
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve(); }));
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(killer);
-    }
+    await stopChild(child);
     rmSync(dir, { recursive: true, force: true });
   };
   // Ready, or dead: whichever comes first.
   let onExit: (() => void) | undefined;
   const died = new Promise<never>((_resolve, reject) => {
     onExit = () => {
-      reject(new Error(`prometheus exited with ${child.exitCode ?? child.signalCode} before it was ready:\n${tail(log)}`));
+      reject(new Error(`prometheus exited with ${child.exitCode ?? child.signalCode} before it was ready:\n${logTail(log)}`));
     };
     child.once('exit', onExit);
   });
   try {
     await Promise.race([
-      waitUntil(async () => (await fetch(`${url}/-/ready`)).ok, { what: 'prometheus /-/ready', timeoutMs: 30_000, pollMs: 100, context: () => tail(log) }),
+      waitUntil(async () => (await fetch(`${url}/-/ready`)).ok, { what: 'prometheus /-/ready', timeoutMs: 30_000, pollMs: 100, context: () => logTail(log) }),
       died,
     ]);
   } catch (error) {

@@ -1,16 +1,16 @@
 /**
  * Starts and stops a real Prometheus Pushgateway (Debian package `prometheus-pushgateway`)
  * on 127.0.0.1 for integration tests, in memory only (no persistence file), and reads
- * back what it holds. Also starts a real Prometheus that scrapes the gateway with
- * `honor_labels: true`, as a Pushgateway must be scraped.
+ * back what it holds. `startGatewayScraper()` starts a real Prometheus that scrapes the
+ * gateway with `honor_labels: true`, as a Pushgateway must be scraped.
  */
 
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './net.js';
-import { ensurePrometheus, type PromSample } from './prometheus-server.js';
+import { logTail, startPrometheus, stopChild, type PrometheusServer } from './prometheus-server.js';
 import { waitUntil } from './wait.js';
 
 const BINARY = '/usr/bin/prometheus-pushgateway';
@@ -62,23 +62,6 @@ export function ensurePushgateway(): string {
   return BINARY;
 }
 
-function tail(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').split('\n').slice(-20).join('\n');
-  } catch {
-    return '';
-  }
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve(); }));
-  child.kill('SIGTERM');
-  const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(killer);
-}
-
 type ApiGroup = Record<string, unknown> & { labels: Record<string, string>; last_push_successful: boolean };
 
 /** Starts a Pushgateway on 127.0.0.1, in memory; resolves once it is ready. */
@@ -105,7 +88,7 @@ export async function startPushgateway(): Promise<PushgatewayServer> {
         if (child.exitCode !== null) throw new Error(`pushgateway exited with ${child.exitCode}`);
         return (await fetch(`${url}/-/ready`)).ok;
       },
-      { what: 'the Pushgateway to be ready', timeoutMs: 20_000, pollMs: 50, context: () => tail(log) },
+      { what: 'the Pushgateway to be ready', timeoutMs: 20_000, pollMs: 50, context: () => logTail(log) },
     );
   } catch (error) {
     await stop();
@@ -138,77 +121,15 @@ export async function startPushgateway(): Promise<PushgatewayServer> {
     async metricsText() {
       return (await fetch(`${url}/metrics`)).text();
     },
-    logTail: () => tail(log),
+    logTail: () => logTail(log),
     stop,
   };
 }
 
-/** A running Prometheus that scrapes one Pushgateway. */
-export type GatewayScraper = {
-  readonly url: string;
-  /** Instant query; returns `data.result`. */
-  query(expr: string): Promise<PromSample[]>;
-  stop(): Promise<void>;
-};
-
 /**
- * Starts Prometheus scraping `target` every second with `honor_labels: true` (the pushed
- * `job` and `instance` labels are kept, not renamed `exported_*`). Local because
- * `startPrometheus()` of prometheus-server.ts has no `honor_labels` setting.
+ * Starts Prometheus scraping `target` (a Pushgateway) every second with `honor_labels: true`
+ * (the pushed `job` and `instance` labels are kept, not renamed `exported_*`).
  */
-export async function startGatewayScraper(target: string): Promise<GatewayScraper> {
-  const { prometheus } = ensurePrometheus();
-  const dir = mkdtempSync(join(tmpdir(), 'tapemeasure-prometheus-pgw-'));
-  const port = await freePort();
-  const config = [
-    'global:',
-    '  scrape_interval: 1s',
-    '  scrape_timeout: 900ms',
-    'scrape_configs:',
-    '  - job_name: pushgateway',
-    '    honor_labels: true',
-    '    static_configs:',
-    `      - targets: [${JSON.stringify(target)}]`,
-  ].join('\n');
-  writeFileSync(join(dir, 'prometheus.yml'), `${config}\n`);
-  const log = join(dir, 'prometheus.log');
-  const fd = openSync(log, 'a');
-  const child = spawn(
-    prometheus,
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', fd, fd], cwd: dir },
-  );
-  closeSync(fd);
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async (): Promise<void> => {
-    await stopChild(child);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitUntil(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}`);
-        return (await fetch(`${url}/-/ready`)).ok;
-      },
-      { what: 'Prometheus to be ready', timeoutMs: 30_000, pollMs: 100, context: () => tail(log) },
-    );
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return {
-    url,
-    async query(expr) {
-      const response = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`);
-      const body = (await response.json()) as { status: string; error?: string; data: { result: PromSample[] } };
-      if (body.status !== 'success') throw new Error(`query ${expr} failed: ${body.error ?? response.status}`);
-      return body.data.result;
-    },
-    stop,
-  };
+export function startGatewayScraper(target: string): Promise<PrometheusServer> {
+  return startPrometheus([{ name: 'pushgateway', target, honorLabels: true }]);
 }

@@ -14,7 +14,8 @@ import { deleteMetrics, pushMetrics } from '../../src/reporters/pushgateway-push
 import { PushgatewayReporter } from '../../src/reporters/pushgateway-reporter.js';
 import type { ReporterError } from '../../src/reporters/scheduled-reporter.js';
 import { freePort } from '../helpers/net.js';
-import { startGatewayScraper, startPushgateway, type GatewayScraper, type PushgatewayServer } from '../helpers/pushgateway-server.js';
+import type { PrometheusServer } from '../helpers/prometheus-server.js';
+import { startGatewayScraper, startPushgateway, type PushgatewayServer } from '../helpers/pushgateway-server.js';
 import { waitUntil } from '../helpers/wait.js';
 
 let gateway: PushgatewayServer;
@@ -218,7 +219,7 @@ describe('a gateway that is down', () => {
 });
 
 describe('Prometheus scraping the Pushgateway', () => {
-  let prometheus: GatewayScraper;
+  let prometheus: PrometheusServer;
 
   beforeAll(async () => {
     prometheus = await startGatewayScraper(gateway.target);
