@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { classMetric, counted, metered, timed } from '../../src/integrations/decorators.js';
 import { Registry } from '../../src/registry/registry.js';
+import { optionTableTests, thrown } from '../helpers/option-table.js';
 
 type Attempt = (template: unknown, options: unknown) => unknown;
 
@@ -28,38 +29,13 @@ const TYPOS: readonly [string, string][] = [
 
 const BAD_TEMPLATES: readonly unknown[] = ['bad name', 'a.{klass}', 'a..b', '', 42, null];
 
-function thrown(attempt: () => unknown): { code?: string; option?: string; suggestion?: string } {
-  try {
-    attempt();
-  } catch (error) {
-    return error as { code?: string };
-  }
-  throw new Error('expected a throw');
-}
-
 describe.each(DECORATORS)('%s options', (_where, attempt, takesInFlight) => {
-  for (const [key, values] of Object.entries(BAD)) {
-    it.each(values.map((v) => [v]))(`rejects ${key}: %o`, (value) => {
-      const error = thrown(() => attempt(undefined, { [key]: value }));
-      expect(error.code).toBe('ERR_TAPEMEASURE_INVALID_OPTION');
-      expect(error.option).toBe(key);
-    });
-  }
-
-  it.each(TYPOS)('rejects the typo %s, suggesting %s', (typo, suggestion) => {
-    const error = thrown(() => attempt(undefined, { [typo]: 1 }));
-    expect(error.code).toBe('ERR_TAPEMEASURE_UNKNOWN_OPTION');
-    expect(error.suggestion).toBe(suggestion);
-  });
+  optionTableTests((options) => attempt(undefined, options), { bad: BAD, typos: TYPOS, notObjects: ['x', 42, []] });
 
   it.each(BAD_TEMPLATES.map((t) => [t]))('rejects the template %o', (template) => {
     const error = thrown(() => attempt(template, undefined));
     expect(error.code).toBe('ERR_TAPEMEASURE_INVALID_OPTION');
     expect(error.option).toBe('the name template');
-  });
-
-  it.each([['x'], [42], [[]]])('rejects options that are not an object: %o', (options) => {
-    expect(thrown(() => attempt(undefined, options)).code).toBe('ERR_TAPEMEASURE_INVALID_OPTION');
   });
 
   if (takesInFlight) {

@@ -4,8 +4,9 @@
  * starts a collector.
  */
 
-import { describe, expect, it } from 'vitest';
+import { describe } from 'vitest';
 import { collectRuntimeMetrics } from '../../src/integrations/runtime.js';
+import { optionTableTests } from '../helpers/option-table.js';
 
 const BAD: Record<string, readonly unknown[]> = {
   registry: [null, {}, 'default', { histogram() {} }],
@@ -26,31 +27,6 @@ const TYPOS: readonly [string, string][] = [
   ['tag', 'tags'],
 ];
 
-function thrown(attempt: () => unknown): { code?: string; option?: string; suggestion?: string } {
-  try {
-    attempt();
-  } catch (error) {
-    return error as { code?: string };
-  }
-  throw new Error('expected a throw');
-}
-
 describe('collectRuntimeMetrics() options', () => {
-  for (const [key, values] of Object.entries(BAD)) {
-    it.each(values.map((v) => [v]))(`rejects ${key}: %o`, (value) => {
-      const error = thrown(() => collectRuntimeMetrics({ [key]: value }));
-      expect(error.code).toBe('ERR_TAPEMEASURE_INVALID_OPTION');
-      expect(error.option).toBe(key);
-    });
-  }
-
-  it.each(TYPOS)('rejects the typo %s, suggesting %s', (typo, suggestion) => {
-    const error = thrown(() => collectRuntimeMetrics({ [typo]: 1 }));
-    expect(error.code).toBe('ERR_TAPEMEASURE_UNKNOWN_OPTION');
-    expect(error.suggestion).toBe(suggestion);
-  });
-
-  it.each([['x'], [42], [[]], [null]])('rejects options that are not an object: %o', (options) => {
-    expect(thrown(() => collectRuntimeMetrics(options as never)).code).toBe('ERR_TAPEMEASURE_INVALID_OPTION');
-  });
+  optionTableTests((options) => collectRuntimeMetrics(options as never), { bad: BAD, typos: TYPOS, notObjects: ['x', 42, [], null] });
 });

@@ -3,21 +3,22 @@ import { ManualClock } from '../../../src/clock.js';
 import { dashboardHandler } from '../../../src/exposition/dashboard/handler.js';
 import { serveMetrics } from '../../../src/exposition/server.js';
 import { Registry } from '../../../src/registry/registry.js';
+import { optionTableTests, thrown } from '../../helpers/option-table.js';
 
 const registry = new Registry();
 
 /** Each option with values it must refuse (wrong type, out of range). */
-const BAD_VALUES: readonly (readonly [option: string, values: readonly unknown[]])[] = [
-  ['registry', [{}, 1, 'default', { metrics: () => [] }]],
-  ['filter', [1, [1], {}, true]],
-  ['intervalMs', [0, 99, 60_001, 1.5, '1000', Number.NaN]],
-  ['historyMs', [999, 86_400_001, 1.5, '600000']],
-  ['maxSeries', [0, 100_001, 2.5, '1000']],
-  ['idleTimeoutMs', [999, -1, 86_400_001, 'soon']],
-  ['title', ['', 'x'.repeat(101), 1, null]],
-  ['clock', [{}, { now: () => 0 }, 1]],
-  ['onError', ['log', 1, {}]],
-];
+const BAD_VALUES: Readonly<Record<string, readonly unknown[]>> = {
+  registry: [{}, 1, 'default', { metrics: () => [] }],
+  filter: [1, [1], {}, true],
+  intervalMs: [0, 99, 60_001, 1.5, '1000', Number.NaN],
+  historyMs: [999, 86_400_001, 1.5, '600000'],
+  maxSeries: [0, 100_001, 2.5, '1000'],
+  idleTimeoutMs: [999, -1, 86_400_001, 'soon'],
+  title: ['', 'x'.repeat(101), 1, null],
+  clock: [{}, { now: () => 0 }, 1],
+  onError: ['log', 1, {}],
+};
 
 /** Typos and the key they must suggest. */
 const TYPOS: readonly (readonly [typo: string, suggestion: string | undefined])[] = [
@@ -30,15 +31,6 @@ const TYPOS: readonly (readonly [typo: string, suggestion: string | undefined])[
   ['fliter', 'filter'],
   ['port', undefined],
 ];
-
-function thrown(run: () => unknown): { code?: string; suggestion?: string } {
-  try {
-    run();
-  } catch (error) {
-    return error as { code?: string; suggestion?: string };
-  }
-  throw new Error('expected a throw');
-}
 
 async function rejected(run: () => Promise<unknown>): Promise<{ code?: string; suggestion?: string }> {
   try {
@@ -67,33 +59,12 @@ describe('dashboardHandler options', () => {
     await dashboardHandler().stop();
   });
 
-  for (const [option, values] of BAD_VALUES) {
-    for (const value of values) {
-      const shown = typeof value === 'string' && value.length > 20 ? `"${value.slice(0, 10)}..."` : JSON.stringify(value);
-      it(`refuses ${option}: ${shown}`, () => {
-        expect(thrown(() => dashboardHandler({ [option]: value })).code).toBe('ERR_TAPEMEASURE_INVALID_OPTION');
-      });
-    }
-  }
+  optionTableTests((options) => dashboardHandler(options as never), { bad: BAD_VALUES, typos: TYPOS, notObjects: [null, 5, 'registry', [registry]] });
 
   it('refuses a history shorter than one interval or longer than 3,600 samples', () => {
     expect(thrown(() => dashboardHandler({ intervalMs: 5_000, historyMs: 4_000 })).code).toBe('ERR_TAPEMEASURE_INVALID_OPTION');
     expect(thrown(() => dashboardHandler({ intervalMs: 100, historyMs: 360_100 })).code).toBe('ERR_TAPEMEASURE_INVALID_OPTION');
   });
-
-  it('refuses options that are not an object', () => {
-    for (const options of [null, 5, 'registry', [registry]]) {
-      expect(thrown(() => dashboardHandler(options as never)).code).toBe('ERR_TAPEMEASURE_INVALID_OPTION');
-    }
-  });
-
-  for (const [typo, suggestion] of TYPOS) {
-    it(`refuses the unknown key ${typo}${suggestion === undefined ? '' : `, suggesting ${suggestion}`}`, () => {
-      const error = thrown(() => dashboardHandler({ [typo]: 1 }));
-      expect(error.code).toBe('ERR_TAPEMEASURE_UNKNOWN_OPTION');
-      expect(error.suggestion).toBe(suggestion);
-    });
-  }
 });
 
 describe('the dashboard option of serveMetrics', () => {

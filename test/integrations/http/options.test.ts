@@ -11,6 +11,7 @@ import { koaMetrics } from '../../../src/integrations/koa.js';
 import { httpMetrics, instrumentServer } from '../../../src/integrations/node-http.js';
 import { Registry } from '../../../src/registry/registry.js';
 import { REGISTRY_BRAND, type MetricRegistry } from '../../../src/registry/types.js';
+import { optionTableTests, thrown } from '../../helpers/option-table.js';
 
 type Attempt = (options: unknown) => unknown;
 
@@ -46,33 +47,8 @@ const TYPOS: readonly [string, string][] = [
   ['clok', 'clock'],
 ];
 
-function thrown(attempt: () => unknown): { code?: string; option?: string; suggestion?: string } {
-  try {
-    attempt();
-  } catch (error) {
-    return error as { code?: string };
-  }
-  throw new Error('expected a throw');
-}
-
 describe.each(INTEGRATIONS)('%s options', (where, attempt, takesRoute) => {
-  for (const [key, values] of Object.entries(BAD)) {
-    it.each(values.map((v) => [v]))(`rejects ${key}: %o`, (value) => {
-      const error = thrown(() => attempt({ [key]: value }));
-      expect(error.code).toBe('ERR_TAPEMEASURE_INVALID_OPTION');
-      expect(error.option).toBe(key);
-    });
-  }
-
-  it.each(TYPOS)('rejects the typo %s, suggesting %s', (typo, suggestion) => {
-    const error = thrown(() => attempt({ [typo]: 1 }));
-    expect(error.code).toBe('ERR_TAPEMEASURE_UNKNOWN_OPTION');
-    expect(error.suggestion).toBe(suggestion);
-  });
-
-  it.each([['x'], [42], [[]], [null]])('rejects options that are not an object: %o', (options) => {
-    expect(thrown(() => attempt(options)).code).toBe('ERR_TAPEMEASURE_INVALID_OPTION');
-  });
+  optionTableTests(attempt, { bad: BAD, typos: TYPOS, notObjects: ['x', 42, [], null] });
 
   if (takesRoute) {
     it.each([['/users/:id'], [42], [{}]])('rejects route: %o', (route) => {
