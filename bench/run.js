@@ -51,7 +51,10 @@ const SCALE_SIZES =
 
 /** The exports the scale phase runs, per library (the others' own export, and OpenTelemetry's collect()). */
 const SCALE_OPS = {
-  tapemeasure: ['export.snapshot', 'export.json', 'export.prometheus', 'export.openmetrics', 'export.http', 'export.statsd'],
+  tapemeasure: [
+    'export.snapshot', 'export.json', 'export.prometheus', 'export.openmetrics', 'export.http', 'export.http-gzip',
+    'export.statsd', 'export.graphite-plaintext', 'export.graphite-pickle',
+  ],
   'prom-client': ['export.native'],
   'measured-core': ['export.native'],
   opentelemetry: ['export.native', 'export.collect'],

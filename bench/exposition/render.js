@@ -1,7 +1,8 @@
 /**
  * Export rows of the pull endpoint: what `GET /metrics` renders (JSON tree, Prometheus
  * text, OpenMetrics; read and formatted in slices that yield to the event loop), and one
- * real `GET /metrics` over loopback from a `serveMetrics` server.
+ * real `GET /metrics` over loopback from a `serveMetrics` server, plain (`http`) and gzipped
+ * as Prometheus asks for it (`http-gzip`).
  */
 
 import http from 'node:http';
@@ -29,15 +30,16 @@ export async function expositionExports(registry) {
     out[`export.${format}`] = { run: () => renderMetrics({ registry, format }) };
   }
   let server = null;
-  out['export.http'] = {
-    run: async () => {
-      server ??= await serveMetrics({ registry, port: 0, dashboard: false });
-      return get(server.url, { accept: 'text/plain;version=0.0.4', 'accept-encoding': 'identity' });
-    },
-    close: async () => {
-      await server?.stop();
-      server = null;
-    },
+  const scrape = async (encoding) => {
+    server ??= await serveMetrics({ registry, port: 0, dashboard: false });
+    return get(server.url, { accept: 'text/plain;version=0.0.4', 'accept-encoding': encoding });
   };
+  const close = async () => {
+    await server?.stop();
+    server = null;
+  };
+  out['export.http'] = { run: () => scrape('identity'), close };
+  // The body's size here is the compressed size.
+  out['export.http-gzip'] = { run: () => scrape('gzip'), close };
   return out;
 }

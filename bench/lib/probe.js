@@ -4,11 +4,14 @@
  * output.
  *
  * A stretch is measured twice: in wall time (what the application felt on this machine)
- * and in the calling thread's own time on a CPU, read from Linux's
- * `/proc/thread-self/schedstat` (nanoseconds; it leaves out the time the thread waited for
- * a core, and V8's helper threads). On a loaded machine the wall time of a stretch holds
- * the waits of other processes; the CPU time is what the stretch would be on a quiet one.
- * Elsewhere than Linux, the CPU figure is `undefined`.
+ * and without the time the thread waited for a core: the wall time minus the growth of
+ * the thread's run-queue delay, read from Linux's `/proc/thread-self/schedstat` (second
+ * field, nanoseconds, exact at each switch-in; the first field, time on a CPU, is only
+ * updated every scheduler tick, 4 ms here). On a loaded machine the wall time of a stretch
+ * holds the waits for a core that other processes caused; the other figure is what the
+ * stretch would be on a quiet machine (called "CPU" in the tables: the thread's own work,
+ * including any time it was blocked, e.g. on the garbage collector's helper threads).
+ * Elsewhere than Linux, that figure is `undefined`.
  */
 
 import { readFileSync } from 'node:fs';
@@ -18,11 +21,11 @@ import { setImmediate } from 'node:timers';
 
 const SCHEDSTAT = '/proc/thread-self/schedstat';
 
-/** The calling thread's time on a CPU, in ms; `undefined` where Linux's schedstat is missing. */
-export function threadCpuMs() {
+/** How long the calling thread has waited for a core so far, in ms; `undefined` where Linux's schedstat is missing. */
+export function threadRunDelayMs() {
   try {
-    const text = readFileSync(SCHEDSTAT, 'latin1');
-    return Number(text.slice(0, text.indexOf(' '))) / 1e6;
+    const fields = readFileSync(SCHEDSTAT, 'latin1').split(' ');
+    return Number(fields[1]) / 1e6;
   } catch {
     return undefined;
   }
@@ -30,26 +33,28 @@ export function threadCpuMs() {
 
 /**
  * Watches the event loop until the returned `stop()`: the longest gap between two turns of a
- * `setImmediate` loop, in wall time (`maxGapMs`) and in this thread's CPU time
- * (`maxCpuGapMs`, the most CPU time any one gap held).
+ * `setImmediate` loop, in wall time (`maxGapMs`) and less the time this thread waited for
+ * a core (`maxCpuGapMs`: the longest gap as it would be on a quiet machine).
  *
  * @returns `stop()`, which returns `{ maxGapMs, maxCpuGapMs }`.
  */
 export function watchLoop() {
-  const hasCpu = threadCpuMs() !== undefined;
+  const hasCpu = threadRunDelayMs() !== undefined;
   let last = performance.now();
-  let lastCpu = hasCpu ? threadCpuMs() : 0;
+  let lastDelay = hasCpu ? threadRunDelayMs() : 0;
   let maxGapMs = 0;
   let maxCpuGapMs = 0;
   let watching = true;
   const note = () => {
     const now = performance.now();
-    if (now - last > maxGapMs) maxGapMs = now - last;
+    const gap = now - last;
+    if (gap > maxGapMs) maxGapMs = gap;
     last = now;
     if (hasCpu) {
-      const cpu = threadCpuMs();
-      if (cpu - lastCpu > maxCpuGapMs) maxCpuGapMs = cpu - lastCpu;
-      lastCpu = cpu;
+      const delay = threadRunDelayMs();
+      const own = gap - (delay - lastDelay);
+      if (own > maxCpuGapMs) maxCpuGapMs = own;
+      lastDelay = delay;
     }
   };
   const tick = () => {
