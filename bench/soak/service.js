@@ -9,7 +9,7 @@
  * what lets a blocked loop be attributed (see docs/reliability.md).
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { threadRunDelayMs } from '../lib/probe.js';
 import { createServer } from 'node:http';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import process from 'node:process';
@@ -33,42 +33,31 @@ const startMs = Date.now();
 const delay = monitorEventLoopDelay({ resolution: 10 });
 delay.enable();
 /**
- * CPU time of the main thread (the one that runs the event loop), in ms: on Linux from
- * /proc/self/task/<pid>/stat (utime + stime, in clock ticks of 10 ms), so that the JIT
- * compiler's and the GC helpers' threads, which block nothing, are not counted; elsewhere
- * the whole process's (process.cpuUsage()).
+ * How long the main thread (the one that runs the event loop) has waited for a core, in ms
+ * (bench/lib/probe.js, from /proc/thread-self/schedstat): a gap less what it grew is the
+ * gap as it would be on a quiet machine, our own work. Elsewhere than Linux it stays 0, and
+ * every gap counts whole.
  */
-const mainThreadStat = `/proc/self/task/${process.pid}/stat`;
-const hasThreadStat = existsSync(mainThreadStat);
-function mainThreadCpuMs() {
-  if (!hasThreadStat) {
-    const cpu = process.cpuUsage();
-    return (cpu.user + cpu.system) / 1000;
-  }
-  const stat = readFileSync(mainThreadStat, 'latin1');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // After the name: state is field 3, utime field 14, stime field 15 (proc(5)).
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
+const runDelayMs = () => threadRunDelayMs() ?? 0;
 
-/** Gaps of the 10 ms ticker over 50 ms: when, how long, how much CPU the main thread used meanwhile. */
+/** Gaps of the 10 ms ticker over 50 ms: when, how long, and how long less the main thread's waits for a core. */
 const blocks = [];
 let excludedMs = 0; // our own forced GC, measured, subtracted from the gap it falls in
 let last = performance.now();
-let lastCpu = mainThreadCpuMs();
+let lastDelay = runDelayMs();
 let scrapesInFlight = 0;
 let maxScrapesInFlight = 0;
 const ticker = setInterval(() => {
   const now = performance.now();
-  const cpu = mainThreadCpuMs();
+  const delay = runDelayMs();
   const gapMs = now - last - 10 - excludedMs;
   if (gapMs > 50 && blocks.length < 1000) {
-    const cpuMs = cpu - lastCpu - excludedMs;
+    const cpuMs = gapMs - (delay - lastDelay);
     blocks.push({ atMs: Date.now() - startMs, gapMs: Math.round(gapMs), cpuMs: Math.round(cpuMs), scrapesInFlight });
   }
   excludedMs = 0;
   last = now;
-  lastCpu = cpu;
+  lastDelay = delay;
 }, 10);
 
 /** Heap after a full GC, every 2 s: [ms since start, heapUsed bytes]. Preallocated. */
