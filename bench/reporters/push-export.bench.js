@@ -80,7 +80,7 @@ async function main() {
   print(`report() of N timers x 100 values, ${ROUNDS} rounds: median (min-max), stretches in wall and main-thread CPU ms`);
   print('reporter           |       N |       ms (spread) | stretch wall (spread) | stretch CPU (spread) | dropped');
   for (const n of SIZES) {
-    const registry = new Registry();
+    const registry = new Registry({ maxSeries: 2 * n, maxSeriesPerName: 2 * n });
     const timers = [];
     for (let i = 0; i < n; i++) timers.push(registry.timer(`bench.export.t${i}`));
     const refill = () => {

@@ -393,6 +393,9 @@ export abstract class ScheduledReporter {
     const startedMs = this.clock.monotonicMs();
     try {
       const series = await this.#collector.collect(this.#budget());
+      // One turn of the event loop between reading and sending: the read's last slice and
+      // the send's first would otherwise hold the loop back to back (two slices at once).
+      await turn();
       this.#sendSkipped = false;
       await this.send({ timestampMs, final, series });
       // A send() that skipped its report (backpressure) counted it as skipped, not sent.
@@ -404,4 +407,11 @@ export abstract class ScheduledReporter {
       this.#self.duration(this.clock.monotonicMs() - startedMs);
     }
   }
+}
+
+/** Resolves after one turn of the event loop (`setImmediate`). */
+function turn(): Promise<void> {
+  return new Promise((resolve) => {
+    setImmediate(resolve);
+  });
 }
