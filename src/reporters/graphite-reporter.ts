@@ -14,6 +14,7 @@ import { sliceYielder } from '../internal/slicer.js';
 import type { Tags } from '../names.js';
 import type { Metric } from '../registry/types.js';
 import { closeTimeoutCheck, DEFAULT_CLOSE_TIMEOUT_MS, type Transport, type TransportStats } from '../transports/transport.js';
+import { transientFields } from './collect.js';
 import { REPORTER_OPTIONS, ScheduledReporter, type Report, type ScheduledReporterOptions } from './scheduled-reporter.js';
 
 /** Options of a {@link GraphiteReporter}: what to report, and where. */
@@ -127,7 +128,7 @@ export class GraphiteReporter extends ScheduledReporter {
     for (let i = from; i < to; i++) {
       const s = series[i]!;
       const paths = this.#pathsOf(s.metric);
-      for (const field of s.fields) {
+      for (const field of transientFields(s)) {
         // Dropwizard sends a gauge under its bare name.
         const suffix = s.type === 'gauge' ? '' : field.suffix;
         let path = paths.bySuffix.get(suffix);

@@ -10,6 +10,7 @@ import type { StatsdFormat, StatsdSeries } from '../formats/statsd.js';
 import { readOptions } from '../internal/options.js';
 import { sliceYielder } from '../internal/slicer.js';
 import type { Metric } from '../registry/types.js';
+import { hasCountField, transientFields } from './collect.js';
 import { closeTimeoutCheck, DEFAULT_CLOSE_TIMEOUT_MS, type Transport, type TransportStats } from '../transports/transport.js';
 import {
   REPORTER_OPTIONS,
@@ -186,7 +187,7 @@ export class StatsdReporter extends ScheduledReporter {
    * @returns `false` if the transport refused it (the whole amount is then carried).
    */
   #sendCount(s: ReportSeries, withDelta: boolean): boolean {
-    if (s.countDelta === null || !hasCount(s.fields)) return true;
+    if (s.countDelta === null || !hasCountField(s)) return true;
     const carried = this.#carry.get(s.metric);
     const delta = (withDelta ? s.countDelta : 0) + (carried ?? 0);
     // A zero delta is sent too (StatsD then keeps the counter alive); a retry sends only what is owed.
@@ -203,7 +204,7 @@ export class StatsdReporter extends ScheduledReporter {
   /** Sends a series' gauges and statistics; `false` if the transport refused one. */
   #sendGauges(s: ReportSeries): boolean {
     let sent = true;
-    for (const field of s.fields) {
+    for (const field of transientFields(s)) {
       if (field.statistic === 'count') continue;
       const record = this.#format.gauge(this.#seriesOf(s), field.statistic === 'value' ? '' : `.${field.suffix}`, field.value);
       if (record !== null && !this.#transport.send(record)) sent = false;
@@ -258,10 +259,4 @@ export class StatsdReporter extends ScheduledReporter {
     if (this.#ownsTransport) await this.#transport.close(Math.min(this.#closeTimeoutMs, this.stopBudgetLeftMs()));
     this.#account();
   }
-}
-
-/** Whether `count` is among the fields (the reporter's statistics select it). */
-function hasCount(fields: ReportSeries['fields']): boolean {
-  for (const field of fields) if (field.statistic === 'count') return true;
-  return false;
 }
