@@ -8,7 +8,7 @@
 
 import type { GraphiteEncoder } from '../clients/graphite-encoder.js';
 import { GRAPHITE_OPTIONS, openGraphite, type GraphiteOptions } from '../clients/graphite-options.js';
-import { graphitePath, graphiteSuffixed, type GraphitePoint } from '../formats/graphite-path.js';
+import { graphitePath, graphitePathFits, graphiteSuffixed, type GraphitePoint } from '../formats/graphite-path.js';
 import { readOptions } from '../internal/options.js';
 import { sliceYielder } from '../internal/slicer.js';
 import type { Tags } from '../names.js';
@@ -31,8 +31,11 @@ export type GraphiteReporterOptions = ScheduledReporterOptions &
 
 const GRAPHITE_REPORTER_OPTIONS = Object.freeze({ ...GRAPHITE_OPTIONS, closeTimeoutMs: closeTimeoutCheck });
 
-/** Per metric: its base path (prefix, name, tags) and the paths of its suffixes, built once. */
-type Paths = { readonly base: string; readonly bySuffix: Map<string, string> };
+/**
+ * Per metric: its base path (prefix, name, tags) and the paths of its suffixes, built and
+ * checked once (`null`: carbon could not store it; its points are left out, counted).
+ */
+type Paths = { readonly base: string; readonly bySuffix: Map<string, string | null> };
 
 /** Series between two looks at the clock. */
 const SLICE_CHECK_EVERY = 32;
@@ -124,7 +127,14 @@ export class GraphiteReporter extends ScheduledReporter {
     return points;
   }
 
-  #appendPoints(points: GraphitePoint[], series: Report['series'], from: number, to: number, timestampS: number): void {
+  /**
+   * Appends the points of `series[from, to)`, each path checked once per metric and
+   * suffix, when first built, not per point and report.
+   *
+   * @returns how many points were left out because carbon could not store their path.
+   */
+  #appendPoints(points: GraphitePoint[], series: Report['series'], from: number, to: number, timestampS: number): number {
+    let unstorable = 0;
     for (let i = from; i < to; i++) {
       const s = series[i]!;
       const paths = this.#pathsOf(s.metric);
@@ -133,12 +143,15 @@ export class GraphiteReporter extends ScheduledReporter {
         const suffix = s.type === 'gauge' ? '' : field.suffix;
         let path = paths.bySuffix.get(suffix);
         if (path === undefined) {
-          path = graphiteSuffixed(paths.base, suffix);
+          const built = graphiteSuffixed(paths.base, suffix);
+          path = graphitePathFits(built) ? built : null;
           paths.bySuffix.set(suffix, path);
         }
-        points.push({ path, value: field.value, timestampS });
+        if (path === null) unstorable++;
+        else points.push({ path, value: field.value, timestampS });
       }
     }
+    return unstorable;
   }
 
   /**
@@ -152,7 +165,7 @@ export class GraphiteReporter extends ScheduledReporter {
     let points: GraphitePoint[] = [];
     for (let i = 0; i < series.length; i += SLICE_CHECK_EVERY) {
       const to = Math.min(series.length, i + SLICE_CHECK_EVERY);
-      this.#appendPoints(points, series, i, to, timestampS);
+      this.countDropped(this.#appendPoints(points, series, i, to, timestampS));
       if (points.length >= POINTS_PER_BATCH) {
         this.#hand(points);
         points = [];
@@ -177,7 +190,7 @@ export class GraphiteReporter extends ScheduledReporter {
   /** Encodes points and gives the records to the transport (which counts what it refuses). */
   #hand(points: readonly GraphitePoint[]): void {
     const records: (string | Buffer)[] = [];
-    this.countDropped(this.#encoder.encode(points, records, []));
+    this.countDropped(this.#encoder.encode(points, records, [], true));
     const transport = this.#transport;
     for (const record of records) transport.send(record);
   }
