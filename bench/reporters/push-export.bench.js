@@ -16,8 +16,9 @@
  * timed report, untimed); the others the window (refilled too, so that it never ages out
  * while the rounds run). Each report runs under `bench/lib/probe.js`: wall time, the
  * longest stretch without a turn of the event loop in wall time and in this thread's CPU
- * time (what it would be on a quiet machine). Prints the median of the rounds and the
- * spread (min-max).
+ * time (what it would be on a quiet machine), and the process's CPU time (every thread:
+ * garbage collection helpers, zlib). Prints the median of the rounds and the spread
+ * (min-max).
  *
  * `nice -n -15 node bench/reporters/push-export.bench.js [--timers=10000,100000] [--rounds=5] [--only=statsd,json-stream]`
  */
@@ -78,7 +79,7 @@ async function main() {
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const spread = (xs) => `${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)}`;
   print(`report() of N timers x 100 values, ${ROUNDS} rounds: median (min-max), stretches in wall and main-thread CPU ms`);
-  print('reporter           |       N |       ms (spread) | stretch wall (spread) | stretch CPU (spread) | dropped');
+  print('reporter           |       N |       ms (spread) |   CPU ms (spread) | stretch wall (spread) | stretch CPU (spread) | dropped');
   for (const n of SIZES) {
     const registry = new Registry({ maxSeries: 2 * n, maxSeriesPerName: 2 * n });
     const timers = [];
@@ -99,10 +100,12 @@ async function main() {
       const dropped = reporter.stats.dropped;
       await reporter.stop();
       const ms = rows.map((x) => x.ms);
+      const cpuMs = rows.map((x) => x.cpuMs);
       const gap = rows.map((x) => x.maxGapMs);
       const cpu = rows.map((x) => x.maxCpuGapMs ?? Number.NaN);
       print(
         `${name.padEnd(18)} | ${String(n).padStart(7)} | ${median(ms).toFixed(0).padStart(6)} (${spread(ms).padStart(9)}) | ` +
+          `${median(cpuMs).toFixed(0).padStart(6)} (${spread(cpuMs).padStart(9)}) | ` +
           `${median(gap).toFixed(1).padStart(8)} (${spread(gap).padStart(10)}) | ${median(cpu).toFixed(1).padStart(7)} (${spread(cpu).padStart(10)}) | ${dropped}`,
       );
     }
