@@ -9,6 +9,7 @@
 import type { GraphiteEncoder } from '../clients/graphite-encoder.js';
 import { GRAPHITE_OPTIONS, openGraphite, type GraphiteOptions } from '../clients/graphite-options.js';
 import { graphitePath, graphitePathFits, graphiteSuffixed, type GraphitePoint } from '../formats/graphite-path.js';
+import { OwnedTransport } from '../clients/owned-transport.js';
 import { readOptions } from '../internal/options.js';
 import { sliceYielder } from '../internal/slicer.js';
 import type { Tags } from '../names.js';
@@ -66,14 +67,12 @@ const POINTS_PER_BATCH = 4_096;
  */
 export class GraphiteReporter extends ScheduledReporter {
   readonly #encoder: GraphiteEncoder;
+  readonly #link: OwnedTransport;
   readonly #transport: Transport;
-  readonly #ownsTransport: boolean;
   readonly #prefix: string;
   readonly #tags: Tags | undefined;
   readonly #closeTimeoutMs: number;
   readonly #paths = new WeakMap<Metric, Paths>();
-  #droppedSeen = 0;
-  #bytesSeen = 0;
 
   /**
    * @param options - what to report and where (`options.registry`, by default the
@@ -90,14 +89,11 @@ export class GraphiteReporter extends ScheduledReporter {
       this.reportError('transport', error);
     });
     this.#encoder = sender.encoder;
+    this.#link = new OwnedTransport(sender);
     this.#transport = sender.transport;
-    this.#ownsTransport = sender.owned;
     this.#prefix = sender.prefix;
     this.#tags = sender.tags;
     this.#closeTimeoutMs = o.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
-    const stats = this.#transport.stats; // a transport passed in may have counted before
-    this.#droppedSeen = stats.droppedLines;
-    this.#bytesSeen = stats.sentBytes;
   }
 
   /** The transport's counters: records (lines, or pickle frames) and bytes sent, dropped and queued. */
@@ -197,17 +193,14 @@ export class GraphiteReporter extends ScheduledReporter {
 
   /** Counts what the transport dropped and sent since the last look (self-metrics). */
   #account(): void {
-    const stats = this.#transport.stats;
-    this.countDropped(stats.droppedLines - this.#droppedSeen);
-    this.#droppedSeen = stats.droppedLines;
-    this.countBytes(stats.sentBytes - this.#bytesSeen);
-    this.#bytesSeen = stats.sentBytes;
+    const { dropped, bytes } = this.#link.delta();
+    this.countDropped(dropped);
+    this.countBytes(bytes);
   }
 
   /** @inheritDoc */
   protected override async close(): Promise<void> {
-    this.#transport.flush();
-    if (this.#ownsTransport) await this.#transport.close(Math.min(this.#closeTimeoutMs, this.stopBudgetLeftMs()));
+    await this.#link.release(Math.min(this.#closeTimeoutMs, this.stopBudgetLeftMs()));
     this.#account();
   }
 }
