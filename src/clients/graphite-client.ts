@@ -21,6 +21,7 @@ import {
 } from '../transports/transport.js';
 import type { GraphiteEncoder } from './graphite-encoder.js';
 import { GRAPHITE_OPTIONS, openGraphite, type GraphiteOptions, type GraphiteProtocol } from './graphite-options.js';
+import { OwnedTransport } from './owned-transport.js';
 
 /** Options of a {@link GraphiteClient}. */
 export type GraphiteClientOptions = GraphiteOptions & {
@@ -110,8 +111,8 @@ export class GraphiteClient {
   readonly #tags: Tags | undefined;
   readonly #clock: Clock;
   readonly #encoder: GraphiteEncoder;
+  readonly #link: OwnedTransport;
   readonly #transport: Transport;
-  readonly #ownsTransport: boolean;
   readonly #stopTimeoutMs: number;
   #invalid = 0;
   #stopped = false;
@@ -133,8 +134,8 @@ export class GraphiteClient {
     this.#prefix = sender.prefix;
     this.#tags = sender.tags;
     this.#encoder = sender.encoder;
+    this.#link = new OwnedTransport(sender);
     this.#transport = sender.transport;
-    this.#ownsTransport = sender.owned;
     this.#clock = o.clock ?? systemClock;
     this.#stopTimeoutMs = o.stopTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
   }
@@ -163,8 +164,7 @@ export class GraphiteClient {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#stopped = true;
-      this.#transport.flush();
-      if (this.#ownsTransport) await this.#transport.close(this.#stopTimeoutMs);
+      await this.#link.release(this.#stopTimeoutMs);
     })();
     return this.#stopping;
   }

@@ -16,10 +16,12 @@ export type GraphiteEncoder = {
    * Appends the records of `points` to `out` (lines, or frames of many points), and
    * how many points each holds to `counts`.
    *
+   * @param pathsChecked - every path is known to pass `graphitePathFits` (a sender that
+   *   checks a path once, when it builds it): not checked again.
    * @returns how many points were left out (NaN or infinite values, a path carbon could
    *   not store: see `graphitePathProblem`, a point too large for a pickle frame).
    */
-  encode(points: readonly GraphitePoint[], out: (string | Buffer)[], counts: number[]): number;
+  encode(points: readonly GraphitePoint[], out: (string | Buffer)[], counts: number[], pathsChecked?: boolean): number;
   /** The record of one point, or `null` if it is left out. */
   one(path: string, value: number, timestampS: number): string | Buffer | null;
 };
@@ -42,9 +44,9 @@ function storable(points: readonly GraphitePoint[]): readonly GraphitePoint[] {
 
 /** Plaintext: one line per point. @internal */
 export const PLAINTEXT_ENCODER: GraphiteEncoder = Object.freeze({
-  encode(points: readonly GraphitePoint[], out: (string | Buffer)[], counts: number[]): number {
+  encode(points: readonly GraphitePoint[], out: (string | Buffer)[], counts: number[], pathsChecked = false): number {
     const before = out.length;
-    formatGraphiteLines(storable(points), out as string[]);
+    formatGraphiteLines(pathsChecked ? points : storable(points), out as string[]);
     for (let i = before; i < out.length; i++) counts.push(1);
     return points.length - (out.length - before);
   },
@@ -58,8 +60,8 @@ export const PLAINTEXT_ENCODER: GraphiteEncoder = Object.freeze({
 /** Pickle: frames of at most `maxFrameBytes` of pickle each (one point is one small frame). @internal */
 export function pickleEncoder(maxFrameBytes: number): GraphiteEncoder {
   return {
-    encode(points, out, counts) {
-      const { frames, framePoints, points: written } = pickleFrames(storable(points), maxFrameBytes);
+    encode(points, out, counts, pathsChecked = false) {
+      const { frames, framePoints, points: written } = pickleFrames(pathsChecked ? points : storable(points), maxFrameBytes);
       for (let i = 0; i < frames.length; i++) {
         out.push(frames[i]!);
         counts.push(framePoints[i]!);

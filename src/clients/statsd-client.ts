@@ -23,6 +23,7 @@ import {
 import { openStatsd, STATSD_OPTIONS, type StatsdOptions } from './statsd-options.js';
 import { StatsdTimer } from './statsd-timer.js';
 import type { StatsdFormat } from '../formats/statsd.js';
+import { OwnedTransport } from './owned-transport.js';
 
 /** Options of a {@link StatsdClient}. */
 export type StatsdClientOptions = StatsdOptions & {
@@ -135,8 +136,8 @@ const SERIES_CACHE_LIMIT = 10_000;
  */
 export class StatsdClient {
   readonly #format: StatsdFormat;
+  readonly #link: OwnedTransport;
   readonly #transport: Transport;
-  readonly #ownsTransport: boolean;
   readonly #sampleRate: number;
   readonly #clock: Clock;
   readonly #random: () => number;
@@ -161,8 +162,8 @@ export class StatsdClient {
     const o = readOptions(where, options, STATSD_CLIENT_OPTIONS);
     const sender = openStatsd(where, o, o.onError ?? defaultTransportErrorHandler());
     this.#format = sender.format;
+    this.#link = new OwnedTransport(sender);
     this.#transport = sender.transport;
-    this.#ownsTransport = sender.owned;
     this.#sampleRate = o.sampleRate ?? 1;
     this.#clock = o.clock ?? systemClock;
     this.#random = (o.random as (() => number) | undefined) ?? Math.random;
@@ -187,8 +188,7 @@ export class StatsdClient {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#stopped = true;
-      this.#transport.flush();
-      if (this.#ownsTransport) await this.#transport.close(this.#stopTimeoutMs);
+      await this.#link.release(this.#stopTimeoutMs);
     })();
     return this.#stopping;
   }

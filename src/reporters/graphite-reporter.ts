@@ -8,12 +8,14 @@
 
 import type { GraphiteEncoder } from '../clients/graphite-encoder.js';
 import { GRAPHITE_OPTIONS, openGraphite, type GraphiteOptions } from '../clients/graphite-options.js';
-import { graphitePath, graphiteSuffixed, type GraphitePoint } from '../formats/graphite-path.js';
+import { graphitePath, graphitePathFits, graphiteSuffixed, type GraphitePoint } from '../formats/graphite-path.js';
+import { OwnedTransport } from '../clients/owned-transport.js';
 import { readOptions } from '../internal/options.js';
 import { sliceYielder } from '../internal/slicer.js';
 import type { Tags } from '../names.js';
 import type { Metric } from '../registry/types.js';
 import { closeTimeoutCheck, DEFAULT_CLOSE_TIMEOUT_MS, type Transport, type TransportStats } from '../transports/transport.js';
+import { transientFields } from './collect.js';
 import { REPORTER_OPTIONS, ScheduledReporter, type Report, type ScheduledReporterOptions } from './scheduled-reporter.js';
 
 /** Options of a {@link GraphiteReporter}: what to report, and where. */
@@ -30,8 +32,11 @@ export type GraphiteReporterOptions = ScheduledReporterOptions &
 
 const GRAPHITE_REPORTER_OPTIONS = Object.freeze({ ...GRAPHITE_OPTIONS, closeTimeoutMs: closeTimeoutCheck });
 
-/** Per metric: its base path (prefix, name, tags) and the paths of its suffixes, built once. */
-type Paths = { readonly base: string; readonly bySuffix: Map<string, string> };
+/**
+ * Per metric: its base path (prefix, name, tags) and the paths of its suffixes, built and
+ * checked once (`null`: carbon could not store it; its points are left out, counted).
+ */
+type Paths = { readonly base: string; readonly bySuffix: Map<string, string | null> };
 
 /** Series between two looks at the clock. */
 const SLICE_CHECK_EVERY = 32;
@@ -62,14 +67,12 @@ const POINTS_PER_BATCH = 4_096;
  */
 export class GraphiteReporter extends ScheduledReporter {
   readonly #encoder: GraphiteEncoder;
+  readonly #link: OwnedTransport;
   readonly #transport: Transport;
-  readonly #ownsTransport: boolean;
   readonly #prefix: string;
   readonly #tags: Tags | undefined;
   readonly #closeTimeoutMs: number;
   readonly #paths = new WeakMap<Metric, Paths>();
-  #droppedSeen = 0;
-  #bytesSeen = 0;
 
   /**
    * @param options - what to report and where (`options.registry`, by default the
@@ -86,14 +89,11 @@ export class GraphiteReporter extends ScheduledReporter {
       this.reportError('transport', error);
     });
     this.#encoder = sender.encoder;
+    this.#link = new OwnedTransport(sender);
     this.#transport = sender.transport;
-    this.#ownsTransport = sender.owned;
     this.#prefix = sender.prefix;
     this.#tags = sender.tags;
     this.#closeTimeoutMs = o.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
-    const stats = this.#transport.stats; // a transport passed in may have counted before
-    this.#droppedSeen = stats.droppedLines;
-    this.#bytesSeen = stats.sentBytes;
   }
 
   /** The transport's counters: records (lines, or pickle frames) and bytes sent, dropped and queued. */
@@ -123,21 +123,31 @@ export class GraphiteReporter extends ScheduledReporter {
     return points;
   }
 
-  #appendPoints(points: GraphitePoint[], series: Report['series'], from: number, to: number, timestampS: number): void {
+  /**
+   * Appends the points of `series[from, to)`, each path checked once per metric and
+   * suffix, when first built, not per point and report.
+   *
+   * @returns how many points were left out because carbon could not store their path.
+   */
+  #appendPoints(points: GraphitePoint[], series: Report['series'], from: number, to: number, timestampS: number): number {
+    let unstorable = 0;
     for (let i = from; i < to; i++) {
       const s = series[i]!;
       const paths = this.#pathsOf(s.metric);
-      for (const field of s.fields) {
+      for (const field of transientFields(s)) {
         // Dropwizard sends a gauge under its bare name.
         const suffix = s.type === 'gauge' ? '' : field.suffix;
         let path = paths.bySuffix.get(suffix);
         if (path === undefined) {
-          path = graphiteSuffixed(paths.base, suffix);
+          const built = graphiteSuffixed(paths.base, suffix);
+          path = graphitePathFits(built) ? built : null;
           paths.bySuffix.set(suffix, path);
         }
-        points.push({ path, value: field.value, timestampS });
+        if (path === null) unstorable++;
+        else points.push({ path, value: field.value, timestampS });
       }
     }
+    return unstorable;
   }
 
   /**
@@ -151,7 +161,7 @@ export class GraphiteReporter extends ScheduledReporter {
     let points: GraphitePoint[] = [];
     for (let i = 0; i < series.length; i += SLICE_CHECK_EVERY) {
       const to = Math.min(series.length, i + SLICE_CHECK_EVERY);
-      this.#appendPoints(points, series, i, to, timestampS);
+      this.countDropped(this.#appendPoints(points, series, i, to, timestampS));
       if (points.length >= POINTS_PER_BATCH) {
         this.#hand(points);
         points = [];
@@ -176,24 +186,21 @@ export class GraphiteReporter extends ScheduledReporter {
   /** Encodes points and gives the records to the transport (which counts what it refuses). */
   #hand(points: readonly GraphitePoint[]): void {
     const records: (string | Buffer)[] = [];
-    this.countDropped(this.#encoder.encode(points, records, []));
+    this.countDropped(this.#encoder.encode(points, records, [], true));
     const transport = this.#transport;
     for (const record of records) transport.send(record);
   }
 
   /** Counts what the transport dropped and sent since the last look (self-metrics). */
   #account(): void {
-    const stats = this.#transport.stats;
-    this.countDropped(stats.droppedLines - this.#droppedSeen);
-    this.#droppedSeen = stats.droppedLines;
-    this.countBytes(stats.sentBytes - this.#bytesSeen);
-    this.#bytesSeen = stats.sentBytes;
+    const { dropped, bytes } = this.#link.delta();
+    this.countDropped(dropped);
+    this.countBytes(bytes);
   }
 
   /** @inheritDoc */
   protected override async close(): Promise<void> {
-    this.#transport.flush();
-    if (this.#ownsTransport) await this.#transport.close(Math.min(this.#closeTimeoutMs, this.stopBudgetLeftMs()));
+    await this.#link.release(Math.min(this.#closeTimeoutMs, this.stopBudgetLeftMs()));
     this.#account();
   }
 }

@@ -120,15 +120,32 @@ export class JsonStreamReporter extends ScheduledReporter {
       return;
     }
     this.#attach();
-    const line = await formatJsonLineInSlices(report.timestampMs, await snapshotTreeInSlices(report.series));
+    // One slicer for both steps: a fresh one for the second would let its first slice
+    // follow the first step's last one without a turn of the event loop.
+    const pause = sliceYielder();
+    const pieces = await formatJsonLineInSlices(report.timestampMs, await snapshotTreeInSlices(report.series, pause), pause);
     if (stream.destroyed || stream.writableEnded) throw new Error('the stream closed while the report was formatted');
+    // Every piece of the document written in one go (nothing else can write between
+    // them), corked so that a stream that can write them at once does.
+    let bytes = 0;
+    let failed = false;
     this.#lastWrite = new Promise<void>((resolve) => {
-      stream.write(line, (error) => {
-        if (error !== null && error !== undefined) this.#onStreamError(error);
-        resolve();
-      });
+      stream.cork();
+      for (let i = 0; i < pieces.length; i++) {
+        const piece = pieces[i]!;
+        bytes += piece.length;
+        const last = i === pieces.length - 1;
+        stream.write(piece, (error) => {
+          if (error !== null && error !== undefined && !failed) {
+            failed = true;
+            this.#onStreamError(error);
+          }
+          if (last) resolve();
+        });
+      }
+      stream.uncork();
     });
-    this.countBytes(line.length);
+    this.countBytes(bytes);
   }
 
   /** Waits for the last document to be flushed; ends the stream only if the reporter opened it. */
@@ -152,9 +169,8 @@ export class JsonStreamReporter extends ScheduledReporter {
 }
 
 /** The snapshot tree of the series, built a series at a time with pauses. */
-async function snapshotTreeInSlices(series: readonly ReportSeries[]): Promise<SnapshotTree> {
+async function snapshotTreeInSlices(series: readonly ReportSeries[], pause: () => Promise<void> | undefined): Promise<SnapshotTree> {
   const builder = new SnapshotTreeBuilder();
-  const pause = sliceYielder();
   for (const s of series) {
     builder.add(s);
     const wait = pause();
@@ -163,19 +179,32 @@ async function snapshotTreeInSlices(series: readonly ReportSeries[]): Promise<Sn
   return builder.tree;
 }
 
+/** Characters of the document gathered before they are encoded as one piece. */
+const PIECE_CHARS = 64 * 1024;
+
 /**
- * `formatJsonLine()` as UTF-8, formatted and encoded a metric at a time with pauses, so
- * that a large registry never stalls the event loop.
+ * `formatJsonLine()` as UTF-8, formatted and encoded a metric at a time with pauses, in
+ * pieces of about 64 KiB: a large registry never stalls the event loop, nor is its
+ * document copied into one buffer.
  */
-async function formatJsonLineInSlices(timestampMs: number, tree: SnapshotTree): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  const pause = sliceYielder();
+async function formatJsonLineInSlices(
+  timestampMs: number,
+  tree: SnapshotTree,
+  pause: () => Promise<void> | undefined,
+): Promise<Buffer[]> {
+  const pieces: Buffer[] = [];
+  let text = '';
   for (const chunk of jsonLineChunks(timestampMs, tree)) {
-    parts.push(Buffer.from(chunk, 'utf8'));
+    text += chunk;
+    if (text.length >= PIECE_CHARS) {
+      pieces.push(Buffer.from(text, 'utf8'));
+      text = '';
+    }
     const wait = pause();
     if (wait !== undefined) await wait;
   }
-  return Buffer.concat(parts);
+  if (text !== '' || pieces.length === 0) pieces.push(Buffer.from(text, 'utf8'));
+  return pieces;
 }
 
 function noop(): void {

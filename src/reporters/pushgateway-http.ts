@@ -23,8 +23,8 @@ export type GatewayRequest = {
   readonly method: PushMethod;
   /** Every header to send. */
   readonly headers: Readonly<Record<string, string>>;
-  /** The body; `null` for a delete. */
-  readonly body: Buffer | null;
+  /** The body, in pieces sent in order; `null` for a delete. */
+  readonly body: readonly Buffer[] | null;
   /** A keep-alive agent to reuse connections; `undefined` for one connection of its own. */
   readonly agent: Agent | undefined;
   /** Whether the socket may let the process exit while the request is pending. */

@@ -52,7 +52,7 @@ export async function sendToGroup(
     url: target.url,
     method,
     headers: { ...target.headers, ...(body?.headers ?? {}) },
-    body: body?.bytes ?? null,
+    body: body?.pieces ?? null,
     agent: control.agent,
     unref: control.unref,
   };
@@ -64,7 +64,7 @@ export async function sendToGroup(
     control.signal,
   );
   const durationMs = control.timers.nowMs() - startedMs;
-  const base = { attempts: outcome.attempts, durationMs, bytes: body?.bytes.length ?? 0, series: body?.series ?? 0, dropped };
+  const base = { attempts: outcome.attempts, durationMs, bytes: body?.byteLength ?? 0, series: body?.series ?? 0, dropped };
   if (outcome.ok) return { ...base, ok: true, status: outcome.value.status, error: null };
   const error =
     outcome.error instanceof PushError

@@ -45,6 +45,7 @@ import type { Clock } from '../clock.js';
 import { ErrorCodes, MetricsError, show } from '../errors.js';
 import { DEFAULT_STATISTICS } from '../formats/statistics.js';
 import { checkValue, readOptions } from '../internal/options.js';
+import { sliceYielder } from '../internal/slicer.js';
 import { WARNING_INTERVAL_MS, WarningLimiter } from '../internal/warnings.js';
 import { registryOf, rejectRegistryAsOptions } from '../registry/registry-option.js';
 import type { MetricRegistry } from '../registry/types.js';
@@ -392,7 +393,12 @@ export abstract class ScheduledReporter {
   async #execute(timestampMs: number, final: boolean): Promise<void> {
     const startedMs = this.clock.monotonicMs();
     try {
+      const pause = sliceYielder();
       const series = await this.#collector.collect(this.#budget());
+      // A read that took longer than a slice lets the event loop turn before the send:
+      // its last slice and the send's first would otherwise hold the loop back to back.
+      const wait = pause();
+      if (wait !== undefined) await wait;
       this.#sendSkipped = false;
       await this.send({ timestampMs, final, series });
       // A send() that skipped its report (backpressure) counted it as skipped, not sent.
@@ -405,3 +411,4 @@ export abstract class ScheduledReporter {
     }
   }
 }
+

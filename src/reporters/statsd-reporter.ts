@@ -7,9 +7,11 @@
 
 import { openStatsd, STATSD_OPTIONS, type StatsdOptions } from '../clients/statsd-options.js';
 import type { StatsdFormat, StatsdSeries } from '../formats/statsd.js';
+import { OwnedTransport } from '../clients/owned-transport.js';
 import { readOptions } from '../internal/options.js';
 import { sliceYielder } from '../internal/slicer.js';
 import type { Metric } from '../registry/types.js';
+import { hasCountField, transientFields } from './collect.js';
 import { closeTimeoutCheck, DEFAULT_CLOSE_TIMEOUT_MS, type Transport, type TransportStats } from '../transports/transport.js';
 import {
   REPORTER_OPTIONS,
@@ -72,16 +74,14 @@ const DRAIN_POLL_MS = 2;
  */
 export class StatsdReporter extends ScheduledReporter {
   readonly #format: StatsdFormat;
+  readonly #link: OwnedTransport;
   readonly #transport: Transport;
-  readonly #ownsTransport: boolean;
   readonly #closeTimeoutMs: number;
   readonly #series = new WeakMap<Metric, StatsdSeries>();
   /** Per metric, the count delta not yet accepted by the transport. */
   readonly #carry = new WeakMap<Metric, number>();
   #countCursor = 0;
   #gaugeCursor = 0;
-  #droppedSeen = 0;
-  #bytesSeen = 0;
 
   /**
    * @param options - where StatsD is and what to send (`options.registry`, by default
@@ -98,12 +98,9 @@ export class StatsdReporter extends ScheduledReporter {
       this.reportError('transport', error);
     });
     this.#format = sender.format;
+    this.#link = new OwnedTransport(sender);
     this.#transport = sender.transport;
-    this.#ownsTransport = sender.owned;
     this.#closeTimeoutMs = o.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
-    const stats = this.#transport.stats; // a transport passed in may have counted before
-    this.#droppedSeen = stats.droppedLines;
-    this.#bytesSeen = stats.sentBytes;
   }
 
   /** The transport's counters: lines and bytes sent, dropped and queued. */
@@ -186,7 +183,7 @@ export class StatsdReporter extends ScheduledReporter {
    * @returns `false` if the transport refused it (the whole amount is then carried).
    */
   #sendCount(s: ReportSeries, withDelta: boolean): boolean {
-    if (s.countDelta === null || !hasCount(s.fields)) return true;
+    if (s.countDelta === null || !hasCountField(s)) return true;
     const carried = this.#carry.get(s.metric);
     const delta = (withDelta ? s.countDelta : 0) + (carried ?? 0);
     // A zero delta is sent too (StatsD then keeps the counter alive); a retry sends only what is owed.
@@ -203,7 +200,7 @@ export class StatsdReporter extends ScheduledReporter {
   /** Sends a series' gauges and statistics; `false` if the transport refused one. */
   #sendGauges(s: ReportSeries): boolean {
     let sent = true;
-    for (const field of s.fields) {
+    for (const field of transientFields(s)) {
       if (field.statistic === 'count') continue;
       const record = this.#format.gauge(this.#seriesOf(s), field.statistic === 'value' ? '' : `.${field.suffix}`, field.value);
       if (record !== null && !this.#transport.send(record)) sent = false;
@@ -245,23 +242,14 @@ export class StatsdReporter extends ScheduledReporter {
 
   /** Counts what the transport dropped and sent since the last look (self-metrics). */
   #account(): void {
-    const stats = this.#transport.stats;
-    this.countDropped(stats.droppedLines - this.#droppedSeen);
-    this.#droppedSeen = stats.droppedLines;
-    this.countBytes(stats.sentBytes - this.#bytesSeen);
-    this.#bytesSeen = stats.sentBytes;
+    const { dropped, bytes } = this.#link.delta();
+    this.countDropped(dropped);
+    this.countBytes(bytes);
   }
 
   /** @inheritDoc */
   protected override async close(): Promise<void> {
-    this.#transport.flush();
-    if (this.#ownsTransport) await this.#transport.close(Math.min(this.#closeTimeoutMs, this.stopBudgetLeftMs()));
+    await this.#link.release(Math.min(this.#closeTimeoutMs, this.stopBudgetLeftMs()));
     this.#account();
   }
-}
-
-/** Whether `count` is among the fields (the reporter's statistics select it). */
-function hasCount(fields: ReportSeries['fields']): boolean {
-  for (const field of fields) if (field.statistic === 'count') return true;
-  return false;
 }

@@ -10,7 +10,7 @@
  * @internal
  */
 
-import { request as httpRequest, type Agent, type IncomingHttpHeaders, type RequestOptions } from 'node:http';
+import { request as httpRequest, type Agent, type ClientRequest, type IncomingHttpHeaders, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
 /** What {@link exchange} sends. @internal */
@@ -19,7 +19,11 @@ export type HttpExchangeRequest = {
   /** `GET`, `POST`, `PUT`, `DELETE`, ... */
   readonly method: string;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: Uint8Array | null;
+  /**
+   * The body: bytes, or pieces of it sent in order (each written when the one before has
+   * drained, so that a large body never holds the event loop); `null` for none.
+   */
+  readonly body: Uint8Array | readonly Uint8Array[] | null;
   /** The agent (keep-alive), or `undefined` for a connection of its own. */
   readonly agent: Agent | undefined;
   /** The deadline for the complete answer, in milliseconds. */
@@ -65,6 +69,33 @@ export function safeUrl(url: URL): string {
   return `${url.origin}${url.pathname}`;
 }
 
+function bodyBytes(body: Uint8Array | readonly Uint8Array[]): number {
+  if (body instanceof Uint8Array) return body.byteLength;
+  let n = 0;
+  for (const piece of body) n += piece.byteLength;
+  return n;
+}
+
+/**
+ * Writes the pieces of a body in order, waiting for `'drain'` whenever the socket's
+ * buffer is full, then ends the request. A request destroyed meanwhile (timeout, abort,
+ * error) emits no `'drain'`: the rest is never written.
+ */
+function writePieces(req: ClientRequest, pieces: readonly Uint8Array[]): void {
+  let i = 0;
+  const more = (): void => {
+    while (i < pieces.length) {
+      if (req.destroyed) return;
+      if (!req.write(pieces[i++]!)) {
+        req.once('drain', more);
+        return;
+      }
+    }
+    req.end();
+  };
+  more();
+}
+
 function requestOptions(request: HttpExchangeRequest): RequestOptions {
   const { url } = request;
   const options: RequestOptions = {
@@ -73,7 +104,7 @@ function requestOptions(request: HttpExchangeRequest): RequestOptions {
     hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
     path: `${url.pathname}${url.search}`,
     method: request.method,
-    headers: request.body === null ? request.headers : { ...request.headers, 'content-length': String(request.body.byteLength) },
+    headers: request.body === null ? request.headers : { ...request.headers, 'content-length': String(bodyBytes(request.body)) },
     agent: request.agent ?? false,
   };
   if (url.port !== '') options.port = Number(url.port);
@@ -140,6 +171,8 @@ export function exchange(request: HttpExchangeRequest): Promise<HttpExchangeOutc
         });
       });
     });
-    req.end(request.body ?? undefined);
+    const body = request.body;
+    if (body === null || body instanceof Uint8Array) req.end(body ?? undefined);
+    else writePieces(req, body);
   });
 }

@@ -46,6 +46,9 @@ export type MemoryTransportOptions = {
   readonly onError?: TransportErrorHandler;
 };
 
+/** Records per block of a {@link MemoryTransport}'s store. */
+const BLOCK_RECORDS = 4096;
+
 const MEMORY_OPTIONS = Object.freeze({
   maxBytes: integer(1, 2 ** 31),
   framing: framingCheck,
@@ -75,7 +78,12 @@ export class MemoryTransport implements Transport {
   readonly #lines: boolean;
   readonly #onError: TransportErrorHandler;
   readonly #stats = new MutableTransportStats();
-  #records: (string | Buffer)[] = [];
+  /**
+   * The records, in blocks of at most {@link BLOCK_RECORDS}: one array of a million
+   * records would be copied whole each time it grows, holding the event loop for tens of
+   * milliseconds in the middle of a large report.
+   */
+  #blocks: (string | Buffer)[][] = [[]];
   #keptBytes = 0;
   #fullReported = false;
   #closed = false;
@@ -124,7 +132,12 @@ export class MemoryTransport implements Transport {
       return false;
     }
     // A copy: the caller may reuse its buffer.
-    this.#records.push(typeof record === 'string' ? record : Buffer.from(record));
+    let block = this.#blocks.at(-1)!;
+    if (block.length === BLOCK_RECORDS) {
+      block = [];
+      this.#blocks.push(block);
+    }
+    block.push(typeof record === 'string' ? record : Buffer.from(record));
     this.#keptBytes += size;
     this.#stats.sent(1, size);
     return true;
@@ -148,12 +161,12 @@ export class MemoryTransport implements Transport {
 
   /** Every record kept, in order, decoded as UTF-8 (a StatsD record may hold two lines). */
   records(): string[] {
-    return this.#records.map((r) => (typeof r === 'string' ? r : r.toString('utf8')));
+    return this.#blocks.flat().map((r) => (typeof r === 'string' ? r : r.toString('utf8')));
   }
 
   /** Every record kept, in order, as bytes (without framing). */
   buffers(): Buffer[] {
-    return this.#records.map((r) => (typeof r === 'string' ? Buffer.from(r, 'utf8') : Buffer.from(r)));
+    return this.#blocks.flat().map((r) => (typeof r === 'string' ? Buffer.from(r, 'utf8') : Buffer.from(r)));
   }
 
   /** The lines on the wire: every record split at its newlines (line framing; empty lines left out). */
@@ -176,7 +189,7 @@ export class MemoryTransport implements Transport {
 
   /** Forgets every record kept (the counters stay), making room again. */
   clear(): void {
-    this.#records = [];
+    this.#blocks = [[]];
     this.#keptBytes = 0;
     this.#fullReported = false;
   }

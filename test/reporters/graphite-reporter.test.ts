@@ -347,3 +347,27 @@ describe('GraphiteReporter options', () => {
     expect(() => new GraphiteReporter({ env: {}, transport: new MemoryTransport(), port: 2003 })).toThrow(invalid);
   });
 });
+
+describe('GraphiteReporter paths carbon cannot store', () => {
+  it('checks a path once, when built: points() leaves them out as the send does, and the send counts them', async () => {
+    const registry = new Registry();
+    registry.counter('ok.a').inc(2);
+    // 70 tags of 250 characters: a path longer than the line carbon reads.
+    const tags = Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`k${i}`, 'v'.repeat(250)]));
+    registry.counter('bad.a', { tags }).inc(3);
+    const transport = new MemoryTransport();
+    const reporter = new GraphiteReporter({ registry, transport, selfMetrics: false, onError: () => {}, env: {} });
+    const series = [...registry.metrics()].map((metric) => ({
+      metric, name: metric.name, tags: metric.tags, type: metric.type, snapshot: metric.snapshot(),
+      count: 1, countDelta: 1, value: null, error: null, fields: [{ statistic: 'count' as const, suffix: 'count', value: 1 }],
+    }));
+    // What points() says will be sent is what is sent: the unstorable path is not among them.
+    expect(reporter.points({ timestampMs: 1_700_000_000_000, final: false, series }).map((p) => p.path)).toEqual(['ok.a.count']);
+    await reporter.report();
+    expect(transport.lines().map((line) => line.split(' ')[0])).toEqual(['ok.a.count']);
+    expect(reporter.stats.dropped).toBe(1);
+    await reporter.report();
+    expect(reporter.stats.dropped).toBe(2);
+    await reporter.stop();
+  });
+});

@@ -215,3 +215,28 @@ describe('JsonStreamReporter options', () => {
     expect(() => make({ [key]: 's' })).toThrow(expect.objectContaining({ code: ErrorCodes.UNKNOWN_OPTION }));
   });
 });
+
+describe('JsonStreamReporter with a large registry', () => {
+  it('writes a document larger than 64 KiB in pieces, back to back, that make exactly one line', async () => {
+    const registry = new Registry({ clock: fakeClock });
+    for (let i = 0; i < 2_000; i++) registry.timer(`jobs.t${i}`).update(i + 0.5);
+    const writes: Buffer[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        writes.push(chunk);
+        callback();
+      },
+    });
+    const reporter = new JsonStreamReporter({ registry, stream, onError: () => {} });
+    await reporter.report();
+    await reporter.stop();
+    const first = Buffer.concat(writes).toString('utf8').split('\n')[0]!;
+    const document = JSON.parse(first) as { metrics: { jobs: Record<string, { count: number }> } };
+    expect(first.length).toBeGreaterThan(2 * 64 * 1024);
+    // Pieces, not one buffer the size of the document.
+    expect(writes.length).toBeGreaterThan(2);
+    for (const piece of writes) expect(piece.length).toBeLessThan(first.length);
+    expect(Object.keys(document.metrics.jobs)).toHaveLength(2_000);
+    expect(document.metrics.jobs.t1999!.count).toBe(1);
+  });
+});

@@ -44,7 +44,7 @@ describe('sendOnce', () => {
     const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics/job/j`);
     const controller = new AbortController();
     const sent = sendOnce(
-      { url, method: 'put', headers: {}, body: Buffer.from('x 1\n'), agent: undefined, unref: true },
+      { url, method: 'put', headers: {}, body: [Buffer.from('x 1\n')], agent: undefined, unref: true },
       60_000,
       systemTimers(true),
       controller.signal,

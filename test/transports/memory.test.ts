@@ -70,3 +70,19 @@ describe('MemoryTransport', () => {
     );
   });
 });
+
+describe('MemoryTransport with many records', () => {
+  it('keeps more records than one block, in order, and forgets them all on clear()', () => {
+    const transport = new MemoryTransport();
+    const sent = Array.from({ length: 10_000 }, (_, i) => `r${i}`);
+    for (const record of sent) transport.send(record);
+    transport.send(Buffer.from('last'));
+    expect(transport.records()).toEqual([...sent, 'last']);
+    expect(transport.buffers()).toHaveLength(10_001);
+    expect(transport.bytes().toString()).toBe(`${[...sent, 'last'].join('\n')}\n`);
+    transport.clear();
+    expect(transport.records()).toEqual([]);
+    transport.send('again');
+    expect(transport.lines()).toEqual(['again']);
+  });
+});
