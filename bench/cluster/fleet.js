@@ -7,7 +7,8 @@
 // the round ends when every worker said it pushed and the fleet merged every frame. A
 // "first" round is a fresh aggregate() and a fresh forward() in every worker (every series
 // is new to the fleet); "steady" rounds follow it. Workers report the bytes and the CPU
-// time of each push (their own thread's CPU, from /proc/thread-self/schedstat).
+// time of each push (a cluster worker's process CPU; a thread's own CPU from
+// /proc/thread-self/schedstat). Only watchLoop() of bench/lib/probe.js is used.
 //
 //   npm run build && nice -n -15 node bench/cluster/fleet.js [cluster|threads]
 //
@@ -21,7 +22,18 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Registry } from '../../dist/index.js';
 import { aggregate, forward } from '../../dist/cluster/index.js';
-import { threadCpuMs, watchLoop } from '../lib/probe.js';
+import { readFileSync } from 'node:fs';
+import { watchLoop } from '../lib/probe.js';
+
+/** This thread's time on a CPU in ms (Linux: /proc/thread-self/schedstat, updated every scheduler tick). */
+function threadCpuMs() {
+  try {
+    const text = readFileSync('/proc/thread-self/schedstat', 'latin1');
+    return Number(text.slice(0, text.indexOf(' '))) / 1e6;
+  } catch {
+    return NaN;
+  }
+}
 
 const TIMERS = Number(process.env.BENCH_TIMERS ?? 10_000);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 8);
@@ -49,9 +61,10 @@ function runWorker(id, send, onMessage) {
         }
       }
       const bytes0 = forwarder.bytesSent;
-      const cpu0 = threadCpuMs();
+      const cpu0 = cluster.isWorker ? process.cpuUsage() : threadCpuMs();
       await forwarder.push();
-      send({ bench: 'pushed', bytes: forwarder.bytesSent - bytes0, cpuMs: threadCpuMs() - cpu0 });
+      const cpuMs = cluster.isWorker ? (({ user, system }) => (user + system) / 1000)(process.cpuUsage(cpu0)) : threadCpuMs() - cpu0;
+      send({ bench: 'pushed', bytes: forwarder.bytesSent - bytes0, cpuMs });
     } else if (m?.bench === 'exit') {
       await forwarder?.stop();
       process.exit(0);
@@ -110,12 +123,13 @@ if (cluster.isWorker) {
       const kind = p === 0 ? 'first' : 'steady';
       const stop = watchLoop();
       const t0 = performance.now();
-      const cpu0 = threadCpuMs();
+      const cpu0 = process.cpuUsage();
       for (const w of workers) w.send({ bench: 'push' });
       const pushed = await take('pushed', WORKERS);
       await fleet.settled();
       const ms = performance.now() - t0;
-      const cpuMs = threadCpuMs() - cpu0;
+      const cpu = process.cpuUsage(cpu0);
+      const cpuMs = (cpu.user + cpu.system) / 1000;
       const { maxGapMs, maxCpuGapMs } = stop();
       const bytes = pushed.reduce((s, x) => s + x.bytes, 0);
       rows[kind].push({ bytes, ms, cpuMs, maxGapMs, maxCpuGapMs });
@@ -124,7 +138,7 @@ if (cluster.isWorker) {
     await fleet.stop();
   }
   console.log(`mode ${mode}: ${WORKERS} workers x ${TIMERS.toLocaleString('en')} timers, ${PER_PUSH} values per timer per push; ${ROUNDS} first pushes, ${ROUNDS * STEADY} steady; median (min–max)`);
-  console.log('| push | bytes (all workers) | merge wall ms | primary CPU ms | longest stretch wall ms | longest stretch CPU ms | bytes / worker push | worker CPU ms / push |');
+  console.log('| push | bytes (all workers) | merge wall ms | primary process CPU ms | longest stretch wall ms | longest stretch CPU ms | bytes / worker push | worker CPU ms / push |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const kind of ['first', 'steady']) {
     const x = rows[kind];
