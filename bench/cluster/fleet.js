@@ -115,7 +115,9 @@ if (cluster.isWorker) {
   const perPush = { first: [], steady: [] };
   for (let r = 0; r < ROUNDS; r++) {
     const fleet = aggregate(
-      mode === 'cluster' ? { primary: false } : { primary: false, workers: workers.map((w) => w.thread) },
+      mode === 'cluster'
+        ? { primary: false, maxSeriesPerName: TIMERS }
+        : { primary: false, maxSeriesPerName: TIMERS, workers: workers.map((w) => w.thread) },
     );
     for (const w of workers) w.send({ bench: 'session' });
     await take('ready', WORKERS);

@@ -45,6 +45,11 @@ export type Link = {
   ack?(session: string, seq: number): void;
   /** Set by the fleet when the link closed (frames still queued from it are applied, then its sessions close). */
   closed?: boolean;
+  /**
+   * The aggregator's own registry, merged in from this very process: never stale (it
+   * pushes whenever this event loop turns; `staleAfterMs` may be shorter than its interval).
+   */
+  readonly local?: boolean;
 };
 
 /** What the merged state of one series of one session is. */
@@ -175,6 +180,7 @@ export class FleetState {
   /** Whether `session` is connected and pushed recently enough. */
   isLive(session: Session): boolean {
     if (!session.connected) return false;
+    if (session.link.local === true) return true;
     const stale = this.#staleAfterMs ?? 3 * Math.max(session.intervalMs, 1_000);
     return this.#nowMs() - session.lastMs <= stale;
   }

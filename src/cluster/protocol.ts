@@ -73,6 +73,8 @@ const MAX_TAGS = 64;
 const MAX_BUCKETS = 1 << 22;
 const TWO_52 = 2 ** 52;
 const UTF8 = new TextEncoder();
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 // ---------------------------------------------------------------------------------
 // Writing
@@ -352,6 +354,8 @@ export function decodeFrame(bytes: Uint8Array): Frame | string {
   try {
     const session = r.str(MAX_ID_LENGTH);
     const worker = r.str(MAX_ID_LENGTH);
+    // The worker id becomes a tag value: no control characters.
+    if (CONTROL.test(session) || CONTROL.test(worker)) return 'bad session or worker id';
     const seq = r.uv();
     const intervalMs = r.uv();
     const series = r.uv();
