@@ -105,17 +105,23 @@ function maxIndexOf(digits: number): number {
   return top;
 }
 
-/** A frame's bytes from what a source handed over: bytes, an `ArrayBuffer`, or base64 text (IPC). */
-function bytesOf(frame: unknown, maxBytes: number): Uint8Array | 'too_large' | null {
-  if (frame instanceof Uint8Array) return frame.length > maxBytes ? 'too_large' : frame;
-  if (frame instanceof ArrayBuffer) return frame.byteLength > maxBytes ? 'too_large' : new Uint8Array(frame);
-  if (typeof frame === 'string') {
-    // Checked before decoding: base64 is 4 characters per 3 bytes.
-    if (Math.floor(frame.length / 4) * 3 > maxBytes + 2) return 'too_large';
-    const bytes = Buffer.from(frame, 'base64');
-    return bytes.length > maxBytes ? 'too_large' : bytes;
-  }
+/**
+ * What a source handed over, checked for size: bytes, an `ArrayBuffer` (as bytes), or
+ * base64 text (IPC), kept as text until its turn to be applied (then decoded into one
+ * reused buffer: no memory outside the heap per frame, no GC pressure from it).
+ */
+function frameOf(frame: unknown, maxBytes: number): Uint8Array | string | typeof TOO_LARGE | null {
+  if (frame instanceof Uint8Array) return frame.length > maxBytes ? TOO_LARGE : frame;
+  if (frame instanceof ArrayBuffer) return frame.byteLength > maxBytes ? TOO_LARGE : new Uint8Array(frame);
+  if (typeof frame === 'string') return base64Bytes(frame) > maxBytes + 2 ? TOO_LARGE : frame;
   return null;
+}
+
+const TOO_LARGE = Symbol('too large');
+
+/** The bytes that base64 text decodes to, at most (4 characters per 3 bytes). */
+function base64Bytes(text: string): number {
+  return Math.ceil(text.length / 4) * 3;
 }
 
 /** The most sessions kept after their time to live, for one coming back (each holds its series' totals). */
@@ -144,7 +150,9 @@ export class FleetState {
   readonly #metrics = new Map<string, Counter | Meter | Histogram | Timer>();
   readonly #dropped: Record<DropReason, Counter>;
   readonly #warnings = new WarningLimiter();
-  readonly #queue: { bytes: Uint8Array; link: Link }[] = [];
+  readonly #queue: { frame: Uint8Array | string; link: Link }[] = [];
+  /** Where base64 frames are decoded, one at a time (frames are applied one at a time). */
+  #scratch: Buffer = Buffer.alloc(0);
   #queuedBytes = 0;
   #draining: Promise<void> | null = null;
   #stopped = false;
@@ -205,21 +213,22 @@ export class FleetState {
    */
   receive(frame: unknown, link: Link): void {
     if (this.#stopped) return;
-    const bytes = bytesOf(frame, this.#maxMessageBytes);
+    const bytes = frameOf(frame, this.#maxMessageBytes);
     if (bytes === null) {
       this.drop('malformed', 'a message whose frame is neither bytes nor text');
       return;
     }
-    if (bytes === 'too_large') {
+    if (bytes === TOO_LARGE) {
       this.drop('too_large', `a frame larger than maxMessageBytes (${this.#maxMessageBytes})`);
       return;
     }
-    if (this.#queuedBytes + bytes.length > MAX_QUEUED_BYTES) {
+    const size = typeof bytes === 'string' ? bytes.length : bytes.length;
+    if (this.#queuedBytes + size > MAX_QUEUED_BYTES) {
       this.drop('overload', 'a frame: too many frames waiting to be merged');
       return;
     }
-    this.#queue.push({ bytes, link });
-    this.#queuedBytes += bytes.length;
+    this.#queue.push({ frame: bytes, link });
+    this.#queuedBytes += size;
     this.#draining ??= this.#drain();
   }
 
@@ -239,9 +248,9 @@ export class FleetState {
     try {
       const yieldNow = sliceYielder();
       while (this.#queue.length > 0 && !this.#stopped) {
-        const { bytes, link } = this.#queue.shift()!;
-        this.#queuedBytes -= bytes.length;
-        const frame = decodeFrame(bytes);
+        const { frame: queued, link } = this.#queue.shift()!;
+        this.#queuedBytes -= queued.length;
+        const frame = decodeFrame(typeof queued === 'string' ? this.#decode64(queued) : queued);
         if (typeof frame === 'string') {
           this.drop(frame.startsWith('unknown version') ? 'version' : 'malformed', `a frame: ${frame}`);
           continue;
@@ -255,6 +264,16 @@ export class FleetState {
       this.#draining = null;
       if (this.#queue.length > 0 && !this.#stopped) this.#draining = this.#drain();
     }
+  }
+
+  /** Base64 text decoded into the scratch buffer (valid until the next frame). */
+  #decode64(text: string): Uint8Array {
+    const need = base64Bytes(text);
+    if (this.#scratch.length < need) {
+      this.#scratch = Buffer.allocUnsafeSlow(Math.max(need, Math.min(2 * this.#scratch.length, this.#maxMessageBytes + 3)));
+    }
+    const n = this.#scratch.write(text, 'base64');
+    return this.#scratch.subarray(0, n);
   }
 
   async #apply(frame: Frame, link: Link, yieldNow: () => Promise<void> | undefined): Promise<void> {
