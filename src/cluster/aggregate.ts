@@ -70,7 +70,9 @@ export type AggregateOptions = {
   readonly maxMessageBytes?: number;
   /**
    * How long a worker may go without pushing before it no longer counts as live in
-   * `tapemeasure.fleet.workers`, in milliseconds. Its last state is still used.
+   * `tapemeasure.fleet.workers`, in milliseconds. Its last state is still used. The
+   * primary's own registry (merged in from this process) is never stale, whatever
+   * this is beside `intervalMs`.
    *
    * @defaultValue three of the worker's push intervals (at least 3000)
    */
@@ -82,6 +84,19 @@ export type AggregateOptions = {
    * @defaultValue 600000 (10 minutes)
    */
   readonly sessionTtlMs?: number;
+  /**
+   * The merged registry's cap on tagged series per name (see `RegistryOptions`): the
+   * fleet holds every worker's series, so raise it with the workers' own caps.
+   *
+   * @defaultValue 1000
+   */
+  readonly maxSeriesPerName?: number;
+  /**
+   * The merged registry's cap on series in all (see `RegistryOptions`).
+   *
+   * @defaultValue 50000
+   */
+  readonly maxSeries?: number;
 };
 
 const AGGREGATE_SCHEMA = Object.freeze({
@@ -95,6 +110,8 @@ const AGGREGATE_SCHEMA = Object.freeze({
   maxMessageBytes: integer(1_024, 1_073_741_824),
   staleAfterMs: integer(1),
   sessionTtlMs: integer(0),
+  maxSeriesPerName: integer(1),
+  maxSeries: integer(1),
 });
 
 /**
@@ -115,7 +132,11 @@ export class Fleet implements AsyncDisposable {
   constructor(options: AggregateOptions | undefined) {
     const read = readOptions('aggregate()', options, AGGREGATE_SCHEMA);
     const clock = read.clock ?? systemClock;
-    const merged = new Registry({ clock });
+    const merged = new Registry({
+      clock,
+      ...(read.maxSeriesPerName === undefined ? {} : { maxSeriesPerName: read.maxSeriesPerName }),
+      ...(read.maxSeries === undefined ? {} : { maxSeries: read.maxSeries }),
+    });
     this.#state = new FleetState({
       registry: merged,
       maxMessageBytes: read.maxMessageBytes ?? 1 << 20,
@@ -140,7 +161,7 @@ export class Fleet implements AsyncDisposable {
     const primary = read.primary ?? defaultRegistry;
     if (primary === false) this.#primary = null;
     else {
-      const link: Link = { reconnects: false };
+      const link: Link = { reconnects: false, local: true };
       this.#primary = new Forwarder({
         registry: primary,
         channel: new LocalChannel((frame) => {

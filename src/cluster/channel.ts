@@ -12,8 +12,11 @@ import { PROTOCOL_VERSION, type FrameMessage } from './protocol.js';
 
 /** A forwarder's way out. @internal */
 export interface Channel {
-  /** Hands one frame over; `false` when refused (closed, or its backlog is full). */
-  send(frame: string, seq: number): boolean;
+  /**
+   * Hands one frame over; `false` when refused (closed, or its backlog is full). The
+   * frame is the channel's from then on (a port transfers its `ArrayBuffer`).
+   */
+  send(frame: Uint8Array, seq: number): boolean;
   /** Whether the next push must carry every series (a reconnect: the aggregator may be new). */
   takeResync(): boolean;
   /** Bytes handed over and not yet known to be delivered. */
@@ -23,8 +26,13 @@ export interface Channel {
 }
 
 /** The one message shape on IPC and ports. */
-function message(frame: string): FrameMessage {
+function message(frame: string | ArrayBuffer): FrameMessage {
   return { tapemeasure: PROTOCOL_VERSION, frame };
+}
+
+/** A frame as base64 text: Node's IPC serializes messages as JSON. */
+function base64(frame: Uint8Array): string {
+  return Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('base64');
 }
 
 type IpcProcess = {
@@ -56,19 +64,21 @@ export class IpcChannel implements Channel {
     return this.#pending;
   }
 
-  send(frame: string): boolean {
+  send(frame: Uint8Array): boolean {
     const send = this.#process.send;
     if (send === undefined || this.#process.connected !== true) return false;
-    if (this.#pending > 0 && this.#pending + frame.length > this.#maxBacklogBytes) return false;
-    this.#pending += frame.length;
+    const text = base64(frame);
+    const length = text.length;
+    if (this.#pending > 0 && this.#pending + length > this.#maxBacklogBytes) return false;
+    this.#pending += length;
     try {
-      send.call(this.#process, message(frame), undefined, {}, (error) => {
-        this.#pending -= frame.length;
+      send.call(this.#process, message(text), undefined, {}, (error) => {
+        this.#pending -= length;
         if (error !== null) this.#onError(error);
         if (this.#pending === 0) this.#idle?.();
       });
     } catch (error) {
-      this.#pending -= frame.length;
+      this.#pending -= length;
       this.#onError(error instanceof Error ? error : new Error(String(error)));
       return false;
     }
@@ -91,7 +101,7 @@ export class IpcChannel implements Channel {
   }
 }
 
-type Port = { postMessage(message: unknown): void };
+type Port = { postMessage(message: unknown, transfer?: readonly ArrayBuffer[]): void };
 
 /**
  * The port of a worker thread to its parent (`parentPort`), or any `MessagePort`.
@@ -112,10 +122,13 @@ export class PortChannel implements Channel {
     return 0;
   }
 
-  send(frame: string): boolean {
+  send(frame: Uint8Array): boolean {
     if (this.#closed) return false;
     try {
-      this.#port.postMessage(message(frame));
+      // A frame that owns its whole ArrayBuffer is transferred, not copied.
+      const whole = frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength && frame.buffer instanceof ArrayBuffer;
+      const buffer = whole ? (frame.buffer) : frame.slice().buffer;
+      this.#port.postMessage(message(buffer), [buffer]);
       return true;
     } catch (error) {
       this.#onError(error instanceof Error ? error : new Error(String(error)));
@@ -139,9 +152,9 @@ export class PortChannel implements Channel {
  * @internal
  */
 export class LocalChannel implements Channel {
-  readonly #receive: (frame: string) => void;
+  readonly #receive: (frame: Uint8Array) => void;
 
-  constructor(receive: (frame: string) => void) {
+  constructor(receive: (frame: Uint8Array) => void) {
     this.#receive = receive;
   }
 
@@ -149,7 +162,7 @@ export class LocalChannel implements Channel {
     return 0;
   }
 
-  send(frame: string): boolean {
+  send(frame: Uint8Array): boolean {
     this.#receive(frame);
     return true;
   }

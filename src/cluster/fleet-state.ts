@@ -27,10 +27,14 @@ import type { Histogram } from '../metrics/histogram.js';
 import type { Meter } from '../metrics/meter.js';
 import type { Timer } from '../metrics/timer.js';
 import { TICK_MS } from '../clock.js';
-import { NO_TAGS } from '../names.js';
+import { NO_TAGS, type Tags } from '../names.js';
+import type { SliceDelta } from '../stats/slice-delta.js';
 import { bucketIndex, halfMagnitude } from '../stats/hdr-layout.js';
 import type { Registry } from '../registry/registry.js';
-import { decodeFrame, readEntry, type Entry, type Frame } from './protocol.js';
+import {
+  ByteReader, decodeFrame, isMalformed, malformed, readDistributionHead, readGauge, readHead, readIdentity, readSlice,
+  readTotal, type DistributionHead, type Frame, type Head,
+} from './protocol.js';
 import { GaugeGroups } from './gauge-groups.js';
 
 /** Where frames come from: one IPC channel, one thread's port, one socket connection. @internal */
@@ -41,6 +45,11 @@ export type Link = {
   ack?(session: string, seq: number): void;
   /** Set by the fleet when the link closed (frames still queued from it are applied, then its sessions close). */
   closed?: boolean;
+  /**
+   * The aggregator's own registry, merged in from this very process: never stale (it
+   * pushes whenever this event loop turns; `staleAfterMs` may be shorter than its interval).
+   */
+  readonly local?: boolean;
 };
 
 /** What the merged state of one series of one session is. */
@@ -96,8 +105,23 @@ function maxIndexOf(digits: number): number {
   return top;
 }
 
-function tagsKey(entry: Entry): string {
-  return entry.tags === undefined ? '' : JSON.stringify(entry.tags);
+/**
+ * What a source handed over, checked for size: bytes, an `ArrayBuffer` (as bytes), or
+ * base64 text (IPC), kept as text until its turn to be applied (then decoded into one
+ * reused buffer: no memory outside the heap per frame, no GC pressure from it).
+ */
+function frameOf(frame: unknown, maxBytes: number): Uint8Array | string | typeof TOO_LARGE | null {
+  if (frame instanceof Uint8Array) return frame.length > maxBytes ? TOO_LARGE : frame;
+  if (frame instanceof ArrayBuffer) return frame.byteLength > maxBytes ? TOO_LARGE : new Uint8Array(frame);
+  if (typeof frame === 'string') return base64Bytes(frame) > maxBytes + 2 ? TOO_LARGE : frame;
+  return null;
+}
+
+const TOO_LARGE = Symbol('too large');
+
+/** The bytes that base64 text decodes to, at most (4 characters per 3 bytes). */
+function base64Bytes(text: string): number {
+  return Math.ceil(text.length / 4) * 3;
 }
 
 /** The most sessions kept after their time to live, for one coming back (each holds its series' totals). */
@@ -126,7 +150,9 @@ export class FleetState {
   readonly #metrics = new Map<string, Counter | Meter | Histogram | Timer>();
   readonly #dropped: Record<DropReason, Counter>;
   readonly #warnings = new WarningLimiter();
-  readonly #queue: { text: string; link: Link }[] = [];
+  readonly #queue: { frame: Uint8Array | string; link: Link }[] = [];
+  /** Where base64 frames are decoded, one at a time (frames are applied one at a time). */
+  #scratch: Buffer = Buffer.alloc(0);
   #queuedBytes = 0;
   #draining: Promise<void> | null = null;
   #stopped = false;
@@ -162,6 +188,7 @@ export class FleetState {
   /** Whether `session` is connected and pushed recently enough. */
   isLive(session: Session): boolean {
     if (!session.connected) return false;
+    if (session.link.local === true) return true;
     const stale = this.#staleAfterMs ?? 3 * Math.max(session.intervalMs, 1_000);
     return this.#nowMs() - session.lastMs <= stale;
   }
@@ -181,25 +208,27 @@ export class FleetState {
   }
 
   /**
-   * Takes one frame's text from a link, to be applied in order. Never throws.
+   * Takes one frame from a link, to be applied in order: its bytes, its `ArrayBuffer`, or
+   * its base64 text (IPC). Never throws.
    */
-  receive(text: unknown, link: Link): void {
+  receive(frame: unknown, link: Link): void {
     if (this.#stopped) return;
-    if (typeof text !== 'string') {
-      this.drop('malformed', 'a message whose frame is not a string');
+    const bytes = frameOf(frame, this.#maxMessageBytes);
+    if (bytes === null) {
+      this.drop('malformed', 'a message whose frame is neither bytes nor text');
       return;
     }
-    // UTF-16 length is at most the UTF-8 length for ASCII and a bound within 3x otherwise.
-    if (text.length > this.#maxMessageBytes || Buffer.byteLength(text, 'utf8') > this.#maxMessageBytes) {
+    if (bytes === TOO_LARGE) {
       this.drop('too_large', `a frame larger than maxMessageBytes (${this.#maxMessageBytes})`);
       return;
     }
-    if (this.#queuedBytes + text.length > MAX_QUEUED_BYTES) {
+    const size = typeof bytes === 'string' ? bytes.length : bytes.length;
+    if (this.#queuedBytes + size > MAX_QUEUED_BYTES) {
       this.drop('overload', 'a frame: too many frames waiting to be merged');
       return;
     }
-    this.#queue.push({ text, link });
-    this.#queuedBytes += text.length;
+    this.#queue.push({ frame: bytes, link });
+    this.#queuedBytes += size;
     this.#draining ??= this.#drain();
   }
 
@@ -219,9 +248,9 @@ export class FleetState {
     try {
       const yieldNow = sliceYielder();
       while (this.#queue.length > 0 && !this.#stopped) {
-        const { text, link } = this.#queue.shift()!;
-        this.#queuedBytes -= text.length;
-        const frame = decodeFrame(text);
+        const { frame: queued, link } = this.#queue.shift()!;
+        this.#queuedBytes -= queued.length;
+        const frame = decodeFrame(typeof queued === 'string' ? this.#decode64(queued) : queued);
         if (typeof frame === 'string') {
           this.drop(frame.startsWith('unknown version') ? 'version' : 'malformed', `a frame: ${frame}`);
           continue;
@@ -235,6 +264,16 @@ export class FleetState {
       this.#draining = null;
       if (this.#queue.length > 0 && !this.#stopped) this.#draining = this.#drain();
     }
+  }
+
+  /** Base64 text decoded into the scratch buffer (valid until the next frame). */
+  #decode64(text: string): Uint8Array {
+    const need = base64Bytes(text);
+    if (this.#scratch.length < need) {
+      this.#scratch = Buffer.allocUnsafeSlow(Math.max(need, Math.min(2 * this.#scratch.length, this.#maxMessageBytes + 3)));
+    }
+    const n = this.#scratch.write(text, 'base64');
+    return this.#scratch.subarray(0, n);
   }
 
   async #apply(frame: Frame, link: Link, yieldNow: () => Promise<void> | undefined): Promise<void> {
@@ -265,7 +304,9 @@ export class FleetState {
       link.ack?.(frame.session, frame.seq);
       return;
     }
-    for (const raw of frame.series) {
+    const r = frame.reader;
+    const end = r.bytes.length;
+    for (let i = 0; i < frame.series; i++) {
       const wait = yieldNow();
       if (wait !== undefined) await wait;
       if (this.#stopped) return;
@@ -273,99 +314,132 @@ export class FleetState {
         this.drop('ended', `the rest of a frame of worker ${session.worker}, which ended meanwhile`);
         return;
       }
-      const entry = readEntry(raw, maxIndexOf);
-      if (entry === null) {
-        this.drop('malformed', `a series of worker ${session.worker}`);
-        continue;
+      // Each series is its length and its body: a malformed body is skipped, a bad length ends the frame.
+      let next: number;
+      try {
+        r.end = end;
+        const length = r.uv();
+        next = r.pos + length;
+        if (next > end) malformed();
+      } catch (error) {
+        if (!isMalformed(error)) throw error;
+        this.drop('malformed', `the rest of a frame of worker ${session.worker} (truncated)`);
+        break;
       }
-      this.#applyEntry(session, entry);
+      r.end = next;
+      try {
+        this.#applySeries(session, r);
+        if (r.pos !== next) malformed();
+      } catch (error) {
+        if (!isMalformed(error)) throw error;
+        this.drop('malformed', `a series of worker ${session.worker}`);
+      }
+      r.pos = next;
     }
     link.ack?.(session.id, session.seq);
     // The link closed while this frame waited: the session closes as the link's others did.
     if (link.closed === true) this.#closeSession(session, link);
   }
 
-  #applyEntry(session: Session, entry: Entry): void {
-    if (entry.kind === 'g') {
-      const reason = this.#gauges.apply(session, entry, this.#nowMs());
-      if (reason !== null) this.drop('conflict', `gauge ${entry.name} of worker ${session.worker}: ${reason}`);
+  /**
+   * Checks and applies one series body (`r` bounded to it). A malformed body throws the
+   * reader's marker before anything of it is applied.
+   */
+  #applySeries(session: Session, r: ByteReader): void {
+    const head = readHead(r);
+    if (head.kind === 'g') {
+      const { policy, value } = readGauge(r);
+      const { name, tags } = readIdentity(r, head);
+      const reason = this.#gauges.apply(session, { kind: 'g', name, tags, policy, value }, this.#nowMs());
+      if (reason !== null) this.drop('conflict', `gauge ${name} of worker ${session.worker}: ${reason}`);
       return;
     }
-    const key = `${entry.kind}\u0000${entry.name}\u0000${tagsKey(entry)}`;
-    let state = session.series.get(key);
-    if (state === undefined) {
-      const metric = this.#metricOf(key, entry, session);
-      if (metric === null) return;
-      state = { metric, total: 0, sum: 0 };
-      session.series.set(key, state);
+    if (head.kind === 'c' || head.kind === 'm') {
+      const total = readTotal(r, head.kind);
+      const state = this.#stateOf(session, r, head, null);
+      if (state === null) return;
+      if (head.kind === 'c') (state.metric as Counter).inc(total - state.total);
+      else if (total > state.total) (state.metric as Meter).mark(total - state.total);
+      state.total = total;
+      return;
     }
-    switch (entry.kind) {
-      case 'c':
-        (state.metric as Counter).inc(entry.total - state.total);
-        state.total = entry.total;
-        return;
-      case 'm':
-        if (entry.total > state.total) (state.metric as Meter).mark(entry.total - state.total);
-        state.total = entry.total;
-        return;
-      default: {
-        const metric = state.metric as Histogram | Timer;
-        const d = metric.distribution;
-        const c = d.config;
-        if (
-          c.significantDigits !== entry.digits || c.resolution !== entry.resolution ||
-          c.ticksPerSlice !== entry.ticksPerSlice || c.slices !== entry.slices
-        ) {
-          this.drop('conflict', `${entry.name} of worker ${session.worker}: its window or precision differs from another worker's`);
-          return;
-        }
-        const count0 = d.count;
-        const sum0 = d.sum;
-        for (const { delta } of entry.deltas) d.merge(delta);
-        // Lifetime count and sum follow the totals, whatever the window deltas added.
-        if (entry.count >= state.total) {
-          const added = entry.count - state.total;
-          d.count = count0 + added;
-          d.sum = sum0 + (entry.sum - state.sum);
-          if (entry.kind === 't' && added > 0) (metric as Timer).meter.mark(added);
-          state.total = entry.count;
-          state.sum = entry.sum;
-        } else {
-          d.count = count0;
-          d.sum = sum0;
-        }
-      }
+    const h = readDistributionHead(r);
+    const top = maxIndexOf(h.digits);
+    // Read whole before any of it is merged: a malformed slice drops the series, not half of it.
+    const deltas: SliceDelta[] = new Array<SliceDelta>(h.entries);
+    for (let k = 0; k < h.entries; k++) deltas[k] = readSlice(r, top).delta;
+    const state = this.#stateOf(session, r, head, h);
+    if (state === null) return;
+    const metric = state.metric as Histogram | Timer;
+    const d = metric.distribution;
+    const c = d.config;
+    if (
+      c.significantDigits !== h.digits || c.resolution !== h.resolution ||
+      c.ticksPerSlice !== h.ticksPerSlice || c.slices !== h.slices
+    ) {
+      this.drop('conflict', `${metric.name} of worker ${session.worker}: its window or precision differs from another worker's`);
+      return;
+    }
+    const count0 = d.count;
+    const sum0 = d.sum;
+    for (const delta of deltas) d.merge(delta);
+    // Lifetime count and sum follow the totals, whatever the window deltas added.
+    if (h.count >= state.total) {
+      const added = h.count - state.total;
+      d.count = count0 + added;
+      d.sum = sum0 + (h.sum - state.sum);
+      if (head.kind === 't' && added > 0) (metric as Timer).meter.mark(added);
+      state.total = h.count;
+      state.sum = h.sum;
+    } else {
+      d.count = count0;
+      d.sum = sum0;
     }
   }
 
-  /** The merged series of an entry, created on first sight; `null` (dropped and counted) if the registry refuses it. */
-  #metricOf(key: string, entry: Entry, session: Session): Counter | Meter | Histogram | Timer | null {
-    const known = this.#metrics.get(key);
+  /** The session's state of a series, created (with the merged series) on first sight; `null` if refused. */
+  #stateOf(session: Session, r: ByteReader, head: Head, h: DistributionHead | null): SeriesState | null {
+    let state = session.series.get(head.key);
+    if (state === undefined) {
+      const { name, tags } = readIdentity(r, head);
+      const metric = this.#metricOf(head, name, tags, h, session);
+      if (metric === null) return null;
+      state = { metric, total: 0, sum: 0 };
+      session.series.set(head.key, state);
+    }
+    return state;
+  }
+
+  /** The merged series of a head, created on first sight; `null` (dropped and counted) if the registry refuses it. */
+  #metricOf(
+    head: Head, name: string, entryTags: Tags | undefined, h: DistributionHead | null, session: Session,
+  ): Counter | Meter | Histogram | Timer | null {
+    const known = this.#metrics.get(head.key);
     if (known !== undefined) return known;
     const r = this.registry;
-    const tags = entry.tags ?? NO_TAGS;
+    const tags = entryTags ?? NO_TAGS;
     try {
       let metric: Counter | Meter | Histogram | Timer;
-      if (entry.kind === 'c') metric = r.counter(entry.name, { tags });
-      else if (entry.kind === 'm') metric = r.meter(entry.name, { tags });
-      else if (entry.kind === 'h' || entry.kind === 't') {
-        if (entry.ticksPerSlice * entry.slices > MAX_WINDOW_TICKS) throw new Error('window too long');
+      if (head.kind === 'c') metric = r.counter(name, { tags });
+      else if (head.kind === 'm') metric = r.meter(name, { tags });
+      else if (h !== null && (head.kind === 'h' || head.kind === 't')) {
+        if (h.ticksPerSlice * h.slices > MAX_WINDOW_TICKS) throw new Error('window too long');
         const window = {
           tags,
-          significantDigits: entry.digits,
-          windowMs: entry.ticksPerSlice * entry.slices * TICK_MS,
-          windowSlices: entry.slices,
+          significantDigits: h.digits,
+          windowMs: h.ticksPerSlice * h.slices * TICK_MS,
+          windowSlices: h.slices,
         };
         metric =
-          entry.kind === 'h'
-            ? r.histogram(entry.name, { ...window, resolution: entry.resolution })
-            : r.timer(entry.name, { ...window, resolutionMs: entry.resolution });
+          head.kind === 'h'
+            ? r.histogram(name, { ...window, resolution: h.resolution })
+            : r.timer(name, { ...window, resolutionMs: h.resolution });
       } else return null;
-      this.#metrics.set(key, metric);
+      this.#metrics.set(head.key, metric);
       return metric;
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      this.drop('conflict', `series ${entry.name} of worker ${session.worker}: ${why}`);
+      this.drop('conflict', `series ${name} of worker ${session.worker}: ${why}`);
       return null;
     }
   }

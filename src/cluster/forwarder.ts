@@ -10,13 +10,11 @@ import { MetricsError, ErrorCodes } from '../errors.js';
 import { WarningLimiter } from '../internal/warnings.js';
 import type { Metric, MetricRegistry } from '../registry/types.js';
 import type { Channel } from './channel.js';
-import { frameText } from './protocol.js';
+import { byeFrame, ByteWriter, PUSH, uvLength, writeEnvelope } from './protocol.js';
 import { PushBuilder } from './push-builder.js';
 
 /** How long `stop()` waits for the last frames to be delivered. @internal */
 export const STOP_TIMEOUT_MS = 2_000;
-/** The header of a frame, beside its series: a bound for splitting. */
-const FRAME_OVERHEAD_BYTES = 512;
 
 /** What a forwarder is built from. @internal */
 export type ForwarderSettings = {
@@ -47,12 +45,17 @@ export class Forwarder implements AsyncDisposable {
   #frames = 0;
   #refused = 0;
   #first = true;
+  readonly #frameWriter = new ByteWriter(1 << 16);
+  /** A bound on a frame's envelope (beside its series), for splitting. */
+  readonly #overhead: number;
 
   /** @internal Use {@link forward}. */
   constructor(settings: ForwarderSettings) {
     this.#settings = settings;
     this.worker = settings.worker;
     this.session = `${settings.worker}-${process.pid}-${randomUUID()}`;
+    // Magic, version, type; two strings with their lengths; three varints.
+    this.#overhead = 4 + 2 * 3 + Buffer.byteLength(this.session) + Buffer.byteLength(this.worker) + 3 * 8;
     this.#builder = new PushBuilder(settings.registry, settings.perWorker, settings.worker);
     this.#timer = setInterval(() => {
       if (this.#running === null) void this.push();
@@ -94,11 +97,12 @@ export class Forwarder implements AsyncDisposable {
     try {
       const full = channel.takeResync() || this.#first;
       const push = await this.#builder.build(full);
-      const frames = this.#split(push.entries, maxMessageBytes);
+      const frames = this.#split(push.bytes, push.ends, maxMessageBytes);
       for (const frame of frames) {
         // Entries of frames the channel took are committed at once: a refused later frame
         // must not make the next push send them again.
-        if (!channel.send(frame.text, frame.seq)) {
+        const bytes = frame.bytes.length; // a port channel transfers the frame away
+        if (!channel.send(frame.bytes, frame.seq)) {
           this.#refused++;
           this.#warn(new MetricsError(ErrorCodes.FORWARD_FAILED, `tapemeasure forward(): the channel refused a push (closed, or ${channel.pendingBytes} bytes not yet delivered); its changes go with a later push`));
           // Nothing of this push is committed: the next push sends these changes again
@@ -106,7 +110,7 @@ export class Forwarder implements AsyncDisposable {
           return;
         }
         for (const index of frame.entries) push.commit(index);
-        this.#bytes += frame.text.length;
+        this.#bytes += bytes;
         this.#frames++;
       }
       this.#first = false;
@@ -115,31 +119,40 @@ export class Forwarder implements AsyncDisposable {
     }
   }
 
-  /** Series entries packed into frames of at most `maxBytes`; an entry too large alone is dropped and reported. */
-  #split(entries: readonly string[], maxBytes: number): { text: string; seq: number; entries: number[] }[] {
+  /**
+   * Series entries packed into frames of at most `maxBytes` (each frame its own
+   * `ArrayBuffer`, so a port can transfer it); an entry too large alone is dropped and
+   * reported.
+   */
+  #split(bytes: Uint8Array, ends: readonly number[], maxBytes: number): { bytes: Uint8Array; seq: number; entries: number[] }[] {
     const { worker, intervalMs } = this.#settings;
-    const out: { text: string; seq: number; entries: number[] }[] = [];
-    let batch: string[] = [];
-    let indexes: number[] = [];
-    let size = FRAME_OVERHEAD_BYTES;
+    const out: { bytes: Uint8Array; seq: number; entries: number[] }[] = [];
+    const w = this.#frameWriter;
+    let batch: number[] = [];
+    let size = this.#overhead;
     const flush = (): void => {
       const seq = ++this.#seq;
-      out.push({ text: frameText('push', this.session, worker, seq, intervalMs, batch), seq, entries: indexes });
+      w.reset();
+      writeEnvelope(w, PUSH, this.session, worker, seq, intervalMs, batch.length);
+      for (const i of batch) {
+        const start = i === 0 ? 0 : ends[i - 1]!;
+        w.uv(ends[i]! - start);
+        w.raw(bytes.subarray(start, ends[i]));
+      }
+      out.push({ bytes: w.bytes.slice(), seq, entries: batch });
       batch = [];
-      indexes = [];
-      size = FRAME_OVERHEAD_BYTES;
+      size = this.#overhead;
     };
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i]!;
-      const bytes = Buffer.byteLength(entry, 'utf8') + 1;
-      if (bytes + FRAME_OVERHEAD_BYTES > maxBytes) {
-        this.#warn(new MetricsError(ErrorCodes.FORWARD_FAILED, `tapemeasure forward(): a series of ${bytes} bytes does not fit maxMessageBytes (${maxBytes}); it is not sent`));
+    for (let i = 0; i < ends.length; i++) {
+      const length = ends[i]! - (i === 0 ? 0 : ends[i - 1]!);
+      const n = length + uvLength(length);
+      if (n + this.#overhead > maxBytes) {
+        this.#warn(new MetricsError(ErrorCodes.FORWARD_FAILED, `tapemeasure forward(): a series of ${length} bytes does not fit maxMessageBytes (${maxBytes}); it is not sent`));
         continue;
       }
-      if (size + bytes > maxBytes) flush();
-      batch.push(entry);
-      indexes.push(i);
-      size += bytes;
+      if (size + n > maxBytes) flush();
+      batch.push(i);
+      size += n;
     }
     if (batch.length > 0 || out.length === 0) flush();
     return out;
@@ -173,7 +186,7 @@ export class Forwarder implements AsyncDisposable {
     await this.#running;
     const { channel, worker, intervalMs } = this.#settings;
     const seq = ++this.#seq;
-    channel.send(frameText('bye', this.session, worker, seq, intervalMs, []), seq);
+    channel.send(byeFrame(this.session, worker, seq, intervalMs), seq);
     await channel.close(STOP_TIMEOUT_MS);
   }
 

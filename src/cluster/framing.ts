@@ -1,18 +1,18 @@
 /**
  * The socket framing of the cluster wire: each frame is a 4-byte big-endian length and
- * that many bytes of UTF-8 JSON (`protocol.ts`). A frame longer than the cap is skipped
+ * that many bytes (a binary frame, `protocol.ts`; an acknowledgement is UTF-8 JSON). A frame longer than the cap is skipped
  * (its bytes are read and dropped, the stream stays in step) and counted.
  *
  * @module
  * @internal
  */
 
-/** The bytes of one frame. @internal */
-export function encodeFrame(text: string): Buffer {
-  const body = Buffer.from(text, 'utf8');
+/** The bytes of one frame: its length and its body (bytes, or text sent as UTF-8). @internal */
+export function encodeFrame(frame: Uint8Array | string): Buffer {
+  const body = typeof frame === 'string' ? Buffer.from(frame, 'utf8') : frame;
   const out = Buffer.allocUnsafe(4 + body.length);
   out.writeUInt32BE(body.length, 0);
-  body.copy(out, 4);
+  out.set(body, 4);
   return out;
 }
 
@@ -23,7 +23,7 @@ export function encodeFrame(text: string): Buffer {
  */
 export class FrameReader {
   readonly #maxBytes: number;
-  readonly #onFrame: (text: string) => void;
+  readonly #onFrame: (frame: Buffer) => void;
   readonly #onOversized: (bytes: number) => void;
   #chunks: Buffer[] = [];
   #buffered = 0;
@@ -32,10 +32,10 @@ export class FrameReader {
 
   /**
    * @param maxBytes - the largest frame body accepted.
-   * @param onFrame - called with each frame's text.
+   * @param onFrame - called with each frame's bytes (a view of what was read: the reader does not reuse it).
    * @param onOversized - called once for each frame skipped for its size.
    */
-  constructor(maxBytes: number, onFrame: (text: string) => void, onOversized: (bytes: number) => void) {
+  constructor(maxBytes: number, onFrame: (frame: Buffer) => void, onOversized: (bytes: number) => void) {
     this.#maxBytes = maxBytes;
     this.#onFrame = onFrame;
     this.#onOversized = onOversized;
@@ -70,7 +70,7 @@ export class FrameReader {
       }
       if (this.#buffered < 4 + length) return;
       this.#take(4, true);
-      this.#onFrame(this.#take(length, true).toString('utf8'));
+      this.#onFrame(this.#take(length, true));
     }
   }
 

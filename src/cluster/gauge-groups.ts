@@ -15,10 +15,8 @@
 import type { GaugeAggregation } from '../metrics/gauge.js';
 import type { Tags } from '../names.js';
 import type { Registry } from '../registry/registry.js';
-import type { Entry, } from './protocol.js';
+import type { GaugeEntry } from './protocol.js';
 import type { Session } from './fleet-state.js';
-
-type GaugeEntry = Extract<Entry, { kind: 'g' }>;
 
 /** The name of the per-worker age gauge. @internal */
 export const AGE_GAUGE = 'tapemeasure.fleet.push_age_ms';

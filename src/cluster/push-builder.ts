@@ -15,7 +15,7 @@ import { sliceYielder } from '../internal/slicer.js';
 import type { Distribution } from '../metrics/distribution.js';
 import type { Tags } from '../names.js';
 import type { Metric, MetricRegistry } from '../registry/types.js';
-import { encodeSlice, type SliceEntry } from './protocol.js';
+import { ByteWriter, encodeHead, policyCode, writeSlice, type SliceEntry } from './protocol.js';
 import { bucketScale, sliceDiff, type BucketScale } from './slice-diff.js';
 
 /** What was last sent of one series. */
@@ -25,8 +25,8 @@ type Memo = {
   sum: number;
   value: number | null | undefined;
   slice: SliceEntry | null;
-  /** The wire form of name and tags, built once. */
-  readonly head: string;
+  /** The wire form of kind, name and tags, built once. */
+  readonly head: Uint8Array;
 };
 
 /** An update to a memo, applied only once the push is accepted by the channel. */
@@ -34,8 +34,10 @@ type Update = { memo: Memo; total: number; sum: number; value: number | null | u
 
 /** The encoded entries of one push and how to commit it. @internal */
 export type Push = {
-  /** The JSON text of each series entry. */
-  readonly entries: readonly string[];
+  /** Every series entry's body, one after the other (valid until the next build). */
+  readonly bytes: Uint8Array;
+  /** Where each entry ends in `bytes` (each starts where the one before ends). */
+  readonly ends: readonly number[];
   /** Records that entry `index` was sent (the channel took its frame). */
   commit(index: number): void;
 };
@@ -63,6 +65,7 @@ export class PushBuilder {
   readonly #perWorker: (metric: Metric) => boolean;
   readonly #worker: string;
   readonly #memos = new Map<Metric, Memo>();
+  readonly #writer = new ByteWriter(1 << 16);
   #generation = 0;
 
   /**
@@ -88,7 +91,9 @@ export class PushBuilder {
    */
   async build(full: boolean): Promise<Push> {
     const generation = ++this.#generation;
-    const entries: string[] = [];
+    const w = this.#writer;
+    w.reset();
+    const ends: number[] = [];
     const updates: Update[] = [];
     const yieldNow = sliceYielder();
     for (const metric of this.#registry.metrics()) {
@@ -103,11 +108,13 @@ export class PushBuilder {
         this.#memos.set(metric, memo);
       }
       memo.generation = generation;
-      this.#entry(metric, memo, full, entries, updates);
+      this.#entry(metric, memo, full, w, updates);
+      if (updates.length > ends.length) ends.push(w.length);
     }
     for (const [metric, memo] of this.#memos) if (memo.generation !== generation) this.#memos.delete(metric);
     return {
-      entries,
+      bytes: w.bytes,
+      ends,
       commit: (index) => {
         const u = updates[index]!;
         u.memo.total = u.total;
@@ -118,57 +125,69 @@ export class PushBuilder {
     };
   }
 
-  /** `"kind","name",tags` of a series, as JSON. */
-  #head(metric: Metric): string {
+  /** The head bytes of a series: kind, name and tags. */
+  #head(metric: Metric): Uint8Array {
     const kind = metric.type === 'counter' ? 'c' : metric.type === 'meter' ? 'm' : metric.type === 'gauge' ? 'g' : metric.type === 'histogram' ? 'h' : 't';
     let tags: Tags = metric.tags;
     if (this.#perWorker(metric)) tags = { ...tags, worker: this.#worker };
-    const tagsText = Object.keys(tags).length === 0 ? '0' : JSON.stringify(tags);
-    return `"${kind}",${JSON.stringify(metric.name)},${tagsText}`;
+    return encodeHead(kind, metric.name, tags);
   }
 
-  #entry(metric: Metric, memo: Memo, full: boolean, entries: string[], updates: Update[]): void {
+  #entry(metric: Metric, memo: Memo, full: boolean, w: ByteWriter, updates: Update[]): void {
     switch (metric.type) {
       case 'counter':
       case 'meter': {
-        const total = (metric).count;
+        const total = metric.count;
         if (!full && total === memo.total && memo.value !== undefined) return;
-        entries.push(`[${memo.head},${JSON.stringify(total)}]`);
+        w.raw(memo.head);
+        w.num(total);
         updates.push({ memo, total, sum: 0, value: null, slice: null });
         return;
       }
       case 'gauge': {
         const gauge = metric;
-        const value = gauge.snapshot().value;
+        const read = gauge.snapshot().value;
+        // A value that is not finite goes as "no value" (the JSON wire sent it as null).
+        const value = read !== null && Number.isFinite(read) ? read : null;
         if (!full && value === memo.value) return;
-        entries.push(`[${memo.head},"${gauge.aggregate}",${value === null ? 'null' : JSON.stringify(value)}]`);
+        w.raw(memo.head);
+        w.u8(policyCode(gauge.aggregate));
+        if (value === null) w.u8(0);
+        else {
+          w.u8(1);
+          w.f64(value);
+        }
         updates.push({ memo, total: 0, sum: 0, value, slice: null });
         return;
       }
-      default: {
-        const d = (metric).distribution;
-        this.#distribution(d, memo, full, entries, updates);
-      }
+      default:
+        this.#distribution(metric.distribution, memo, full, w, updates);
     }
   }
 
-  #distribution(d: Distribution, memo: Memo, full: boolean, entries: string[], updates: Update[]): void {
+  #distribution(d: Distribution, memo: Memo, full: boolean, w: ByteWriter, updates: Update[]): void {
     const count = d.count;
     if (!full && count === memo.total && memo.value !== undefined) return;
     const live = count === memo.total ? [] : d.window.sliceDeltas(d.currentTick());
     const last = memo.slice;
-    const parts: string[] = [];
     const scale = scaleOf(d);
+    const c = d.config;
+    w.raw(memo.head);
+    w.u8(c.significantDigits);
+    w.num(c.resolution);
+    w.uv(c.ticksPerSlice);
+    w.uv(c.slices);
+    w.num(count);
+    w.f64(d.sum);
+    let k = 0;
+    const deltas: SliceEntry[] = [];
     for (const entry of live) {
       if (last !== null && entry.slice < last.slice) continue;
       const delta = last !== null && entry.slice === last.slice ? sliceDiff(entry.delta, last.delta, scale) : entry.delta;
-      if (delta !== null) parts.push(JSON.stringify(encodeSlice(entry.slice, delta)));
+      if (delta !== null) deltas[k++] = { slice: entry.slice, delta };
     }
-    const c = d.config;
-    entries.push(
-      `[${memo.head},${c.significantDigits},${JSON.stringify(c.resolution)},${c.ticksPerSlice},${c.slices},` +
-        `${count},${JSON.stringify(d.sum)},[${parts.join(',')}]]`,
-    );
+    w.uv(k);
+    for (const e of deltas) writeSlice(w, e.slice, e.delta);
     updates.push({ memo, total: count, sum: d.sum, value: null, slice: live.length > 0 ? live[live.length - 1]! : last });
   }
 }

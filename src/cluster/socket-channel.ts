@@ -75,8 +75,8 @@ export class SocketChannel implements Channel {
     socket.setNoDelay(true);
     const reader = new FrameReader(
       MAX_ACK_BYTES,
-      (text) => {
-        this.#ack(text);
+      (bytes) => {
+        this.#ack(bytes.toString('utf8'));
       },
       () => undefined,
     );
@@ -121,7 +121,7 @@ export class SocketChannel implements Channel {
     if (this.#backlog.length === 0) this.#drained?.();
   }
 
-  send(frame: string, seq: number): boolean {
+  send(frame: Uint8Array, seq: number): boolean {
     if (this.#closed) return false;
     const bytes = encodeFrame(frame);
     if (bytes.length > this.#maxBacklogBytes) return false;

@@ -148,8 +148,8 @@ export class SocketSource implements Source {
       };
       const reader = new FrameReader(
         maxMessageBytes,
-        (text) => {
-          fleet.receive(text, link);
+        (frame) => {
+          fleet.receive(frame, link);
         },
         (bytes) => {
           fleet.drop('too_large', `a frame of ${bytes} bytes, larger than maxMessageBytes (${maxMessageBytes})`);

@@ -8,7 +8,7 @@ describe('FrameReader', () => {
       fc.property(fc.array(fc.string({ maxLength: 200 }), { maxLength: 20 }), fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1 }), (texts, cuts) => {
         const got: string[] = [];
         const oversized: number[] = [];
-        const reader = new FrameReader(100, (t) => got.push(t), (n) => oversized.push(n));
+        const reader = new FrameReader(100, (t) => got.push(t.toString('utf8')), (n) => oversized.push(n));
         const bytes = Buffer.concat(texts.map((t) => encodeFrame(t)));
         let at = 0;
         for (let i = 0; at < bytes.length; i++) {

@@ -16,7 +16,7 @@ export type LocalWorker = {
   readonly link: Link;
   forwarder: Forwarder;
   /** Every frame this worker sent, in order. */
-  readonly frames: string[];
+  readonly frames: Uint8Array[];
 };
 
 export type LocalFleet = {

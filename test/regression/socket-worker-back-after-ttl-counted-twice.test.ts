@@ -4,9 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { Registry, type Counter } from '../../src/index.js';
 import { FleetState, type Link } from '../../src/cluster/fleet-state.js';
+import { frameBytes } from '../cluster/wire.js';
 
-function frame(seq: number, total: number): string {
-  return JSON.stringify({ tapemeasure: 1, type: 'push', session: 's1', worker: 'w1', seq, intervalMs: 1000, series: [['c', 'jobs', 0, total]] });
+function frame(seq: number, total: number): Uint8Array {
+  return frameBytes({ session: 's1', worker: 'w1', seq, series: [['c', 'jobs', 0, total]] });
 }
 
 describe('a socket worker back after its session expired', () => {
