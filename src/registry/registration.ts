@@ -9,7 +9,7 @@
  */
 
 import { tickerFor, type Clock, type CoarseTicker, type TickListener } from '../clock.js';
-import type { Meter } from '../metrics/meter.js';
+import type { EventRates } from '../metrics/event-rates.js';
 import { InvalidValueTally, type MetricContext, type MetricType } from '../metrics/metric.js';
 import { NO_TAGS, validateName, type Tags } from '../names.js';
 import { optionsConflict, typeConflict, type FamilyOptions } from './conflicts.js';
@@ -41,8 +41,8 @@ export class Registration {
   readonly expiry: Expiry | null;
   readonly #clock: Clock;
   readonly #ticker: CoarseTicker;
-  /** Meters (timers' included) told of each tick; held strongly here, the ticker holds this weakly. */
-  readonly #meters = new Set<Meter>();
+  /** Meters and timers, told of each tick; held strongly here, the ticker holds this weakly. */
+  readonly #meters = new Set<EventRates>();
   readonly #tickListener: TickListener = {
     onTick: (tick) => {
       for (const meter of this.#meters) meter.onTick(tick);
@@ -150,8 +150,7 @@ export class Registration {
     family.series.set(metric.tags, metric);
     this.limit.size++;
     if (isRegistryOverflow(metric)) this.limit.overflowSeries++;
-    if (metric.type === 'meter') this.#meters.add(metric);
-    else if (metric.type === 'timer') this.#meters.add(metric.meter);
+    if (metric.type === 'meter' || metric.type === 'timer') this.#meters.add(metric);
     this.expiry?.added(metric, family.options, this.#ticker.tick);
   }
 
@@ -185,8 +184,7 @@ export class Registration {
     this.families.removeSeries(family, metric);
     this.limit.size--;
     if (isRegistryOverflow(metric)) this.limit.overflowSeries--;
-    if (metric.type === 'meter') this.#meters.delete(metric);
-    else if (metric.type === 'timer') this.#meters.delete(metric.meter);
+    if (metric.type === 'meter' || metric.type === 'timer') this.#meters.delete(metric);
     this.expiry?.removed(metric);
     this.listeners.notify('onRemoved', metric, reason);
   }
