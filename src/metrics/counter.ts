@@ -32,7 +32,7 @@ export class Counter {
   constructor(context: MetricContext) {
     this.name = context.name;
     this.tags = context.tags;
-    this.#invalid = context.invalid;
+    this.#invalid = context.env.invalid;
   }
 
   /**

@@ -6,14 +6,14 @@
  * @module
  */
 
-import { currentTick, TICK_MS, type Clock, type CoarseTicker } from '../clock.js';
+import { currentTick, TICK_MS } from '../clock.js';
 import { check, checkValue, integer, type Read } from '../internal/options.js';
 import type { DistributionFields } from './snapshot.js';
 import { EMPTY_WINDOW } from '../stats/window-statistics.js';
 import { windowMaxValue, WindowedHistogram, type WindowedHistogramConfig } from '../stats/windowed-histogram.js';
 import type { LifetimeBuckets, LifetimeBucketsRead } from './lifetime-buckets.js';
 import { distributionFields, IntervalReader, type IntervalOwner } from './interval-reader.js';
-import { optionDifference, type OptionDifference } from './metric.js';
+import { optionDifference, type MetricEnv, type OptionDifference } from './metric.js';
 import type { JsHistogram } from 'hdr-histogram-js';
 import type { SliceDelta } from '../stats/slice-delta.js';
 
@@ -150,28 +150,28 @@ export class Distribution implements IntervalOwner {
   sum = 0;
   #window: WindowedHistogram | null = null;
   readonly #shape: Shape;
-  readonly #clock: Clock;
-  readonly #ticker: CoarseTicker;
+  /** The registry's clock, ticker and tally (shared). */
+  readonly #env: MetricEnv;
   /** Told of every slice that leaves the window (with `buckets` or `nativeHistogram`). */
   readonly #lifetime: LifetimeBuckets | null;
   #readers: IntervalReader[] | null = null;
 
-  constructor(clock: Clock, ticker: CoarseTicker, config: WindowedHistogramConfig, lifetime: LifetimeBuckets | null = null) {
-    this.#clock = clock;
-    this.#ticker = ticker;
+  constructor(env: MetricEnv, config: WindowedHistogramConfig, lifetime: LifetimeBuckets | null = null) {
+    this.#env = env;
     this.#shape = shapeOf(config);
     this.#lifetime = lifetime;
   }
 
   /** The sliding window (created now if the metric never had one). */
   get window(): WindowedHistogram {
-    return this.#window ?? this.#createWindow(this.currentTick());
+    return this.#window ?? Distribution.#createWindow(this, this.currentTick());
   }
 
-  #createWindow(tick: number): WindowedHistogram {
-    const window = new WindowedHistogram(this.#shape.config, tick);
-    if (this.#lifetime !== null) window.retireInto(this.#lifetime);
-    this.#window = window;
+  /** Static: a private instance method would cost every distribution a brand field. */
+  static #createWindow(self: Distribution, tick: number): WindowedHistogram {
+    const window = new WindowedHistogram(self.#shape.config, tick);
+    if (self.#lifetime !== null) window.retireInto(self.#lifetime);
+    self.#window = window;
     return window;
   }
 
@@ -184,8 +184,8 @@ export class Distribution implements IntervalOwner {
   record(value: number): void {
     this.count++;
     this.sum += value;
-    const tick = this.#ticker.tick;
-    (this.#window ?? this.#createWindow(tick)).record(value, tick);
+    const tick = this.#env.ticker.tick;
+    (this.#window ?? Distribution.#createWindow(this, tick)).record(value, tick);
     const readers = this.#readers;
     if (readers !== null) for (const reader of readers) reader.record(value);
   }
@@ -206,7 +206,7 @@ export class Distribution implements IntervalOwner {
 
   /** The current coarse tick, as the window's reads take it. */
   currentTick(): number {
-    return currentTick(this.#clock, this.#ticker);
+    return currentTick(this.#env.clock, this.#env.ticker);
   }
 
   /** The window's config (precision, resolution, slices): deltas merge only between equal configs. */

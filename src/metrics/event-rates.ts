@@ -17,10 +17,10 @@
  * @module
  */
 
-import { currentTick, type Clock, type CoarseTicker } from '../clock.js';
+import { currentTick, type Clock } from '../clock.js';
 import type { RateFields } from './snapshot.js';
 import { ewmaAlpha, ewmaTick } from '../stats/ewma.js';
-import type { InvalidValueTally, MetricContext } from './metric.js';
+import type { MetricContext, MetricEnv } from './metric.js';
 
 const M1_ALPHA = ewmaAlpha(1);
 const M5_ALPHA = ewmaAlpha(5);
@@ -48,17 +48,15 @@ export abstract class EventRates {
   #m5 = 0;
   #m15 = 0;
   #seeded = false;
-  readonly #clock: Clock;
-  readonly #ticker: CoarseTicker;
-  readonly #invalid: InvalidValueTally;
+  /** The registry's clock, ticker and tally (shared). */
+  readonly #env: MetricEnv;
 
   /** @internal */
   constructor(context: MetricContext) {
-    this.#clock = context.clock;
-    this.#ticker = context.ticker;
-    this.#invalid = context.invalid;
-    this.#startMs = context.clock.monotonicMs();
-    this.#lastTick = currentTick(context.clock, context.ticker);
+    const env = context.env;
+    this.#env = env;
+    this.#startMs = env.clock.monotonicMs();
+    this.#lastTick = currentTick(env.clock, env.ticker);
   }
 
   /**
@@ -67,7 +65,7 @@ export abstract class EventRates {
    */
   protected markEvents(n: number): void {
     if (typeof n === 'number' && n >= 0 && Number.isFinite(this.#count + n)) this.#count += n;
-    else this.#invalid.count++;
+    else this.#env.invalid.count++;
   }
 
   /** @internal Records one event (always valid: a count never reaches Infinity by ones). */
@@ -77,36 +75,40 @@ export abstract class EventRates {
 
   /** @internal Counts one invalid value in the registry's tally. */
   protected countInvalid(): void {
-    this.#invalid.count++;
+    this.#env.invalid.count++;
   }
 
   /** @internal The clock this metric reads. */
   protected get clock(): Clock {
-    return this.#clock;
+    return this.#env.clock;
   }
 
   /** @internal Called by the registry at each tick boundary. */
   onTick(tick: number): void {
-    if (tick > this.#lastTick) this.#advance(tick);
+    if (tick > this.#lastTick) EventRates.#advance(this, tick);
   }
 
-  /** Folds the ticks between the last one seen and `tick` into the moving averages. */
-  #advance(tick: number): void {
-    const ticks = tick - this.#lastTick;
+  /**
+   * Folds the ticks between the last one seen and `tick` into the moving averages.
+   * Static, like {@link EventRates.#catchUp}: a private instance method would cost every
+   * meter and timer a brand field.
+   */
+  static #advance(self: EventRates, tick: number): void {
+    const ticks = tick - self.#lastTick;
     if (ticks <= 0) return;
-    const events = this.#count - this.#countAtTick;
-    this.#countAtTick = this.#count;
-    this.#lastTick = tick;
-    const seeded = this.#seeded;
-    if (seeded && events === 0 && this.#m1 === 0 && this.#m5 === 0 && this.#m15 === 0) return;
-    this.#m1 = ewmaTick(this.#m1, seeded, M1_ALPHA, events, ticks);
-    this.#m5 = ewmaTick(this.#m5, seeded, M5_ALPHA, events, ticks);
-    this.#m15 = ewmaTick(this.#m15, seeded, M15_ALPHA, events, ticks);
-    this.#seeded = true;
+    const events = self.#count - self.#countAtTick;
+    self.#countAtTick = self.#count;
+    self.#lastTick = tick;
+    const seeded = self.#seeded;
+    if (seeded && events === 0 && self.#m1 === 0 && self.#m5 === 0 && self.#m15 === 0) return;
+    self.#m1 = ewmaTick(self.#m1, seeded, M1_ALPHA, events, ticks);
+    self.#m5 = ewmaTick(self.#m5, seeded, M5_ALPHA, events, ticks);
+    self.#m15 = ewmaTick(self.#m15, seeded, M15_ALPHA, events, ticks);
+    self.#seeded = true;
   }
 
-  #catchUp(): void {
-    this.#advance(currentTick(this.#clock, this.#ticker));
+  static #catchUp(self: EventRates): void {
+    EventRates.#advance(self, currentTick(self.#env.clock, self.#env.ticker));
   }
 
   /** Events counted since creation. */
@@ -117,32 +119,32 @@ export abstract class EventRates {
   /** Lifetime mean rate in events per second (0 before the first event). */
   get meanRate(): number {
     if (this.#count === 0) return 0;
-    const elapsedMs = this.#clock.monotonicMs() - this.#startMs;
+    const elapsedMs = this.#env.clock.monotonicMs() - this.#startMs;
     // Divided first: `count * 1000` would overflow for a count above about 1.8e305.
     return elapsedMs <= 0 ? 0 : this.#count / (elapsedMs / 1000);
   }
 
   /** 1-minute moving average rate, events per second. */
   get m1Rate(): number {
-    this.#catchUp();
+    EventRates.#catchUp(this);
     return this.#m1;
   }
 
   /** 5-minute moving average rate, events per second. */
   get m5Rate(): number {
-    this.#catchUp();
+    EventRates.#catchUp(this);
     return this.#m5;
   }
 
   /** 15-minute moving average rate, events per second. */
   get m15Rate(): number {
-    this.#catchUp();
+    EventRates.#catchUp(this);
     return this.#m15;
   }
 
   /** @internal All rate fields at one instant. */
   rates(): RateFields {
-    this.#catchUp();
+    EventRates.#catchUp(this);
     return {
       count: this.#count,
       meanRate: this.meanRate,

@@ -162,7 +162,7 @@ export class Gauge {
     this.name = context.name;
     this.aggregate = aggregate;
     this.tags = context.tags;
-    this.#invalid = context.invalid;
+    this.#invalid = context.env.invalid;
     this.#reader = reader;
     this.settable = reader === null;
     this.#value = reader === null ? 0 : Number.NaN;

@@ -60,10 +60,10 @@ export class Histogram {
   constructor(context: MetricContext, config: WindowedHistogramConfig) {
     this.name = context.name;
     this.tags = context.tags;
-    this.#invalid = context.invalid;
+    this.#invalid = context.env.invalid;
     // Lifetime buckets are attached at creation, so they cover every value the metric ever holds.
     const layout = layoutOf(config);
-    this.#distribution = new Distribution(context.clock, context.ticker, config, layout === null ? null : new LifetimeBuckets(layout));
+    this.#distribution = new Distribution(context.env, config, layout === null ? null : new LifetimeBuckets(layout));
   }
 
   /**

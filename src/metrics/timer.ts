@@ -133,7 +133,7 @@ export class Timer extends EventRates implements DurationSink {
     this.tags = context.tags;
     // Lifetime buckets are attached at creation, so they cover every value the metric ever holds.
     const layout = layoutOf(config);
-    this.#distribution = new Distribution(context.clock, context.ticker, config, layout === null ? null : new LifetimeBuckets(layout));
+    this.#distribution = new Distribution(context.env, config, layout === null ? null : new LifetimeBuckets(layout));
   }
 
   /**
