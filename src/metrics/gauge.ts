@@ -133,8 +133,8 @@ function describe(error: unknown): string {
  * ```
  */
 export class Gauge {
-  /** Always `'gauge'`. */
-  readonly type = 'gauge' as const;
+  /** Always `'gauge'` (on the prototype: one less field per gauge). */
+  declare readonly type: 'gauge';
   /** The dotted name. */
   readonly name: string;
   /** The tags, sorted by key and frozen. */
@@ -296,3 +296,4 @@ export class Gauge {
     return this.#reading();
   }
 }
+Object.defineProperty(Gauge.prototype, 'type', { value: 'gauge', enumerable: false, writable: false, configurable: false });
