@@ -6,7 +6,7 @@
  * @module
  */
 
-import { currentTick, TICK_MS } from '../clock.js';
+import { currentTick, TICK_MS, type CoarseTicker } from '../clock.js';
 import { check, checkValue, integer, type Read } from '../internal/options.js';
 import type { DistributionFields } from './snapshot.js';
 import { EMPTY_WINDOW } from '../stats/window-statistics.js';
@@ -152,12 +152,15 @@ export class Distribution implements IntervalOwner {
   readonly #shape: Shape;
   /** The registry's clock, ticker and tally (shared). */
   readonly #env: MetricEnv;
+  /** The ticker again, one load nearer for `record()` (measured: 5 to 10% of a timer update). */
+  readonly #ticker: CoarseTicker;
   /** Told of every slice that leaves the window (with `buckets` or `nativeHistogram`). */
   readonly #lifetime: LifetimeBuckets | null;
   #readers: IntervalReader[] | null = null;
 
   constructor(env: MetricEnv, config: WindowedHistogramConfig, lifetime: LifetimeBuckets | null = null) {
     this.#env = env;
+    this.#ticker = env.ticker;
     this.#shape = shapeOf(config);
     this.#lifetime = lifetime;
   }
@@ -184,7 +187,7 @@ export class Distribution implements IntervalOwner {
   record(value: number): void {
     this.count++;
     this.sum += value;
-    const tick = this.#env.ticker.tick;
+    const tick = this.#ticker.tick;
     (this.#window ?? Distribution.#createWindow(this, tick)).record(value, tick);
     const readers = this.#readers;
     if (readers !== null) for (const reader of readers) reader.record(value);
@@ -206,7 +209,7 @@ export class Distribution implements IntervalOwner {
 
   /** The current coarse tick, as the window's reads take it. */
   currentTick(): number {
-    return currentTick(this.#env.clock, this.#env.ticker);
+    return currentTick(this.#env.clock, this.#ticker);
   }
 
   /** The window's config (precision, resolution, slices): deltas merge only between equal configs. */
