@@ -19,8 +19,8 @@ import type { InvalidValueTally, MetricContext } from './metric.js';
  * ```
  */
 export class Counter {
-  /** Always `'counter'`. */
-  readonly type = 'counter' as const;
+  /** Always `'counter'` (on the prototype: one less field per counter). */
+  declare readonly type: 'counter';
   /** The dotted name. */
   readonly name: string;
   /** The tags, sorted by key and frozen. */
@@ -32,7 +32,7 @@ export class Counter {
   constructor(context: MetricContext) {
     this.name = context.name;
     this.tags = context.tags;
-    this.#invalid = context.invalid;
+    this.#invalid = context.env.invalid;
   }
 
   /**
@@ -69,3 +69,4 @@ export class Counter {
     return { type: 'counter', count: this.#count };
   }
 }
+Object.defineProperty(Counter.prototype, 'type', { value: 'counter', enumerable: false, writable: false, configurable: false });

@@ -47,28 +47,23 @@ export const HISTOGRAM_SCHEMA = Object.freeze({ tags: tagsCheck, ...WINDOW_SCHEM
  * ```
  */
 export class Histogram {
-  /** Always `'histogram'`. */
-  readonly type = 'histogram' as const;
+  /** Always `'histogram'` (on the prototype: one less field per histogram). */
+  declare readonly type: 'histogram';
   /** The dotted name. */
   readonly name: string;
   /** The tags, sorted by key and frozen. */
   readonly tags: Tags;
   readonly #distribution: Distribution;
-  readonly #max: number;
   readonly #invalid: InvalidValueTally;
-  readonly #lifetime: LifetimeBuckets | null;
 
   /** @internal Use `registry.histogram()`. */
   constructor(context: MetricContext, config: WindowedHistogramConfig) {
     this.name = context.name;
     this.tags = context.tags;
-    this.#invalid = context.invalid;
-    this.#distribution = new Distribution(context.clock, context.ticker, config);
-    this.#max = this.#distribution.maxValue;
-    // Attached at creation, so the buckets cover every value the metric ever holds.
+    this.#invalid = context.env.invalid;
+    // Lifetime buckets are attached at creation, so they cover every value the metric ever holds.
     const layout = layoutOf(config);
-    this.#lifetime = layout === null ? null : new LifetimeBuckets(layout);
-    if (this.#lifetime !== null) this.#distribution.window.retireInto(this.#lifetime);
+    this.#distribution = new Distribution(context.env, config, layout === null ? null : new LifetimeBuckets(layout));
   }
 
   /**
@@ -76,7 +71,8 @@ export class Histogram {
    * non-numbers are dropped and counted in `registry.invalidValues`; never throws.
    */
   record(value: number): void {
-    if (typeof value === 'number' && value >= 0 && value <= this.#max) this.#distribution.record(value);
+    const distribution = this.#distribution;
+    if (typeof value === 'number' && value >= 0 && value <= distribution.maxValue) distribution.record(value);
     else this.#invalid.count++;
   }
 
@@ -113,7 +109,7 @@ export class Histogram {
    * `null` when the metric has none.
    */
   lifetimeBuckets(): LifetimeBucketsRead | null {
-    return this.#lifetime === null ? null : this.#lifetime.read(this.#distribution.window, this.#distribution.currentTick());
+    return this.#distribution.lifetimeBuckets();
   }
 
   /**
@@ -129,3 +125,4 @@ export class Histogram {
     return { type: 'histogram', ...this.#distribution.fields() };
   }
 }
+Object.defineProperty(Histogram.prototype, 'type', { value: 'histogram', enumerable: false, writable: false, configurable: false });

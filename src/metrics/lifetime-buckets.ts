@@ -114,11 +114,11 @@ export class LifetimeBuckets implements BucketSink {
 
   /**
    * Every value since creation, in buckets: what left the window plus the live slices
-   * of `window` at `tick`. Leaves this accumulator as it was (a slice that expires
+   * of `window` at `tick` (`null`: a metric that never had a window). Leaves this accumulator as it was (a slice that expires
    * during the read is folded in first, as always). Allocates the result only, sized to
    * what it holds: the native buckets come back sparse.
    */
-  read(window: WindowedHistogram, tick: number): LifetimeBucketsRead {
+  read(window: WindowedHistogram | null, tick: number): LifetimeBucketsRead {
     const layout = this.layout;
     const n = layout.bounds.length;
     const classicLive = new Float64Array(this.#classic.length);
@@ -126,7 +126,7 @@ export class LifetimeBuckets implements BucketSink {
     let liveLength = 0;
     let liveZero = 0;
     // visitBuckets first folds expired slices into `this`, then visits the live ones, lowest first.
-    window.visitBuckets(tick, (_midpoint, count, index) => {
+    window?.visitBuckets(tick, (_midpoint, count, index) => {
       classicLive[n === 0 ? 0 : layout.classicSlot(index)]! += count;
       if (!native) return;
       if (index === 0) {

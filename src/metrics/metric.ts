@@ -31,6 +31,18 @@ export class InvalidValueTally {
 }
 
 /**
+ * What every metric of one registry shares: its clock, coarse ticker and invalid-value
+ * tally, in one object that each metric points to (one field per metric, not three).
+ *
+ * @internal
+ */
+export type MetricEnv = {
+  readonly clock: Clock;
+  readonly ticker: CoarseTicker;
+  readonly invalid: InvalidValueTally;
+};
+
+/**
  * What a metric is constructed with by the registry.
  *
  * @internal
@@ -38,9 +50,8 @@ export class InvalidValueTally {
 export type MetricContext = {
   readonly name: string;
   readonly tags: Tags;
-  readonly clock: Clock;
-  readonly ticker: CoarseTicker;
-  readonly invalid: InvalidValueTally;
+  /** The registry's shared {@link MetricEnv}. */
+  readonly env: MetricEnv;
 };
 
 /**

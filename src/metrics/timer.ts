@@ -14,10 +14,10 @@ import type { DistributionFields, TimerSnapshot } from './snapshot.js';
 import type { WindowedHistogramConfig } from '../stats/windowed-histogram.js';
 import { BUCKET_SCHEMA, layoutOf, type BucketOptions } from './buckets.js';
 import { Distribution, WINDOW_SCHEMA, type WindowOptions } from './distribution.js';
+import { EventRates, type EventMarker } from './event-rates.js';
 import { LifetimeBuckets, type LifetimeBucketsRead } from './lifetime-buckets.js';
 import type { IntervalReader } from './interval-reader.js';
-import { Meter } from './meter.js';
-import type { InvalidValueTally, MetricContext } from './metric.js';
+import type { MetricContext } from './metric.js';
 import type { JsHistogram } from 'hdr-histogram-js';
 
 /** Options of `registry.timer()`. */
@@ -117,33 +117,23 @@ export class Stopwatch {
  * const rows = await latency.time(() => db.query(sql)); // returns what the function returns
  * ```
  */
-export class Timer implements DurationSink {
-  /** Always `'timer'`. */
-  readonly type = 'timer' as const;
+export class Timer extends EventRates implements DurationSink {
+  /** Always `'timer'` (on the prototype: one less field per timer). */
+  declare readonly type: 'timer';
   /** The dotted name. */
   readonly name: string;
   /** The tags, sorted by key and frozen. */
   readonly tags: Tags;
-  readonly #meter: Meter;
   readonly #distribution: Distribution;
-  readonly #clock: Clock;
-  readonly #max: number;
-  readonly #invalid: InvalidValueTally;
-  readonly #lifetime: LifetimeBuckets | null;
 
   /** @internal Use `registry.timer()`. */
   constructor(context: MetricContext, config: WindowedHistogramConfig) {
+    super(context);
     this.name = context.name;
     this.tags = context.tags;
-    this.#clock = context.clock;
-    this.#invalid = context.invalid;
-    this.#meter = new Meter(context);
-    this.#distribution = new Distribution(context.clock, context.ticker, config);
-    this.#max = this.#distribution.maxValue;
-    // Attached at creation, so the buckets cover every value the metric ever holds.
+    // Lifetime buckets are attached at creation, so they cover every value the metric ever holds.
     const layout = layoutOf(config);
-    this.#lifetime = layout === null ? null : new LifetimeBuckets(layout);
-    if (this.#lifetime !== null) this.#distribution.window.retireInto(this.#lifetime);
+    this.#distribution = new Distribution(context.env, config, layout === null ? null : new LifetimeBuckets(layout));
   }
 
   /**
@@ -153,10 +143,11 @@ export class Timer implements DurationSink {
    * @param durationMs - the duration in milliseconds.
    */
   update(durationMs: number): void {
-    if (typeof durationMs === 'number' && durationMs >= 0 && durationMs <= this.#max) {
-      this.#meter.mark(1);
-      this.#distribution.record(durationMs);
-    } else this.#invalid.count++;
+    const distribution = this.#distribution;
+    if (typeof durationMs === 'number' && durationMs >= 0 && durationMs <= distribution.maxValue) {
+      this.markOne();
+      distribution.record(durationMs);
+    } else this.countInvalid();
   }
 
   /**
@@ -170,47 +161,29 @@ export class Timer implements DurationSink {
    *   (`time(promise)` instead of `time(() => promise)`); nothing is recorded.
    */
   time<T>(fn: () => T): T {
-    return timeCall(this.#clock, this, fn);
+    return timeCall(this.clock, this, fn);
   }
 
-  /** @internal The meter of timed events, ticked by the registry. */
-  get meter(): Meter {
-    return this.#meter;
+  /**
+   * @internal The rate part of this timer, to count events timed elsewhere (another
+   * process's, merged by the cluster view). A new handle on each call.
+   */
+  get meter(): EventMarker {
+    return {
+      mark: (n = 1) => {
+        this.markEvents(n);
+      },
+    };
   }
 
   /** Starts a {@link Stopwatch}; its `stop()` records the elapsed time once. */
   start(): Stopwatch {
-    return new Stopwatch(this, this.#clock);
-  }
-
-  /** Timed events since creation. */
-  get count(): number {
-    return this.#meter.count;
+    return new Stopwatch(this, this.clock);
   }
 
   /** Sum of all durations since creation, in milliseconds. */
   get sum(): number {
     return this.#distribution.sum;
-  }
-
-  /** Lifetime mean rate of timed events per second. */
-  get meanRate(): number {
-    return this.#meter.meanRate;
-  }
-
-  /** 1-minute moving average rate of timed events per second. */
-  get m1Rate(): number {
-    return this.#meter.m1Rate;
-  }
-
-  /** 5-minute moving average rate of timed events per second. */
-  get m5Rate(): number {
-    return this.#meter.m5Rate;
-  }
-
-  /** 15-minute moving average rate of timed events per second. */
-  get m15Rate(): number {
-    return this.#meter.m15Rate;
   }
 
   /** Lifetime count and sum, and the statistics of the durations in the current window (ms). */
@@ -236,7 +209,7 @@ export class Timer implements DurationSink {
    * `null` when the metric has none.
    */
   lifetimeBuckets(): LifetimeBucketsRead | null {
-    return this.#lifetime === null ? null : this.#lifetime.read(this.#distribution.window, this.#distribution.currentTick());
+    return this.#distribution.lifetimeBuckets();
   }
 
   /**
@@ -249,7 +222,7 @@ export class Timer implements DurationSink {
 
   /** The JSON snapshot of this timer (durations in ms, rates per second). */
   snapshot(): TimerSnapshot {
-    const rates = this.#meter.rates();
+    const rates = this.rates();
     const d = this.#distribution.fields();
     return {
       type: 'timer', count: d.count, sum: d.sum,
@@ -259,3 +232,4 @@ export class Timer implements DurationSink {
     };
   }
 }
+Object.defineProperty(Timer.prototype, 'type', { value: 'timer', enumerable: false, writable: false, configurable: false });

@@ -11,14 +11,30 @@ import { branchConflict, leafConflict, type FamilyOptions } from './conflicts.js
 import { SeriesIndex } from './series-index.js';
 import type { Metric } from './types.js';
 
-/** The series of one name. @internal */
-export type Family = {
+/**
+ * The series of one name. The family is its own series index (one object per name, not
+ * two: 40 bytes less per name, and most names hold one series).
+ *
+ * @internal
+ */
+export class Family extends SeriesIndex<Metric> {
   readonly name: string;
   readonly type: MetricType;
   /** The options every series of the name was created with (interned). */
   readonly options: FamilyOptions;
-  readonly series: SeriesIndex<Metric>;
-};
+
+  constructor(name: string, type: MetricType, options: FamilyOptions) {
+    super();
+    this.name = name;
+    this.type = type;
+    this.options = options;
+  }
+
+  /** The series of the name, by tags: the family itself. */
+  get series(): SeriesIndex<Metric> {
+    return this;
+  }
+}
 
 /** The families of one registry, by name, in creation order. @internal */
 export class Families {
@@ -51,7 +67,7 @@ export class Families {
       prefixes.push(prefix);
     }
     for (const prefix of prefixes) this.#branches.set(prefix, (this.#branches.get(prefix) ?? 0) + 1);
-    const family: Family = { name, type, options, series: new SeriesIndex<Metric>() };
+    const family = new Family(name, type, options);
     this.#byName.set(name, family);
     return family;
   }

@@ -9,8 +9,8 @@
  */
 
 import { tickerFor, type Clock, type CoarseTicker, type TickListener } from '../clock.js';
-import type { Meter } from '../metrics/meter.js';
-import { InvalidValueTally, type MetricContext, type MetricType } from '../metrics/metric.js';
+import type { EventRates } from '../metrics/event-rates.js';
+import { InvalidValueTally, type MetricContext, type MetricEnv, type MetricType } from '../metrics/metric.js';
 import { NO_TAGS, validateName, type Tags } from '../names.js';
 import { optionsConflict, typeConflict, type FamilyOptions } from './conflicts.js';
 import { Expiry, type Expired } from './expiry.js';
@@ -39,10 +39,11 @@ export class Registration {
   readonly limit: SeriesLimit;
   /** Expiry of idle series; `null` when they never expire. */
   readonly expiry: Expiry | null;
-  readonly #clock: Clock;
   readonly #ticker: CoarseTicker;
-  /** Meters (timers' included) told of each tick; held strongly here, the ticker holds this weakly. */
-  readonly #meters = new Set<Meter>();
+  /** The clock, ticker and tally every metric of the registry shares. */
+  readonly #env: MetricEnv;
+  /** Meters and timers, told of each tick; held strongly here, the ticker holds this weakly. */
+  readonly #meters = new Set<EventRates>();
   readonly #tickListener: TickListener = {
     onTick: (tick) => {
       for (const meter of this.#meters) meter.onTick(tick);
@@ -51,9 +52,9 @@ export class Registration {
   };
 
   constructor(clock: Clock, limits: RegistrationLimits) {
-    this.#clock = clock;
     this.limit = new SeriesLimit(limits.maxSeriesPerName, limits.maxSeries);
     this.#ticker = tickerFor(clock);
+    this.#env = Object.freeze({ clock, ticker: this.#ticker, invalid: this.invalid });
     this.expiry =
       limits.expireAfterMs === null
         ? null
@@ -131,16 +132,16 @@ export class Registration {
       } catch {
         // The application took the overflow's name as a branch or a leaf: the value goes
         // to a series of no registry (the diversion is counted all the same).
-        return create({ name, tags: OVERFLOW_TAGS, clock: this.#clock, ticker: this.#ticker, invalid: this.invalid });
+        return create({ name, tags: OVERFLOW_TAGS, env: this.#env });
       }
     } else if (family.type !== type) {
-      return create({ name, tags: OVERFLOW_TAGS, clock: this.#clock, ticker: this.#ticker, invalid: this.invalid });
+      return create({ name, tags: OVERFLOW_TAGS, env: this.#env });
     }
     return family.series.get(OVERFLOW_TAGS) ?? this.#add(family, OVERFLOW_TAGS, create);
   }
 
   #add(family: Family, tags: Tags, create: (context: MetricContext) => Metric): Metric {
-    const metric = create({ name: family.name, tags, clock: this.#clock, ticker: this.#ticker, invalid: this.invalid });
+    const metric = create({ name: family.name, tags, env: this.#env });
     this.#insert(family, metric);
     this.listeners.notify('onAdded', metric, 'created');
     return metric;
@@ -150,8 +151,7 @@ export class Registration {
     family.series.set(metric.tags, metric);
     this.limit.size++;
     if (isRegistryOverflow(metric)) this.limit.overflowSeries++;
-    if (metric.type === 'meter') this.#meters.add(metric);
-    else if (metric.type === 'timer') this.#meters.add(metric.meter);
+    if (metric.type === 'meter' || metric.type === 'timer') this.#meters.add(metric);
     this.expiry?.added(metric, family.options, this.#ticker.tick);
   }
 
@@ -185,8 +185,7 @@ export class Registration {
     this.families.removeSeries(family, metric);
     this.limit.size--;
     if (isRegistryOverflow(metric)) this.limit.overflowSeries--;
-    if (metric.type === 'meter') this.#meters.delete(metric);
-    else if (metric.type === 'timer') this.#meters.delete(metric.meter);
+    if (metric.type === 'meter' || metric.type === 'timer') this.#meters.delete(metric);
     this.expiry?.removed(metric);
     this.listeners.notify('onRemoved', metric, reason);
   }

@@ -261,7 +261,7 @@ export class Registry implements MetricRegistry {
 
   /** The series `name` with exactly these tags, if it exists. */
   get(name: string, tags?: Tags): Metric | undefined {
-    return this.#families.get(name)?.series.get(tags);
+    return this.#families.get(name)?.get(tags);
   }
 
   /** Every series, in creation order of their names. */
@@ -343,6 +343,6 @@ export class Registry implements MetricRegistry {
   /** The fast path: an existing series of this type, or undefined (errors are left to the slow path). */
   #find(type: MetricType, name: string, tags: Tags | undefined): Metric | undefined {
     const family = this.#families.get(name);
-    return family === undefined || family.type !== type ? undefined : family.series.get(tags);
+    return family === undefined || family.type !== type ? undefined : family.get(tags);
   }
 }

@@ -25,6 +25,22 @@ function sortedKeys(tags: Tags): boolean {
   return true;
 }
 
+/**
+ * The series under `tags` looked up in key order (a module function, not a private
+ * method: a private method costs every index a brand field).
+ */
+function getSorted(root: Node | null, tags: Tags): unknown {
+  let node = root;
+  for (const key of Object.keys(tags).sort()) {
+    const value = tags[key];
+    if (node === null || typeof value !== 'string') return undefined;
+    const next = (node.get(key) as Node | undefined)?.get(value) as Node | undefined;
+    if (next === undefined) return undefined;
+    node = next;
+  }
+  return node?.get(LEAF);
+}
+
 /** @internal */
 export class SeriesIndex<T> {
   /** The untagged series, kept apart: most names have only this one. */
@@ -55,30 +71,18 @@ export class SeriesIndex<T> {
       let previous = '';
       for (const key in tags) {
         if (node === null) return undefined;
-        if (key <= previous) return this.#getSorted(tags);
+        if (key <= previous) return getSorted(this.#root, tags) as T | undefined;
         previous = key;
         const value = tags[key];
         if (typeof value !== 'string') return undefined;
         const next = (node.get(key) as Node | undefined)?.get(value) as Node | undefined;
         // A miss is final only if the keys are in order; otherwise look again, sorted.
-        if (next === undefined) return sortedKeys(tags) ? undefined : this.#getSorted(tags);
+        if (next === undefined) return sortedKeys(tags) ? undefined : getSorted(this.#root, tags) as T | undefined;
         node = next;
       }
       if (previous !== '') return node?.get(LEAF) as T | undefined;
     }
     return this.#untagged;
-  }
-
-  #getSorted(tags: Tags): T | undefined {
-    let node = this.#root;
-    for (const key of Object.keys(tags).sort()) {
-      const value = tags[key];
-      if (node === null || typeof value !== 'string') return undefined;
-      const next = (node.get(key) as Node | undefined)?.get(value) as Node | undefined;
-      if (next === undefined) return undefined;
-      node = next;
-    }
-    return node?.get(LEAF) as T | undefined;
   }
 
   /** Stores a series under normalized (validated, key-sorted) tags. */

@@ -23,9 +23,9 @@ export const DEFAULT_MAX_SERIES_PER_NAME = 1000;
 
 /**
  * The default of `maxSeries`: 50,000 series. Measured (`docs/metrics.md`, Memory): an
- * idle counter costs about 180 bytes beside its name, an idle timer about 650, and a
- * timer holding values about 6.5 KB per window slice in use; 50,000 series then stay
- * within about 35 MB idle, and about 325 MB were every one an active timer. It is the
+ * idle counter costs about 180 bytes beside its name, an idle timer about 360, and a
+ * timer holding 100 values about 1.3 KB; 50,000 series then stay within about 18 MB idle,
+ * and about 65 MB were every one a timer holding 100 values. It is the
  * cap that bounds a registry fed names or tags from user data.
  *
  * @internal

@@ -130,6 +130,16 @@ function layoutOf(config: WindowedHistogramConfig): Layout {
   return layout;
 }
 
+/**
+ * The largest value a window of `config` can record (the same number as
+ * {@link WindowedHistogram.maxValue}), without making one.
+ *
+ * @internal
+ */
+export function windowMaxValue(config: WindowedHistogramConfig): number {
+  return Number.MAX_SAFE_INTEGER / layoutOf(config).scale;
+}
+
 /** `n` rounded up to a whole number of blocks. */
 function roundToBlock(n: number): number {
   return Math.ceil(n / BLOCK) * BLOCK;

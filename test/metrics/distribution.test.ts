@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCodes, ManualClock } from '../../src/index.js';
 import { tickerFor } from '../../src/clock.js';
 import { readOptions } from '../../src/internal/options.js';
+import { InvalidValueTally } from '../../src/metrics/metric.js';
 import { DEFAULT_WINDOW, Distribution, WINDOW_SCHEMA, windowConfig, windowDifferences } from '../../src/metrics/distribution.js';
 
 const configOf = (options: object, resolution?: number) =>
@@ -31,7 +32,7 @@ describe('window options', () => {
 describe('Distribution', () => {
   it('keeps lifetime count and sum apart from the window, and feeds open readers', () => {
     const clock = new ManualClock();
-    const d = new Distribution(clock, tickerFor(clock), configOf({}));
+    const d = new Distribution({ clock, ticker: tickerFor(clock), invalid: new InvalidValueTally() }, configOf({}));
     const reader = d.openInterval();
     d.record(2);
     d.record(4);
