@@ -72,8 +72,22 @@ export type Session = {
   connected: boolean;
   /** Monotonic ms at which its link closed. */
   closedMs: number;
+  /**
+   * Until this monotonic ms, counts this session brings are carried, not marked: it came
+   * back (or was first seen) after pushes this aggregator never saw, so its totals hold
+   * events of a past the rates must not show as a burst. 0 when it was seen from its start.
+   */
+  carryUntilMs: number;
   readonly series: Map<string, SeriesState>;
 };
+
+/**
+ * How long a session's first push after a gap may take to arrive whole (its frames come
+ * one after another, within milliseconds): half its interval, so the next push is marked.
+ */
+function carryWindowMs(intervalMs: number): number {
+  return intervalMs > 0 ? intervalMs / 2 : 500;
+}
 
 /** Options of {@link FleetState}. @internal */
 export type FleetStateOptions = {
@@ -280,9 +294,13 @@ export class FleetState {
     let session = this.#sessions.get(frame.session) ?? this.#revive(frame.session, frame.worker);
     if (session === undefined) {
       if (frame.type === 'bye') return;
+      // A worker's first frame has seq 1; a later one means pushes this aggregator never
+      // saw (it restarted, or the worker could not reach it): carry what that push brings.
+      const nowMs = this.#nowMs();
       session = {
         id: frame.session, worker: frame.worker, link, seq: -1, intervalMs: frame.intervalMs,
-        lastMs: this.#nowMs(), connected: true, closedMs: 0, series: new Map(),
+        lastMs: nowMs, connected: true, closedMs: 0,
+        carryUntilMs: frame.seq > 1 ? nowMs + carryWindowMs(frame.intervalMs) : 0, series: new Map(),
       };
       this.#sessions.set(frame.session, session);
       this.#gauges.addSession(session);
@@ -359,7 +377,7 @@ export class FleetState {
       const state = this.#stateOf(session, r, head, null);
       if (state === null) return;
       if (head.kind === 'c') (state.metric as Counter).inc(total - state.total);
-      else if (total > state.total) (state.metric as Meter).mark(total - state.total);
+      else if (total > state.total) this.#addEvents(session, state.metric as Meter, total - state.total);
       state.total = total;
       return;
     }
@@ -388,13 +406,20 @@ export class FleetState {
       const added = h.count - state.total;
       d.count = count0 + added;
       d.sum = sum0 + (h.sum - state.sum);
-      if (head.kind === 't' && added > 0) (metric as Timer).meter.mark(added);
+      if (head.kind === 't' && added > 0) this.#addEvents(session, metric as Timer, added);
       state.total = h.count;
       state.sum = h.sum;
     } else {
       d.count = count0;
       d.sum = sum0;
     }
+  }
+
+  /** Events of a meter or timer: marked (they feed the rates), or carried while the session's first push after a gap lasts. */
+  #addEvents(session: Session, metric: Meter | Timer, n: number): void {
+    if (session.carryUntilMs !== 0 && this.#nowMs() < session.carryUntilMs) metric.carryEvents(n);
+    else if (metric.type === 'meter') metric.mark(n);
+    else metric.meter.mark(n);
   }
 
   /** The session's state of a series, created (with the merged series) on first sight; `null` if refused. */
@@ -489,6 +514,8 @@ export class FleetState {
     this.#retired.delete(id);
     this.#sessions.set(id, session);
     this.#gauges.addSession(session);
+    // What it brings now covers the time it was gone.
+    session.carryUntilMs = this.#nowMs() + carryWindowMs(session.intervalMs);
     return session;
   }
 

@@ -41,6 +41,8 @@ export abstract class EventRates {
   #count = 0;
   /** The count at the last tick folded into the moving averages. */
   #countAtTick = 0;
+  /** Events carried in by {@link EventRates.carryEvents}: in the count, never in a rate. */
+  #carried = 0;
   #lastTick: number;
   readonly #startMs: number;
   // The three moving averages, in events per second, all seeded by the same first tick.
@@ -71,6 +73,20 @@ export abstract class EventRates {
   /** @internal Records one event (always valid: a count never reaches Infinity by ones). */
   protected markOne(): void {
     this.#count++;
+  }
+
+  /**
+   * @internal Adds `n` events that happened before this metric could see them (the cluster
+   * view meeting a worker's totals after the aggregator restarted): they count in `count`,
+   * and in no rate, so the rates show no burst. A negative or non-finite `n` is ignored.
+   */
+  carryEvents(n: number): void {
+    if (!(n > 0) || !Number.isFinite(this.#count + n)) return;
+    // Fold the events counted so far into their ticks first, then step past the carried ones.
+    EventRates.#catchUp(this);
+    this.#count += n;
+    this.#countAtTick += n;
+    this.#carried += n;
   }
 
   /** @internal Counts one invalid value in the registry's tally. */
@@ -118,10 +134,11 @@ export abstract class EventRates {
 
   /** Lifetime mean rate in events per second (0 before the first event). */
   get meanRate(): number {
-    if (this.#count === 0) return 0;
+    const seen = this.#count - this.#carried;
+    if (seen === 0) return 0;
     const elapsedMs = this.#env.clock.monotonicMs() - this.#startMs;
     // Divided first: `count * 1000` would overflow for a count above about 1.8e305.
-    return elapsedMs <= 0 ? 0 : this.#count / (elapsedMs / 1000);
+    return elapsedMs <= 0 ? 0 : seen / (elapsedMs / 1000);
   }
 
   /** 1-minute moving average rate, events per second. */

@@ -63,3 +63,22 @@ describe('Meter', () => {
     expect(m.snapshot()).toEqual({ type: 'meter', count: 0, meanRate: 0, m1Rate: 0, m5Rate: 0, m15Rate: 0 });
   });
 });
+
+describe('carried events (the cluster view meeting a past it did not see)', () => {
+  it('count them, and feed no rate, not even the mean', () => {
+    const clock = new ManualClock();
+    const registry = new Registry({ clock });
+    const meter = registry.meter('jobs');
+    meter.mark(10);
+    clock.advance(5_000);
+    expect(meter.m1Rate).toBeCloseTo(2, 9); // 10 events in the first 5 s tick
+    meter.carryEvents(1_000_000);
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, 0]) meter.carryEvents(bad);
+    expect(meter.count).toBe(1_000_010);
+    expect(meter.meanRate).toBeCloseTo(2, 9);
+    clock.advance(5_000);
+    // The second tick saw no marked event: the average decays, it does not jump.
+    expect(meter.m1Rate).toBeCloseTo(2 * Math.exp(-5 / 60), 9);
+    expect(registry.invalidValues).toBe(0);
+  });
+});
