@@ -47,14 +47,20 @@ export type Family = {
 /** Series grouped between two pauses of {@link prometheusFamilies}. */
 const GROUPING_SLICE = 1024;
 
+function familySeries(s: PrometheusSeries): FamilySeries {
+  return { tags: s.tags, snapshot: s.snapshot, buckets: s.buckets ?? null };
+}
+
+/** The family of `s`'s name, holding `s`. */
+function newFamily(s: PrometheusSeries): Family {
+  return { name: s.name, type: s.snapshot.type, series: [familySeries(s)], buckets: s.buckets ?? null };
+}
+
 /** Adds one series to its family (series of another type than the family's first are left out). */
 function addToFamily(families: Map<string, Family>, s: PrometheusSeries): void {
-  let family = families.get(s.name);
-  if (family === undefined) {
-    family = { name: s.name, type: s.snapshot.type, series: [], buckets: s.buckets ?? null };
-    families.set(s.name, family);
-  }
-  if (s.snapshot.type === family.type) family.series.push({ tags: s.tags, snapshot: s.snapshot, buckets: s.buckets ?? null });
+  const family = families.get(s.name);
+  if (family === undefined) families.set(s.name, newFamily(s));
+  else if (s.snapshot.type === family.type) family.series.push(familySeries(s));
 }
 
 /** The family name of a histogram's or timer's distribution: `<base>`, or `<base>_seconds` for timers. @internal */
@@ -86,12 +92,62 @@ export function namesOf(base: string, type: MetricSnapshot['type'], buckets: Lif
   }
 }
 
+/** Maps of a {@link NameMap}: a power of two. */
+const NAME_SHARDS = 64;
+
+/**
+ * A Map of many string keys, spread over {@link NAME_SHARDS} Maps by a hash of the key.
+ * One Map of 300,000 keys (the names of 100,000 timers) doubles its table in one step
+ * that holds the event loop for tens of milliseconds (at 131,072 and 262,144 entries);
+ * 64 Maps of a 64th each grow in steps too small to see.
+ *
+ * @internal
+ */
+export class NameMap<V> {
+  readonly #shards: Map<string, V>[] = Array.from({ length: NAME_SHARDS }, () => new Map<string, V>());
+
+  #shard(key: string): Map<string, V> {
+    // FNV-1a over the UTF-16 code units; the top bits pick the shard.
+    let h = 0x811c9dc5;
+    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+    return this.#shards[h >>> 26]!;
+  }
+
+  /** The value of `key`, if any. */
+  get(key: string): V | undefined {
+    return this.#shard(key).get(key);
+  }
+
+  /** Whether `key` is in the map. */
+  has(key: string): boolean {
+    return this.#shard(key).has(key);
+  }
+
+  /** Sets `key` to `value`. */
+  set(key: string, value: V): void {
+    this.#shard(key).set(key, value);
+  }
+
+  /** The number of keys. */
+  get size(): number {
+    let n = 0;
+    for (const shard of this.#shards) n += shard.size;
+    return n;
+  }
+}
+
 /**
  * The families to write, each with its Prometheus base name (`prefix` plus the mapped
  * name), leaving out (and telling `onCollision` of) a family whose names collide with
- * those of an earlier one. Grouping reads every series before the first family: it
- * yields `null` every 1,024 series meanwhile, so that a writer can hand its caller an
- * empty chunk, and a caller that pauses between chunks can yield to the event loop.
+ * those of an earlier one.
+ *
+ * By default the series may come in any order: grouping reads every series before the
+ * first family, and yields `null` every 1,024 series meanwhile, so that a writer can hand
+ * its caller an empty chunk, and a caller that pauses between chunks can yield to the
+ * event loop. With `adjacent` (the caller promises that the series of one name come one
+ * after another, as a registry lists them), each family is yielded as soon as its last
+ * series is read: only one family's series are held at a time, and the series can be
+ * read lazily, as the writer goes.
  *
  * @internal
  */
@@ -99,8 +155,39 @@ export function* prometheusFamilies(
   series: Iterable<PrometheusSeries>,
   prefix: string,
   onCollision: PrometheusFormatOptions['onCollision'],
+  adjacent = false,
 ): Generator<{ readonly family: Family; readonly base: string } | null, void, undefined> {
-  const taken = new Map<string, string>();
+  const taken = new NameMap<string>();
+  const admit = (family: Family): { readonly family: Family; readonly base: string } | null => {
+    const base = prefix + prometheusName(family.name);
+    const names = namesOf(base, family.type, family.buckets);
+    const clash = names.find((n) => taken.has(n));
+    if (clash !== undefined) {
+      onCollision?.(family.name, taken.get(clash)!);
+      return null;
+    }
+    for (const n of names) taken.set(n, family.name);
+    return { family, base };
+  };
+  if (adjacent) {
+    let current: Family | null = null;
+    for (const s of series) {
+      if (current !== null && s.name === current.name) {
+        if (s.snapshot.type === current.type) current.series.push(familySeries(s));
+        continue;
+      }
+      if (current !== null) {
+        const admitted = admit(current);
+        if (admitted !== null) yield admitted;
+      }
+      current = newFamily(s);
+    }
+    if (current !== null) {
+      const admitted = admit(current);
+      if (admitted !== null) yield admitted;
+    }
+    return;
+  }
   const grouped = new Map<string, Family>();
   let read = 0;
   for (const s of series) {
@@ -108,14 +195,7 @@ export function* prometheusFamilies(
     if (++read % GROUPING_SLICE === 0) yield null;
   }
   for (const family of grouped.values()) {
-    const base = prefix + prometheusName(family.name);
-    const names = namesOf(base, family.type, family.buckets);
-    const clash = names.find((n) => taken.has(n));
-    if (clash !== undefined) {
-      onCollision?.(family.name, taken.get(clash)!);
-      continue;
-    }
-    for (const n of names) taken.set(n, family.name);
-    yield { family, base };
+    const admitted = admit(family);
+    if (admitted !== null) yield admitted;
   }
 }

@@ -92,11 +92,35 @@ export function prometheusChunks(
   format: PrometheusFormat,
   options: PrometheusFormatOptions = {},
 ): Generator<string, void, undefined> {
+  return chunksOf(series, format, options, false);
+}
+
+function chunksOf(
+  series: Iterable<PrometheusSeries>,
+  format: PrometheusFormat,
+  options: PrometheusFormatOptions,
+  adjacent: boolean,
+): Generator<string, void, undefined> {
   // Checked here, not at the first next(): a bad option throws at the call.
   const read = readOptions('prometheusChunks', options, PROMETHEUS_FORMAT_OPTIONS);
   const om = checkValue('prometheusChunks', 'format', format, prometheusFormatCheck) === 'openmetrics';
   const prefix = read.prefix === undefined || read.prefix === '' ? '' : `${read.prefix}_`;
-  return families(series, om, prefix, read.onCollision as PrometheusFormatOptions['onCollision']);
+  return families(series, om, prefix, read.onCollision as PrometheusFormatOptions['onCollision'], adjacent);
+}
+
+/**
+ * {@link prometheusChunks} of series whose names come one after another (as a registry
+ * lists them): each family is written as soon as its last series is read, so that the
+ * series can be read lazily and only one family's are held at a time.
+ *
+ * @internal
+ */
+export function prometheusAdjacentChunks(
+  series: Iterable<PrometheusSeries>,
+  format: PrometheusFormat,
+  options: PrometheusFormatOptions = {},
+): Generator<string, void, undefined> {
+  return chunksOf(series, format, options, true);
 }
 
 function* families(
@@ -104,8 +128,9 @@ function* families(
   om: boolean,
   prefix: string,
   onCollision: PrometheusFormatOptions['onCollision'],
+  adjacent: boolean,
 ): Generator<string, void, undefined> {
-  for (const f of prometheusFamilies(series, prefix, onCollision)) yield f === null ? '' : writeFamily(f.family, f.base, om);
+  for (const f of prometheusFamilies(series, prefix, onCollision, adjacent)) yield f === null ? '' : writeFamily(f.family, f.base, om);
   if (om) yield '# EOF\n';
 }
 

@@ -105,6 +105,83 @@ export class SnapshotTreeBuilder {
 }
 
 /**
+ * A leaf of a {@link SeriesTreeBuilder}'s tree: the metrics of one name, to be read when
+ * the leaf is written. Written as the snapshot tree would hold them: the snapshot of the
+ * last metric while none is tagged, `{ type, series: [{ ...snapshot, tags }] }` (the type
+ * of the first tagged one) once one is.
+ *
+ * @internal
+ */
+export class SeriesLeaf {
+  /** The metrics of the name, in the order they were added. */
+  readonly metrics: Metric[] = [];
+  /** The index in {@link SeriesLeaf.metrics} of the first tagged metric; -1 for none. */
+  firstTagged = -1;
+}
+
+/**
+ * The shape of the snapshot tree (exactly {@link SnapshotTreeBuilder}'s: the same
+ * branches, keys and key order, the same names left out), with {@link SeriesLeaf}s of
+ * metrics in place of their snapshots: the JSON writer reads each metric as it writes
+ * it, so that a render of 100,000 series never holds 100,000 snapshots.
+ *
+ * @internal
+ */
+export type SeriesTree = { [segment: string]: SeriesTree | SeriesLeaf };
+
+/**
+ * Builds a {@link SeriesTree} one metric at a time (the caller pauses between metrics).
+ *
+ * @internal
+ */
+export class SeriesTreeBuilder {
+  readonly #root = Object.create(null) as SeriesTree;
+  #lastName: string | undefined = undefined;
+  #lastLeaf: SeriesLeaf | null = null;
+
+  /** Adds one metric; metrics of one name need not be adjacent. */
+  add(metric: Metric): void {
+    if (metric.name !== this.#lastName) {
+      this.#lastLeaf = this.#leaf(metric.name);
+      this.#lastName = metric.name;
+    }
+    const leaf = this.#lastLeaf;
+    if (leaf === null) return;
+    if (leaf.firstTagged === -1 && hasTags(metric.tags)) leaf.firstTagged = leaf.metrics.length;
+    leaf.metrics.push(metric);
+  }
+
+  /** The tree of every metric added so far. */
+  get tree(): SeriesTree {
+    return this.#root;
+  }
+
+  /** The leaf of `name`, made if needed; null if the name is (or is under) a branch's place as SnapshotTreeBuilder decides. */
+  #leaf(name: string): SeriesLeaf | null {
+    const segments = name.split('.');
+    let node = this.#root;
+    for (let i = 0; i < segments.length - 1; i++) {
+      const segment = segments[i]!;
+      const child = node[segment];
+      if (child === undefined || child instanceof SeriesLeaf) {
+        // A leaf where a branch is needed: the branch wins (as in SnapshotTreeBuilder).
+        const branch = Object.create(null) as SeriesTree;
+        node[segment] = branch;
+        node = branch;
+      } else node = child;
+    }
+    const key = segments[segments.length - 1]!;
+    const existing = node[key];
+    if (existing instanceof SeriesLeaf) return existing;
+    // A name that is also a branch: the branch wins.
+    if (existing !== undefined) return null;
+    const leaf = new SeriesLeaf();
+    node[key] = leaf;
+    return leaf;
+  }
+}
+
+/**
  * Builds the nested snapshot tree from a list of series, exactly as
  * `registry.snapshot()` does: a name whose only series is untagged is a plain metric
  * snapshot; a name with tagged series is `{ type, series: [{ ...snapshot, tags }] }`.
