@@ -7,7 +7,7 @@
  */
 
 import { seriesTreeChunks } from '../formats/json.js';
-import { SeriesTreeBuilder, type SeriesTree } from '../registry/snapshot-tree.js';
+import { SeriesTreeBuilder } from '../registry/snapshot-tree.js';
 import { PROMETHEUS_FORMAT_OPTIONS, prometheusAdjacentChunks, type PrometheusSeries } from '../formats/prometheus.js';
 import { NameMap } from '../formats/prometheus-families.js';
 import { prometheusProtobufAdjacentChunks } from '../formats/prometheus-protobuf.js';
@@ -70,7 +70,7 @@ async function renderChunks(request: RenderRequest): Promise<Iterable<string | U
         if (aborted()) return null;
       }
     }
-    return jsonLines(builder.tree, pretty, (metric) => gaugeReads.get(metric) ?? metric.snapshot());
+    return jsonLines(builder, pretty, (metric) => gaugeReads.get(metric) ?? metric.snapshot());
   }
   const metrics = await byName(selected.metrics, pause, aborted);
   if (metrics === null) return null;
@@ -124,8 +124,8 @@ async function byName(metrics: Metric[], pause: () => Promise<void> | undefined,
   return [...groups.values()].flat();
 }
 
-function* jsonLines(tree: SeriesTree, pretty: boolean, read: (metric: Metric) => MetricSnapshot): Generator<string, void, undefined> {
-  yield* seriesTreeChunks(tree, pretty, read);
+function* jsonLines(builder: SeriesTreeBuilder, pretty: boolean, read: (metric: Metric) => MetricSnapshot): Generator<string, void, undefined> {
+  yield* seriesTreeChunks(builder, pretty, read);
   yield '\n';
 }
 

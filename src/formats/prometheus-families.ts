@@ -70,7 +70,7 @@ export function distributionName(base: string, type: 'histogram' | 'timer', wind
 }
 
 /** The Prometheus names (families and samples) a metric family would use. @internal */
-export function namesOf(base: string, type: MetricSnapshot['type'], buckets: LifetimeBucketsRead | null): string[] {
+export function namesOf(base: string, type: MetricSnapshot['type'], buckets: { readonly summary: boolean } | null): string[] {
   switch (type) {
     case 'counter':
       return [base.endsWith('_total') ? base : `${base}_total`, base.endsWith('_total') ? base.slice(0, -6) : base];
@@ -92,8 +92,15 @@ export function namesOf(base: string, type: MetricSnapshot['type'], buckets: Lif
   }
 }
 
-/** Maps of a {@link NameMap}: a power of two. */
+/** Maps of a {@link NameMap} and of {@link TakenNames}: 64, picked by the top 6 bits of a 31-bit hash. */
 const NAME_SHARDS = 64;
+
+/** FNV-1a over the UTF-16 code units of `key`, as a 31-bit integer (a small integer to V8). */
+function nameHash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 1;
+}
 
 /**
  * A Map of many string keys, spread over {@link NAME_SHARDS} Maps by a hash of the key.
@@ -107,10 +114,7 @@ export class NameMap<V> {
   readonly #shards: Map<string, V>[] = Array.from({ length: NAME_SHARDS }, () => new Map<string, V>());
 
   #shard(key: string): Map<string, V> {
-    // FNV-1a over the UTF-16 code units; the top bits pick the shard.
-    let h = 0x811c9dc5;
-    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-    return this.#shards[h >>> 26]!;
+    return this.#shards[nameHash(key) >>> 25]!;
   }
 
   /** The value of `key`, if any. */
@@ -136,6 +140,70 @@ export class NameMap<V> {
   }
 }
 
+/** The buckets of a family as {@link namesOf} needs them, by a small integer. */
+const BUCKET_KINDS = [null, Object.freeze({ summary: false }), Object.freeze({ summary: true })] as const;
+
+function bucketKind(buckets: LifetimeBucketsRead | null): number {
+  return buckets === null ? 0 : buckets.summary ? 2 : 1;
+}
+
+/**
+ * The Prometheus names the families written so far have taken, each to its family: what
+ * tells a family whose names collide with an earlier one's.
+ *
+ * Holds no name: a name is found by its 31-bit hash (small integers, in sharded Maps),
+ * and a hit is checked against the names its family takes, made again from the family's
+ * base. A render of 100,000 timers takes 300,000 names; held as strings, they all outlived
+ * their allocation, and every scavenge of the young generation copied them (doubling its
+ * pauses), then the old generation had to keep them. The rare name whose hash another
+ * name holds already is kept as a string, apart.
+ *
+ * @internal
+ */
+export class TakenNames {
+  readonly #shards: Map<number, number>[] = Array.from({ length: NAME_SHARDS }, () => new Map<number, number>());
+  /** Names whose hash was held by another name already. */
+  readonly #spilled = new Map<string, number>();
+  /** Per family, by index: its base name, type, bucket kind and dotted name. */
+  readonly #bases: string[] = [];
+  readonly #types: MetricSnapshot['type'][] = [];
+  readonly #kinds: number[] = [];
+  readonly #names: string[] = [];
+
+  /** The dotted name of the family that took `name`, if any. */
+  owner(name: string): string | undefined {
+    const i = this.#index(name);
+    return i === undefined ? undefined : this.#names[i];
+  }
+
+  /** Records that family `familyName` (base `base`, of `type`, with `buckets`) takes `names`. */
+  take(names: readonly string[], familyName: string, base: string, type: MetricSnapshot['type'], buckets: LifetimeBucketsRead | null): void {
+    const index = this.#bases.length;
+    this.#bases.push(base);
+    this.#types.push(type);
+    this.#kinds.push(bucketKind(buckets));
+    this.#names.push(familyName);
+    for (const name of names) {
+      const h = nameHash(name);
+      const shard = this.#shards[h >>> 25]!;
+      if (shard.has(h)) this.#spilled.set(name, index);
+      else shard.set(h, index);
+    }
+  }
+
+  #index(name: string): number | undefined {
+    const h = nameHash(name);
+    const i = this.#shards[h >>> 25]!.get(h);
+    if (i !== undefined && namesOf(this.#bases[i]!, this.#types[i]!, BUCKET_KINDS[this.#kinds[i]!]!).includes(name)) return i;
+    return this.#spilled.size === 0 ? undefined : this.#spilled.get(name);
+  }
+
+  /** The number of names whose hash another name held (kept as strings). @internal */
+  get spilled(): number {
+    return this.#spilled.size;
+  }
+}
+
 /**
  * The families to write, each with its Prometheus base name (`prefix` plus the mapped
  * name), leaving out (and telling `onCollision` of) a family whose names collide with
@@ -157,16 +225,18 @@ export function* prometheusFamilies(
   onCollision: PrometheusFormatOptions['onCollision'],
   adjacent = false,
 ): Generator<{ readonly family: Family; readonly base: string } | null, void, undefined> {
-  const taken = new NameMap<string>();
+  const taken = new TakenNames();
   const admit = (family: Family): { readonly family: Family; readonly base: string } | null => {
     const base = prefix + prometheusName(family.name);
     const names = namesOf(base, family.type, family.buckets);
-    const clash = names.find((n) => taken.has(n));
-    if (clash !== undefined) {
-      onCollision?.(family.name, taken.get(clash)!);
-      return null;
+    for (const n of names) {
+      const owner = taken.owner(n);
+      if (owner !== undefined) {
+        onCollision?.(family.name, owner);
+        return null;
+      }
     }
-    for (const n of names) taken.set(n, family.name);
+    taken.take(names, family.name, base, family.type, family.buckets);
     return { family, base };
   };
   if (adjacent) {
