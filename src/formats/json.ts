@@ -161,7 +161,7 @@ function* seriesBranch(
       yield head;
       yield* seriesBranch(builder, child, depth + 1, pretty, read);
     } else if (!(child instanceof SeriesLeaf)) {
-      const metric = child as Metric;
+      const metric = child;
       yield hasTags(metric.tags)
         ? `${head}${taggedLeafOfOne(metric, depth + 1, pretty, read)}`
         : head + stringify(read(metric), depth + 1, pretty);
