@@ -215,7 +215,8 @@ export class TakenNames {
  * event loop. With `adjacent` (the caller promises that the series of one name come one
  * after another, as a registry lists them), each family is yielded as soon as its last
  * series is read: only one family's series are held at a time, and the series can be
- * read lazily, as the writer goes.
+ * read lazily, as the writer goes (it still yields `null` every 1,024 series, within a
+ * family too, so that a caller can pause while a name of many series is read).
  *
  * @internal
  */
@@ -241,7 +242,10 @@ export function* prometheusFamilies(
   };
   if (adjacent) {
     let current: Family | null = null;
+    let read = 0;
     for (const s of series) {
+      // A pause now and then, also within a family (a name of 100,000 tagged series).
+      if (++read % GROUPING_SLICE === 0) yield null;
       if (current !== null && s.name === current.name) {
         if (s.snapshot.type === current.type) current.series.push(familySeries(s));
         continue;

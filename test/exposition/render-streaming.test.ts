@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import type { EndpointError } from '../../src/exposition/endpoint-error.js';
 import { renderMetrics } from '../../src/exposition/render.js';
-import { formatPrometheus } from '../../src/formats/prometheus.js';
+import { formatPrometheus, prometheusAdjacentChunks, prometheusChunks, type PrometheusSeries } from '../../src/formats/prometheus.js';
 import type { MetricSnapshot } from '../../src/metrics/snapshot.js';
 import { Registry } from '../../src/registry/registry.js';
 import { REGISTRY_BRAND, type Metric, type MetricRegistry } from '../../src/registry/types.js';
@@ -113,5 +113,35 @@ describe('collision names held by hash', () => {
     expect(errors.map((e) => e.kind)).toEqual(['collision']);
     expect(errors[0]!.message).toContain('a.g120477');
     expect(errors[0]!.message).toContain('a_g120477');
+  });
+});
+
+describe('a name of many series is written in pieces', () => {
+  it.each(['prometheus', 'openmetrics'] as const)('%s: one name of 3,000 series, no chunk of more than 256 series', (format) => {
+    const series: PrometheusSeries[] = Array.from({ length: 3_000 }, (_, i) => ({
+      name: 'http.requests',
+      tags: { id: String(i) },
+      snapshot: { type: 'counter', count: i },
+    }));
+    const chunks = [...prometheusChunks(series, format)];
+    // Before: the whole family was one chunk, written in one call (at 100,000 series, one
+    // stretch of seconds).
+    for (const chunk of chunks) expect(chunk.split('\n').length).toBeLessThanOrEqual(256 + 4);
+    expect(chunks.join('')).toBe(formatPrometheus(series, format));
+    expect(chunks.join('')).toContain('http_requests_total{id="2999"} 2999\n');
+  });
+
+  it('hands the caller a pause while a name of many series is read (an empty chunk every 1,024 series)', () => {
+    let read = 0;
+    function* lazily(): Generator<PrometheusSeries> {
+      for (let i = 0; i < 5_000; i++) {
+        read++;
+        yield { name: 'http.requests', tags: { id: String(i) }, snapshot: { type: 'counter', count: i } };
+      }
+    }
+    const readAtPause: number[] = [];
+    for (const chunk of prometheusAdjacentChunks(lazily(), 'prometheus')) if (chunk === '') readAtPause.push(read);
+    expect(readAtPause.length).toBeGreaterThanOrEqual(4);
+    expect(readAtPause[0]).toBeLessThanOrEqual(1_024);
   });
 });
