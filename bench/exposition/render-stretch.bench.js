@@ -13,7 +13,11 @@
  * is the median of `--runs` runs (default 3). Prints one table: export × series ->
  * longest stretch (wall and CPU), total time, bytes.
  *
- *   node bench/exposition/render-stretch.bench.js [--series=10000,100000] [--runs=3] [--only=render,http] [--dist=/abs/path]
+ * `--shape=names` (the default) gives every timer a name of its own (`bench.group7.timer12345`,
+ * one tag); `--shape=one-name` puts them all under one name (`http.requests`, a tag `id`
+ * apart): one family of N series, the case of routes × methods × statuses × tenants.
+ *
+ *   node bench/exposition/render-stretch.bench.js [--series=10000,100000] [--runs=3] [--only=render,http] [--shape=names|one-name] [--dist=/abs/path]
  */
 
 import { Buffer } from 'node:buffer';
@@ -31,6 +35,7 @@ const arg = (name, fallback) => {
 const seriesCounts = arg('series', '10000,100000').split(',').map(Number);
 const runs = Number(arg('runs', '3'));
 const only = arg('only', 'render,http').split(',');
+const oneName = arg('shape', 'names') === 'one-name';
 const print = (line) => process.stdout.write(`${line}\n`);
 const dist = arg('dist', undefined) === undefined ? new URL('../../dist/', import.meta.url) : new URL(`file://${arg('dist')}/`);
 const { Registry, ManualClock, renderMetrics, serveMetrics } = await import(new URL('index.js', dist).href);
@@ -70,9 +75,11 @@ function get(url, headers) {
 
 function fill(n) {
   const clock = new ManualClock({ nowMs: Date.now(), monotonicMs: 1_000 });
-  const registry = new Registry({ clock, maxSeries: 1_000_000 });
+  const registry = new Registry({ clock, maxSeries: 1_000_000, maxSeriesPerName: 1_000_000 });
   for (let i = 0; i < n; i++) {
-    const t = registry.timer(`bench.group${i % 100}.timer${i}`, { tags: { route: `/r${i % 37}` } });
+    const t = oneName
+      ? registry.timer('http.requests', { tags: { id: String(i), route: `/r${i % 37}` } })
+      : registry.timer(`bench.group${i % 100}.timer${i}`, { tags: { route: `/r${i % 37}` } });
     for (let v = 1; v <= 100; v++) t.update(v * 0.37);
   }
   return registry;
@@ -117,7 +124,7 @@ for (const n of seriesCounts) {
   await server?.stop();
 }
 
-print(`Longest event-loop stretch while exporting N timers (median of ${runs}; Node ${process.version})`);
+print(`Longest event-loop stretch while exporting N timers${oneName ? ' of one name' : ''} (median of ${runs}; Node ${process.version})`);
 print('');
 print(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')} on ${os.availableParallelism()} cores`);
 print('');

@@ -6,17 +6,19 @@
  * @module
  */
 
-import { jsonTreeChunks } from '../formats/json.js';
-import { SnapshotTreeBuilder } from '../registry/snapshot-tree.js';
-import { PROMETHEUS_FORMAT_OPTIONS, prometheusChunks } from '../formats/prometheus.js';
-import { prometheusProtobufChunks } from '../formats/prometheus-protobuf.js';
+import { seriesTreeChunks } from '../formats/json.js';
+import { SeriesTreeBuilder } from '../registry/snapshot-tree.js';
+import { PROMETHEUS_FORMAT_OPTIONS, prometheusAdjacentChunks, type PrometheusSeries } from '../formats/prometheus.js';
+import { NameMap } from '../formats/prometheus-families.js';
+import { prometheusProtobufAdjacentChunks } from '../formats/prometheus-protobuf.js';
 import { prometheusSeriesOf } from '../formats/prometheus-read.js';
 import { boolean, func, readOptions } from '../internal/options.js';
 import { sliceYielder } from '../internal/slicer.js';
 import { WarningLimiter } from '../internal/warnings.js';
 import { registryOf, rejectRegistryAsOptions, REGISTRY_OPTION } from '../registry/registry-option.js';
-import type { MetricFilter, MetricRegistry } from '../registry/types.js';
-import { collectSeries, snapshotOf } from '../reporters/collect.js';
+import type { MetricSnapshot } from '../metrics/snapshot.js';
+import type { Metric, MetricFilter, MetricRegistry } from '../registry/types.js';
+import { selectSeries } from '../reporters/collect.js';
 import { compileSelector, selectorCheck, type MetricSelector } from '../reporters/select.js';
 import { endpointErrors, type EndpointError, type EndpointErrorReporter } from './endpoint-error.js';
 import { metricsFormatCheck, type MetricsFormat, type NegotiatedFormat } from './negotiate.js';
@@ -40,40 +42,98 @@ export type RenderRequest = {
 };
 
 /**
- * Reads the series and returns the body, chunk by chunk: text (the JSON tree ends with a
- * newline), or bytes for the protobuf exposition; `null` if aborted while reading.
+ * How long a render reads and writes before it yields, in milliseconds: less than the
+ * slicer's default, because a scavenge of the young generation (a few milliseconds)
+ * usually runs at the end of a slice, when the render yields, and the two together are
+ * what the application waits.
+ */
+const RENDER_SLICE_MS = 5;
+
+/**
+ * Selects the series and returns the body, chunk by chunk: text (the JSON tree ends with
+ * a newline), or bytes for the protobuf exposition; `null` if aborted while selecting.
+ *
+ * Each metric is read as its chunk is written, never all of them first: a render of
+ * 100,000 series holds one family's snapshots at a time, and what it allocates dies
+ * young (what survives a scavenge is copied, and copying 100,000 snapshots held the event
+ * loop for tens of milliseconds at a time).
  */
 async function renderChunks(request: RenderRequest): Promise<Iterable<string | Uint8Array> | null> {
   const { registry, format, filter, pretty, prefix, report, aborted } = request;
   const onFilterError = (metric: { readonly name: string }, error: unknown): void => {
     report('filter', error, `the filter threw for ${metric.name}`);
   };
+  const selected = await selectSeries(registry, { filter, onFilterError, aborted });
+  if (selected === null) return null;
+  const { gaugeReads } = selected;
+  const pause = sliceYielder(RENDER_SLICE_MS);
   if (format === 'json') {
-    // The tree is built as the series are read, within the same slices.
-    const builder = new SnapshotTreeBuilder();
-    const read = await collectSeries(registry, {
-      filter,
-      onFilterError,
-      read: (metric, gaugeRead) => {
-        builder.add(snapshotOf(metric, gaugeRead));
-      },
-      aborted,
-    });
-    return read === null ? null : jsonLines(builder, pretty);
+    // The shape of the tree (metrics, not snapshots), built in slices; read as written.
+    const builder = new SeriesTreeBuilder();
+    for (const metric of selected.metrics) {
+      builder.add(metric);
+      const wait = pause();
+      if (wait !== undefined) {
+        await wait;
+        if (aborted()) return null;
+      }
+    }
+    return jsonLines(builder, pretty, (metric) => gaugeReads.get(metric) ?? metric.snapshot());
   }
-  const series = await collectSeries(registry, { filter, onFilterError, read: prometheusSeriesOf, aborted });
-  if (series === null) return null;
+  const metrics = await byName(selected.metrics, pause, aborted);
+  if (metrics === null) return null;
   const options = {
     prefix,
     onCollision: (name: string, other: string): void => {
       report('collision', undefined, `${name} is left out: its Prometheus names collide with those of ${other}`);
     },
   };
-  return format === 'protobuf' ? prometheusProtobufChunks(series, options) : prometheusChunks(series, format, options);
+  const series = lazily(metrics, gaugeReads);
+  return format === 'protobuf' ? prometheusProtobufAdjacentChunks(series, options) : prometheusAdjacentChunks(series, format, options);
 }
 
-function* jsonLines(builder: SnapshotTreeBuilder, pretty: boolean): Generator<string, void, undefined> {
-  yield* jsonTreeChunks(builder.tree, pretty);
+/** The Prometheus series of the metrics, each read when the writer asks for it. */
+function* lazily(metrics: readonly Metric[], gaugeReads: ReadonlyMap<Metric, MetricSnapshot>): Generator<PrometheusSeries, void, undefined> {
+  for (const metric of metrics) yield prometheusSeriesOf(metric, gaugeReads.get(metric));
+}
+
+/**
+ * The metrics with those of one name one after another: as they are when the registry
+ * lists them so (checked in slices, one lookup per name), else grouped in order of each
+ * name's first metric (a registry of another make, or a name removed and added again
+ * while the render was selecting). `null` if aborted.
+ */
+async function byName(metrics: Metric[], pause: () => Promise<void> | undefined, aborted: () => boolean): Promise<Metric[] | null> {
+  const seen = new NameMap<true>();
+  let last: string | undefined;
+  let adjacent = true;
+  for (const metric of metrics) {
+    if (metric.name !== last) {
+      last = metric.name;
+      if (seen.has(last)) {
+        adjacent = false;
+        break;
+      }
+      seen.set(last, true);
+    }
+    const wait = pause();
+    if (wait !== undefined) {
+      await wait;
+      if (aborted()) return null;
+    }
+  }
+  if (adjacent) return metrics;
+  const groups = new Map<string, Metric[]>();
+  for (const metric of metrics) {
+    const group = groups.get(metric.name);
+    if (group === undefined) groups.set(metric.name, [metric]);
+    else group.push(metric);
+  }
+  return [...groups.values()].flat();
+}
+
+function* jsonLines(builder: SeriesTreeBuilder, pretty: boolean, read: (metric: Metric) => MetricSnapshot): Generator<string, void, undefined> {
+  yield* seriesTreeChunks(builder, pretty, read);
   yield '\n';
 }
 
@@ -96,7 +156,7 @@ async function drive(
 ): Promise<boolean> {
   let batch: string[] = [];
   let size = 0;
-  const pause = sliceYielder();
+  const pause = sliceYielder(RENDER_SLICE_MS);
   for (const chunk of chunks) {
     if (typeof chunk !== 'string') {
       if (size > 0) piece(batch.join(''));

@@ -6,7 +6,10 @@
  * @module
  */
 
+import type { MetricSnapshot } from '../metrics/snapshot.js';
 import type { SnapshotTree } from '../registry/snapshot.js';
+import { SeriesLeaf, type SeriesTree, type SeriesTreeBuilder } from '../registry/snapshot-tree.js';
+import type { Metric } from '../registry/types.js';
 
 /**
  * One document of the JSON stream: when, and the snapshot tree.
@@ -107,4 +110,124 @@ function* branch(node: SnapshotTree, depth: number, pretty: boolean): Generator<
     }
   }
   yield `${close}}`;
+}
+
+/**
+ * Serialises a {@link SeriesTree} in pieces, reading each metric (through `read`) as it
+ * writes it: the pieces joined are exactly `formatJsonTree(tree, pretty)` of the snapshot
+ * tree of the same metrics, read at the same moments. A leaf of tagged series is written
+ * one series at a time, so that no piece holds more than one snapshot, however many
+ * series a name has.
+ *
+ * @param tree - the tree of metrics.
+ * @param pretty - indent with two spaces.
+ * @param read - a metric's snapshot.
+ * @internal
+ */
+export function* seriesTreeChunks(
+  builder: SeriesTreeBuilder,
+  pretty: boolean,
+  read: (metric: Metric) => MetricSnapshot,
+): Generator<string, void, undefined> {
+  yield* seriesBranch(builder, builder.tree, 0, pretty, read);
+}
+
+/** `JSON.stringify(value, null, 2)` indented by `depth` levels, or `JSON.stringify(value)`. */
+function stringify(value: unknown, depth: number, pretty: boolean): string {
+  return pretty ? JSON.stringify(value, null, 2).replace(/\n/g, `\n${'  '.repeat(depth)}`) : JSON.stringify(value);
+}
+
+function* seriesBranch(
+  builder: SeriesTreeBuilder,
+  node: SeriesTree,
+  depth: number,
+  pretty: boolean,
+  read: (metric: Metric) => MetricSnapshot,
+): Generator<string, void, undefined> {
+  const keys = Object.keys(node);
+  if (keys.length === 0) {
+    yield '{}';
+    return;
+  }
+  const inner = pretty ? `\n${'  '.repeat(depth + 1)}` : '';
+  const close = pretty ? `\n${'  '.repeat(depth)}` : '';
+  const colon = pretty ? ': ' : ':';
+  let first = true;
+  for (const key of keys) {
+    const child = node[key]!;
+    const head = `${first ? '{' : ','}${inner}${JSON.stringify(key)}${colon}`;
+    first = false;
+    if (builder.isBranch(child)) {
+      yield head;
+      yield* seriesBranch(builder, child, depth + 1, pretty, read);
+    } else if (!(child instanceof SeriesLeaf)) {
+      const metric = child;
+      yield hasTags(metric.tags)
+        ? `${head}${taggedLeafOfOne(metric, depth + 1, pretty, read)}`
+        : head + stringify(read(metric), depth + 1, pretty);
+    } else if (child.firstTagged === -1) {
+      yield head + stringify(read(child.metrics[child.metrics.length - 1]!), depth + 1, pretty);
+    } else {
+      yield* taggedLeaf(head, child, depth + 1, pretty, read);
+    }
+  }
+  yield `${close}}`;
+}
+
+/**
+ * `{ type, series: [{ ...snapshot, tags }, ...] }` one series at a time, byte for byte
+ * what `JSON.stringify` (pretty or not) writes of the whole leaf at `depth`.
+ */
+function* taggedLeaf(
+  head: string,
+  leaf: SeriesLeaf,
+  depth: number,
+  pretty: boolean,
+  read: (metric: Metric) => MetricSnapshot,
+): Generator<string, void, undefined> {
+  const { metrics, firstTagged } = leaf;
+  const snapshotAt = (i: number): MetricSnapshot => read(metrics[i]!);
+  // The leaf's type is the first tagged series' (SnapshotTreeBuilder's rule).
+  const firstSnapshot = snapshotAt(0);
+  const type = firstTagged === 0 ? firstSnapshot.type : snapshotAt(firstTagged).type;
+  const pad = pretty ? `\n${'  '.repeat(depth + 1)}` : '';
+  const elementPad = pretty ? `\n${'  '.repeat(depth + 2)}` : '';
+  const colon = pretty ? ': ' : ':';
+  let out = `${head}{${pad}"type"${colon}${JSON.stringify(type)},${pad}"series"${colon}[`;
+  for (let i = 0; i < metrics.length; i++) {
+    const snapshot = i === 0 ? firstSnapshot : snapshotAt(i);
+    const tags = metrics[i]!.tags;
+    out += `${i === 0 ? '' : ','}${elementPad}${pretty ? stringify({ ...snapshot, tags }, depth + 2, true) : taggedJson(snapshot, tags)}`;
+    yield out;
+    out = '';
+  }
+  yield `${pretty ? `\n${'  '.repeat(depth + 1)}` : ''}]${pretty ? `\n${'  '.repeat(depth)}` : ''}}`;
+}
+
+/** The leaf of one tagged metric: `{ type, series: [{ ...snapshot, tags }] }`, as `JSON.stringify` writes it at `depth`. */
+function taggedLeafOfOne(metric: Metric, depth: number, pretty: boolean, read: (metric: Metric) => MetricSnapshot): string {
+  const snapshot = read(metric);
+  if (pretty) return stringify({ type: snapshot.type, series: [{ ...snapshot, tags: metric.tags }] }, depth, pretty);
+  return `{"type":${JSON.stringify(snapshot.type)},"series":[${taggedJson(snapshot, metric.tags)}]}`;
+}
+
+/**
+ * `JSON.stringify({ ...snapshot, tags })`, made from `JSON.stringify(snapshot)`: the same
+ * text, but V8 writes a flat object of numbers on its fast path, straight into one string,
+ * while an object holding another (the tags) takes its slow path, whose string is built in
+ * parts; at 100,000 series those parts, alive until the piece is joined, doubled what
+ * every scavenge had to copy.
+ */
+function taggedJson(snapshot: MetricSnapshot, tags: Metric['tags']): string {
+  if (Object.hasOwn(snapshot, 'tags') || typeof (snapshot as { toJSON?: unknown }).toJSON === 'function') {
+    return JSON.stringify({ ...snapshot, tags });
+  }
+  const json = JSON.stringify(snapshot);
+  const t = JSON.stringify(tags);
+  return json === '{}' ? `{"tags":${t}}` : `${json.slice(0, -1)},"tags":${t}}`;
+}
+
+function hasTags(tags: Metric['tags']): boolean {
+  for (const _ in tags) return true;
+  return false;
 }

@@ -55,9 +55,26 @@ export function prometheusProtobufChunks(
   series: Iterable<PrometheusSeries>,
   options: PrometheusFormatOptions = {},
 ): Generator<Uint8Array, void, undefined> {
+  return chunksOf(series, options, false);
+}
+
+/**
+ * {@link prometheusProtobufChunks} of series whose names come one after another (as a
+ * registry lists them): each family is written as soon as its last series is read.
+ *
+ * @internal
+ */
+export function prometheusProtobufAdjacentChunks(
+  series: Iterable<PrometheusSeries>,
+  options: PrometheusFormatOptions = {},
+): Generator<Uint8Array, void, undefined> {
+  return chunksOf(series, options, true);
+}
+
+function chunksOf(series: Iterable<PrometheusSeries>, options: PrometheusFormatOptions, adjacent: boolean): Generator<Uint8Array, void, undefined> {
   const read = readOptions('prometheusProtobufChunks', options, PROMETHEUS_FORMAT_OPTIONS);
   const prefix = read.prefix === undefined || read.prefix === '' ? '' : `${read.prefix}_`;
-  return chunks(series, prefix, read.onCollision as PrometheusFormatOptions['onCollision']);
+  return chunks(series, prefix, read.onCollision as PrometheusFormatOptions['onCollision'], adjacent);
 }
 
 const EMPTY = new Uint8Array(0);
@@ -66,9 +83,10 @@ function* chunks(
   series: Iterable<PrometheusSeries>,
   prefix: string,
   onCollision: PrometheusFormatOptions['onCollision'],
+  adjacent: boolean,
 ): Generator<Uint8Array, void, undefined> {
   const w = new ProtobufWriter(4096);
-  for (const f of prometheusFamilies(series, prefix, onCollision)) {
+  for (const f of prometheusFamilies(series, prefix, onCollision, adjacent)) {
     // An empty chunk while the series are grouped (see prometheusFamilies).
     if (f === null) {
       yield EMPTY;

@@ -76,7 +76,8 @@ export const PROMETHEUS_FORMAT_OPTIONS = Object.freeze({ prefix: prometheusPrefi
 
 /**
  * Writes the series in Prometheus text format 0.0.4 or OpenMetrics 1.0, one family at a
- * time: each chunk is one metric name's complete text. Lets a server yield to the event
+ * time: each chunk is one metric name's complete text (a name of more than 256 series
+ * comes in chunks of 256 series, so that no chunk is long to write). Lets a server yield to the event
  * loop between chunks of a large registry; while it groups the series by name (before
  * the first family), it yields an empty chunk every 1,024 series for the same purpose.
  * The OpenMetrics `# EOF` line is the last chunk.
@@ -92,11 +93,35 @@ export function prometheusChunks(
   format: PrometheusFormat,
   options: PrometheusFormatOptions = {},
 ): Generator<string, void, undefined> {
+  return chunksOf(series, format, options, false);
+}
+
+function chunksOf(
+  series: Iterable<PrometheusSeries>,
+  format: PrometheusFormat,
+  options: PrometheusFormatOptions,
+  adjacent: boolean,
+): Generator<string, void, undefined> {
   // Checked here, not at the first next(): a bad option throws at the call.
   const read = readOptions('prometheusChunks', options, PROMETHEUS_FORMAT_OPTIONS);
   const om = checkValue('prometheusChunks', 'format', format, prometheusFormatCheck) === 'openmetrics';
   const prefix = read.prefix === undefined || read.prefix === '' ? '' : `${read.prefix}_`;
-  return families(series, om, prefix, read.onCollision as PrometheusFormatOptions['onCollision']);
+  return families(series, om, prefix, read.onCollision as PrometheusFormatOptions['onCollision'], adjacent);
+}
+
+/**
+ * {@link prometheusChunks} of series whose names come one after another (as a registry
+ * lists them): each family is written as soon as its last series is read, so that the
+ * series can be read lazily and only one family's are held at a time.
+ *
+ * @internal
+ */
+export function prometheusAdjacentChunks(
+  series: Iterable<PrometheusSeries>,
+  format: PrometheusFormat,
+  options: PrometheusFormatOptions = {},
+): Generator<string, void, undefined> {
+  return chunksOf(series, format, options, true);
 }
 
 function* families(
@@ -104,8 +129,16 @@ function* families(
   om: boolean,
   prefix: string,
   onCollision: PrometheusFormatOptions['onCollision'],
+  adjacent: boolean,
 ): Generator<string, void, undefined> {
-  for (const f of prometheusFamilies(series, prefix, onCollision)) yield f === null ? '' : writeFamily(f.family, f.base, om);
+  for (const f of prometheusFamilies(series, prefix, onCollision, adjacent)) {
+    if (f === null) yield '';
+    else if (f.family.series.length <= SERIES_PER_CHUNK) {
+      let text = '';
+      for (const chunk of writeFamily(f.family, f.base, om)) text += chunk;
+      yield text;
+    } else for (const chunk of writeFamily(f.family, f.base, om)) if (chunk !== '') yield chunk;
+  }
   if (om) yield '# EOF\n';
 }
 
@@ -143,7 +176,14 @@ function header(name: string, type: string, help: string, om: boolean, unit?: st
   return out;
 }
 
-function writeFamily(family: Family, base: string, om: boolean): string {
+/**
+ * Series written between two chunks of one family: a name of 100,000 tagged series is
+ * written in pieces that a caller can pause between, never in one call.
+ */
+const SERIES_PER_CHUNK = 256;
+
+/** The text of one family, in chunks of at most {@link SERIES_PER_CHUNK} series. */
+function* writeFamily(family: Family, base: string, om: boolean): Generator<string, void, undefined> {
   const what = `tapemeasure ${family.type} ${family.name}`;
   switch (family.type) {
     case 'counter': {
@@ -154,26 +194,45 @@ function writeFamily(family: Family, base: string, om: boolean): string {
       let out = negative
         ? header(sample, 'untyped', `${what} (went below zero)`, om)
         : header(om ? sample.slice(0, -6) : sample, 'counter', what, om);
+      let n = 0;
       for (const s of family.series) {
         if (s.snapshot.type === 'counter') out += `${sample}${braces(labelPairs(s.tags))} ${num(s.snapshot.count)}\n`;
+        if (++n % SERIES_PER_CHUNK === 0) {
+          yield out;
+          out = '';
+        }
       }
-      return out;
+      yield out;
+      return;
     }
     case 'gauge': {
       let out = header(base, 'gauge', what, om);
+      let n = 0;
       for (const s of family.series) {
         if (s.snapshot.type === 'gauge' && s.snapshot.value !== null) {
           out += `${base}${braces(labelPairs(s.tags))} ${num(s.snapshot.value)}\n`;
         }
+        if (++n % SERIES_PER_CHUNK === 0) {
+          yield out;
+          out = '';
+        }
       }
-      return out;
+      yield out;
+      return;
     }
     case 'meter': {
       let out = header(om ? base : `${base}_total`, 'counter', `${what}: events`, om);
+      let n = 0;
       for (const s of family.series) {
         if (s.snapshot.type === 'meter') out += `${base}_total${braces(labelPairs(s.tags))} ${num(s.snapshot.count)}\n`;
+        if (++n % SERIES_PER_CHUNK === 0) {
+          yield out;
+          out = '';
+        }
       }
-      return out + rates(family, base, what, om);
+      yield out;
+      yield* rates(family, base, what, om);
+      return;
     }
     case 'histogram':
     case 'timer': {
@@ -184,28 +243,36 @@ function writeFamily(family: Family, base: string, om: boolean): string {
       const convert = timer ? toSeconds : identity;
       const unit = timer ? PROMETHEUS_DURATION_UNIT.name : undefined;
       const name = distributionName(base, family.type);
-      if (family.buckets === null) return summary(family, name, help, om, convert, unit);
-      const out = histogram(family, name, help, om, convert, unit);
-      if (!family.buckets.summary) return out;
+      if (family.buckets === null) {
+        yield* summary(family, name, help, om, convert, unit);
+        return;
+      }
+      yield* histogram(family, name, help, om, convert, unit);
+      if (!family.buckets.summary) return;
       const window = distributionName(base, family.type, true);
-      return out + summary(family, window, `${help}, quantiles of the recent window`, om, convert, unit);
+      yield* summary(family, window, `${help}, quantiles of the recent window`, om, convert, unit);
     }
   }
 }
 
-function histogram(
+function* histogram(
   family: Family,
   name: string,
   help: string,
   om: boolean,
   convert: (value: number) => number,
   unit: string | undefined,
-): string {
+): Generator<string, void, undefined> {
   let out = header(name, 'histogram', help, om, unit);
   // The le labels of a family are the same for every series: written once.
   const bounds = family.buckets!.bounds;
   const les = bounds.map((b) => `le="${num(convert(b))}"}`);
+  let n = 0;
   for (const s of family.series) {
+    if (n++ % SERIES_PER_CHUNK === SERIES_PER_CHUNK - 1) {
+      yield out;
+      out = '';
+    }
     const snap = s.snapshot;
     if (snap.type !== 'histogram' && snap.type !== 'timer') continue;
     const pairs = labelPairs(s.tags);
@@ -220,33 +287,41 @@ function histogram(
     out += `${name}_sum${labels} ${num(convert(snap.sum))}\n`;
     out += `${name}_count${labels} ${num(count)}\n`;
   }
-  return out;
+  yield out;
 }
 
-function rates(family: Family, base: string, what: string, om: boolean): string {
+function* rates(family: Family, base: string, what: string, om: boolean): Generator<string, void, undefined> {
   const labels = family.series.map((s) => braces(labelPairs(s.tags)));
-  let out = '';
   for (const { suffix, statistic, help } of RATES) {
     const name = `${base}_${suffix}`;
-    out += header(name, 'gauge', `${what}: ${help} rate, events per second`, om);
+    let out = header(name, 'gauge', `${what}: ${help} rate, events per second`, om);
     for (let i = 0; i < family.series.length; i++) {
       const snap = family.series[i]!.snapshot;
       if (snap.type === 'meter') out += `${name}${labels[i]!} ${num(snap[statistic])}\n`;
+      if ((i + 1) % SERIES_PER_CHUNK === 0) {
+        yield out;
+        out = '';
+      }
     }
+    yield out;
   }
-  return out;
 }
 
-function summary(
+function* summary(
   family: Family,
   name: string,
   help: string,
   om: boolean,
   convert: (value: number) => number,
   unit: string | undefined,
-): string {
+): Generator<string, void, undefined> {
   let out = header(name, 'summary', help, om, unit);
+  let n = 0;
   for (const s of family.series) {
+    if (n++ % SERIES_PER_CHUNK === SERIES_PER_CHUNK - 1) {
+      yield out;
+      out = '';
+    }
     const snap = s.snapshot;
     if (snap.type !== 'histogram' && snap.type !== 'timer') continue;
     const pairs = labelPairs(s.tags);
@@ -260,5 +335,5 @@ function summary(
     out += `${name}_sum${labels} ${num(convert(snap.sum))}\n`;
     out += `${name}_count${labels} ${num(snap.count)}\n`;
   }
-  return out;
+  yield out;
 }

@@ -105,6 +105,109 @@ export class SnapshotTreeBuilder {
 }
 
 /**
+ * A leaf of two or more metrics of one name in a {@link SeriesTree} (a name of one metric
+ * has the metric itself as its leaf), to be read when the leaf is written. Written as the
+ * snapshot tree would hold them: the snapshot of the last metric while none is tagged,
+ * `{ type, series: [{ ...snapshot, tags }] }` (the type of the first tagged one) once one
+ * is.
+ *
+ * @internal
+ */
+export class SeriesLeaf {
+  /** The metrics of the name, in the order they were added. */
+  readonly metrics: Metric[];
+  /** The index in {@link SeriesLeaf.metrics} of the first tagged metric; -1 for none. */
+  firstTagged: number;
+
+  constructor(first: Metric) {
+    this.metrics = [first];
+    this.firstTagged = hasTags(first.tags) ? 0 : -1;
+  }
+}
+
+/**
+ * The shape of the snapshot tree (exactly {@link SnapshotTreeBuilder}'s: the same
+ * branches, keys and key order, the same names left out), with metrics in place of their
+ * snapshots: the JSON writer reads each metric as it writes it, so that a render of
+ * 100,000 series never holds 100,000 snapshots. A leaf is the metric of its name, or a
+ * {@link SeriesLeaf} of several; a branch is told by {@link SeriesTreeBuilder.isBranch}.
+ *
+ * @internal
+ */
+export type SeriesTree = { [segment: string]: SeriesTree | SeriesLeaf | Metric };
+
+/**
+ * Builds a {@link SeriesTree} one metric at a time (the caller pauses between metrics).
+ * What it keeps per metric is one slot of its branch: at 100,000 series, every object
+ * kept per series would outlive its allocation and be copied by the young generation's
+ * scavenges.
+ *
+ * @internal
+ */
+export class SeriesTreeBuilder {
+  readonly #root = Object.create(null) as SeriesTree;
+  readonly #branches = new WeakSet<object>([this.#root]);
+  #lastName: string | undefined = undefined;
+  /** The branch and key of the last name's leaf; null branch: the name is left out. */
+  #lastNode: SeriesTree | null = null;
+  #lastKey = '';
+
+  /** Adds one metric; metrics of one name need not be adjacent. */
+  add(metric: Metric): void {
+    if (metric.name !== this.#lastName) {
+      this.#place(metric.name);
+      this.#lastName = metric.name;
+    }
+    const node = this.#lastNode;
+    if (node === null) return;
+    const leaf = node[this.#lastKey];
+    if (leaf === undefined) node[this.#lastKey] = metric;
+    else if (leaf instanceof SeriesLeaf) {
+      if (leaf.firstTagged === -1 && hasTags(metric.tags)) leaf.firstTagged = leaf.metrics.length;
+      leaf.metrics.push(metric);
+    } else {
+      const several = new SeriesLeaf(leaf as Metric);
+      if (several.firstTagged === -1 && hasTags(metric.tags)) several.firstTagged = 1;
+      several.metrics.push(metric);
+      node[this.#lastKey] = several;
+    }
+  }
+
+  /** The tree of every metric added so far. */
+  get tree(): SeriesTree {
+    return this.#root;
+  }
+
+  /** Whether `node` is a branch of this tree (else a leaf). */
+  isBranch(node: SeriesTree | SeriesLeaf | Metric): node is SeriesTree {
+    return this.#branches.has(node);
+  }
+
+  /** Finds the branch and key of `name`'s leaf, making branches as SnapshotTreeBuilder does. */
+  #place(name: string): void {
+    const segments = name.split('.');
+    let node = this.#root;
+    for (let i = 0; i < segments.length - 1; i++) {
+      const segment = segments[i]!;
+      const child = node[segment];
+      if (child !== undefined && this.#branches.has(child)) node = child as SeriesTree;
+      else {
+        // A leaf where a branch is needed: the branch wins (as in SnapshotTreeBuilder).
+        const branch = Object.create(null) as SeriesTree;
+        this.#branches.add(branch);
+        node[segment] = branch;
+        node = branch;
+      }
+    }
+    const key = segments[segments.length - 1]!;
+    const existing = node[key];
+    // A name that is also a branch: the branch wins, the name is left out.
+    this.#lastNode = existing !== undefined && this.#branches.has(existing) ? null : node;
+    this.#lastKey = key;
+  }
+}
+
+/**
  * Builds the nested snapshot tree from a list of series, exactly as
  * `registry.snapshot()` does: a name whose only series is untagged is a plain metric
  * snapshot; a name with tagged series is `{ type, series: [{ ...snapshot, tags }] }`.

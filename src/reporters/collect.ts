@@ -45,15 +45,27 @@ export type CollectOptions<T> = {
   readonly gaugeBoundMs?: number;
 };
 
+/** What {@link selectSeries} selected: the metrics, and the awaited reads of callback gauges. */
+export type SelectedSeries = {
+  /** The selected metrics, in registry order. */
+  readonly metrics: Metric[];
+  /** The awaited read of each selected callback gauge. */
+  readonly gaugeReads: ReadonlyMap<Metric, MetricSnapshot>;
+};
+
 /**
- * Reads the selected metrics of `registry`: every callback gauge first, awaited in
- * parallel (each bounded by its own timeout), then every metric in registry order
- * through `read`, yielding to the event loop whenever a slice has run its time.
+ * Selects the metrics of `registry` (sliced, as {@link collectSeries}) and awaits every
+ * selected callback gauge, in parallel (each bounded by its own timeout), without reading
+ * the rest: for a caller that reads each metric as it writes it (the pull endpoint), so
+ * that it never holds every series' snapshot at once.
  *
- * @returns what `read` returned for each selected metric, in registry order; `null` if aborted.
+ * @returns the selected metrics and the gauge reads; `null` if aborted.
  */
-export async function collectSeries<T>(registry: MetricRegistry, options: CollectOptions<T>): Promise<T[] | null> {
-  const { filter, onFilterError, read, aborted, gaugeBoundMs } = options;
+export async function selectSeries(
+  registry: MetricRegistry,
+  options: Omit<CollectOptions<unknown>, 'read'>,
+): Promise<SelectedSeries | null> {
+  const { filter, onFilterError, aborted, gaugeBoundMs } = options;
   const selected: Metric[] = [];
   const pause = sliceYielder();
   // Selecting is sliced too: 100,000 series, or a filter from a URL, are long to go through.
@@ -75,8 +87,24 @@ export async function collectSeries<T>(registry: MetricRegistry, options: Collec
     }
   }
   if (pending.length > 0) await Promise.all(pending);
+  return { metrics: selected, gaugeReads };
+}
+
+/**
+ * Reads the selected metrics of `registry`: every callback gauge first, awaited in
+ * parallel (each bounded by its own timeout), then every metric in registry order
+ * through `read`, yielding to the event loop whenever a slice has run its time.
+ *
+ * @returns what `read` returned for each selected metric, in registry order; `null` if aborted.
+ */
+export async function collectSeries<T>(registry: MetricRegistry, options: CollectOptions<T>): Promise<T[] | null> {
+  const { read, aborted } = options;
+  const selected = await selectSeries(registry, options);
+  if (selected === null) return null;
+  const { metrics, gaugeReads } = selected;
+  const pause = sliceYielder();
   const out: T[] = [];
-  for (const metric of selected) {
+  for (const metric of metrics) {
     out.push(read(metric, gaugeReads.get(metric)));
     const wait = pause();
     if (wait !== undefined) {
