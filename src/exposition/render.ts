@@ -42,14 +42,6 @@ export type RenderRequest = {
 };
 
 /**
- * How long a render reads and writes before it yields, in milliseconds: less than the
- * slicer's default, because a scavenge of the young generation (a few milliseconds)
- * usually runs at the end of a slice, when the render yields, and the two together are
- * what the application waits.
- */
-const RENDER_SLICE_MS = 5;
-
-/**
  * Selects the series and returns the body, chunk by chunk: text (the JSON tree ends with
  * a newline), or bytes for the protobuf exposition; `null` if aborted while selecting.
  *
@@ -66,7 +58,7 @@ async function renderChunks(request: RenderRequest): Promise<Iterable<string | U
   const selected = await selectSeries(registry, { filter, onFilterError, aborted });
   if (selected === null) return null;
   const { gaugeReads } = selected;
-  const pause = sliceYielder(RENDER_SLICE_MS);
+  const pause = sliceYielder();
   if (format === 'json') {
     // The shape of the tree (metrics, not snapshots), built in slices; read as written.
     const builder = new SeriesTreeBuilder();
@@ -156,7 +148,7 @@ async function drive(
 ): Promise<boolean> {
   let batch: string[] = [];
   let size = 0;
-  const pause = sliceYielder(RENDER_SLICE_MS);
+  const pause = sliceYielder();
   for (const chunk of chunks) {
     if (typeof chunk !== 'string') {
       if (size > 0) piece(batch.join(''));

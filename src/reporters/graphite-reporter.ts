@@ -151,7 +151,7 @@ export class GraphiteReporter extends ScheduledReporter {
   }
 
   /**
-   * Formats and hands over the report in slices of about 8 ms of work, yielding
+   * Formats and hands over the report in slices of about 5 ms of work, yielding
    * to the event loop between them, so a large registry never blocks the application.
    */
   protected override async send(report: Report): Promise<void> {
