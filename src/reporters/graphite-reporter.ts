@@ -15,7 +15,7 @@ import { sliceYielder } from '../internal/slicer.js';
 import type { Tags } from '../names.js';
 import type { Metric } from '../registry/types.js';
 import { closeTimeoutCheck, DEFAULT_CLOSE_TIMEOUT_MS, type Transport, type TransportStats } from '../transports/transport.js';
-import { transientFields } from './collect.js';
+import { transientFields } from './report-collector.js';
 import { REPORTER_OPTIONS, ScheduledReporter, type Report, type ScheduledReporterOptions } from './scheduled-reporter.js';
 
 /** Options of a {@link GraphiteReporter}: what to report, and where. */

@@ -51,7 +51,7 @@ import { registryOf, rejectRegistryAsOptions } from '../registry/registry-option
 import type { MetricRegistry } from '../registry/types.js';
 import { trackReporter, untrackReporter } from './active-reporters.js';
 import { AlignedTimer } from './aligned-timer.js';
-import { ReportCollector, type CollectBudget } from './collect.js';
+import { ReportCollector, type CollectBudget } from './report-collector.js';
 import { STOP_BUDGET, withTimeout } from './stop-budget.js';
 import { ReporterError, type Report, type ReporterErrorKind, type ReporterStats } from './report.js';
 import {

@@ -11,7 +11,7 @@ import { OwnedTransport } from '../clients/owned-transport.js';
 import { readOptions } from '../internal/options.js';
 import { sliceYielder } from '../internal/slicer.js';
 import type { Metric } from '../registry/types.js';
-import { hasCountField, transientFields } from './collect.js';
+import { hasCountField, transientFields } from './report-collector.js';
 import { closeTimeoutCheck, DEFAULT_CLOSE_TIMEOUT_MS, type Transport, type TransportStats } from '../transports/transport.js';
 import {
   REPORTER_OPTIONS,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { Registry } from '../../src/registry/registry.js';
-import { collectSeries, ReportCollector, snapshotOf } from '../../src/reporters/collect.js';
+import { collectSeries, snapshotOf } from '../../src/reporters/collect.js';
+import { ReportCollector } from '../../src/reporters/report-collector.js';
 
 const options = {
   filter: undefined,
