@@ -31,9 +31,10 @@ import { NO_TAGS, type Tags } from '../names.js';
 import type { SliceDelta } from '../stats/slice-delta.js';
 import { bucketIndex, halfMagnitude } from '../stats/hdr-layout.js';
 import type { Registry } from '../registry/registry.js';
+import { ByteReader, isMalformed, malformed } from './bytes.js';
 import {
-  ByteReader, decodeFrame, isMalformed, malformed, readDistributionHead, readGauge, readHead, readIdentity, readSlice,
-  readTotal, type DistributionHead, type Frame, type Head,
+  decodeFrame, readDistributionHead, readGauge, readHead, readIdentity, readSlice, readTotal, type DistributionHead, type Frame,
+  type Head,
 } from './protocol.js';
 import { GaugeGroups } from './gauge-groups.js';
 

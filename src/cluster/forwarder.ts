@@ -10,7 +10,8 @@ import { MetricsError, ErrorCodes } from '../errors.js';
 import { WarningLimiter } from '../internal/warnings.js';
 import type { Metric, MetricRegistry } from '../registry/types.js';
 import type { Channel } from './channel.js';
-import { byeFrame, ByteWriter, PUSH, uvLength, writeEnvelope } from './protocol.js';
+import { ByteWriter, uvLength } from './bytes.js';
+import { byeFrame, PUSH, writeEnvelope } from './protocol.js';
 import { PushBuilder } from './push-builder.js';
 
 /** How long `stop()` waits for the last frames to be delivered. @internal */

@@ -38,6 +38,7 @@
 import type { GaugeAggregation } from '../metrics/gauge.js';
 import type { Tags } from '../names.js';
 import type { SliceDelta } from '../stats/slice-delta.js';
+import { ByteReader, ByteWriter, isMalformed, malformed } from './bytes.js';
 
 /** The protocol version: the value of the `tapemeasure` key and the third byte of a frame. @internal */
 export const PROTOCOL_VERSION = 2;
@@ -71,101 +72,12 @@ const MAX_NAME_LENGTH = 4_096;
 const MAX_TAGS = 64;
 /** More buckets than any HDR layout of 5 significant digits over 2^53 holds. */
 const MAX_BUCKETS = 1 << 22;
-const TWO_52 = 2 ** 52;
-const UTF8 = new TextEncoder();
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 // ---------------------------------------------------------------------------------
 // Writing
 
-/**
- * A growable byte buffer with the wire's primitives. One per forwarder, reused from
- * push to push.
- *
- * @internal
- */
-export class ByteWriter {
-  #bytes: Uint8Array;
-  #view: DataView;
-  /** Bytes written. */
-  length = 0;
-
-  constructor(capacity = 4_096) {
-    this.#bytes = new Uint8Array(capacity);
-    this.#view = new DataView(this.#bytes.buffer);
-  }
-
-  /** What was written (a view: valid until the next write or reset). */
-  get bytes(): Uint8Array {
-    return this.#bytes.subarray(0, this.length);
-  }
-
-  reset(): void {
-    this.length = 0;
-  }
-
-  #room(n: number): void {
-    if (this.length + n <= this.#bytes.length) return;
-    let size = this.#bytes.length * 2;
-    while (size < this.length + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.#bytes.subarray(0, this.length));
-    this.#bytes = next;
-    this.#view = new DataView(next.buffer);
-  }
-
-  u8(value: number): void {
-    this.#room(1);
-    this.#bytes[this.length++] = value;
-  }
-
-  /** An unsigned varint (0 to 2^53 - 1). */
-  uv(value: number): void {
-    this.#room(8);
-    const b = this.#bytes;
-    let v = value;
-    while (v >= 0x80) {
-      b[this.length++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    b[this.length++] = v;
-  }
-
-  f64(value: number): void {
-    this.#room(8);
-    this.#view.setFloat64(this.length, value, true);
-    this.length += 8;
-  }
-
-  /** A number: a small varint for a non-negative integer, else a marker and an f64. */
-  num(value: number): void {
-    if (Number.isInteger(value) && value >= 0 && value < TWO_52) this.uv(value * 2);
-    else {
-      this.uv(1);
-      this.f64(value);
-    }
-  }
-
-  str(value: string): void {
-    const max = value.length * 3;
-    this.#room(max + 8);
-    // Write the bytes after room for the longest length prefix, then move them if shorter.
-    const at = this.length;
-    const prefix = max < 0x80 ? 1 : max < 0x4000 ? 2 : 3;
-    const n = UTF8.encodeInto(value, this.#bytes.subarray(at + prefix)).written;
-    this.uv(n);
-    if (this.length !== at + prefix) this.#bytes.copyWithin(this.length, at + prefix, at + prefix + n);
-    this.length += n;
-  }
-
-  /** Appends raw bytes. */
-  raw(bytes: Uint8Array): void {
-    this.#room(bytes.length);
-    this.#bytes.set(bytes, this.length);
-    this.length += bytes.length;
-  }
-}
 
 /** The bytes of a series' head: kind, name and tags (built once per series). @internal */
 export function encodeHead(kind: keyof typeof KIND, name: string, tags: Tags): Uint8Array {
@@ -202,15 +114,6 @@ export function writeSlice(w: ByteWriter, slice: number, d: SliceDelta): void {
   }
 }
 
-/** The length in bytes of a varint. @internal */
-export function uvLength(value: number): number {
-  let n = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 0x80);
-    n++;
-  }
-  return n;
-}
 
 /** Writes a frame's envelope (the series follow, each as `length:uv body`). @internal */
 export function writeEnvelope(
@@ -237,92 +140,7 @@ export function byeFrame(session: string, worker: string, seq: number, intervalM
 // ---------------------------------------------------------------------------------
 // Reading
 
-/** Thrown when bytes do not decode: one instance, made once (a throw captures no new stack). */
-const MALFORMED = new Error('tapemeasure: a malformed frame');
 
-/**
- * A cursor over a frame's bytes. Every read checks its bounds; a bad read throws
- * {@link MALFORMED}, which the reader's user catches per series.
- *
- * @internal
- */
-export class ByteReader {
-  readonly bytes: Buffer;
-  readonly #view: DataView;
-  pos: number;
-  end: number;
-
-  constructor(bytes: Uint8Array) {
-    this.bytes = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.pos = 0;
-    this.end = bytes.length;
-  }
-
-  u8(): number {
-    if (this.pos >= this.end) throw MALFORMED;
-    return this.bytes[this.pos++]!;
-  }
-
-  uv(): number {
-    const b = this.bytes;
-    let value = 0;
-    let scale = 1;
-    for (let i = 0; i < 8; i++) {
-      if (this.pos >= this.end) throw MALFORMED;
-      const byte = b[this.pos++]!;
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) {
-        if (value > Number.MAX_SAFE_INTEGER) throw MALFORMED;
-        return value;
-      }
-      scale *= 0x80;
-    }
-    throw MALFORMED;
-  }
-
-  f64(): number {
-    if (this.pos + 8 > this.end) throw MALFORMED;
-    const value = this.#view.getFloat64(this.pos, true);
-    this.pos += 8;
-    return value;
-  }
-
-  num(): number {
-    const v = this.uv();
-    if (v === 1) return this.f64();
-    if (v % 2 !== 0) throw MALFORMED;
-    return v / 2;
-  }
-
-  /** A finite f64. */
-  finite(): number {
-    const v = this.f64();
-    if (!Number.isFinite(v)) throw MALFORMED;
-    return v;
-  }
-
-  str(max: number): string {
-    const n = this.uv();
-    if (n === 0 || n > max * 3 || this.pos + n > this.end) throw MALFORMED;
-    const text = this.bytes.toString('utf8', this.pos, this.pos + n);
-    this.pos += n;
-    if (text.length > max) throw MALFORMED;
-    return text;
-  }
-
-  /** Skips a string; its bytes stay in place. */
-  skipStr(): void {
-    const n = this.uv();
-    if (n === 0 || this.pos + n > this.end) throw MALFORMED;
-    this.pos += n;
-  }
-}
-
-/** Whether an exception is the reader's "malformed" (anything else is a bug). @internal */
-export function isMalformed(error: unknown): boolean {
-  return error === MALFORMED;
-}
 
 /** A decoded frame envelope; its series are read one at a time from `reader`. @internal */
 export type Frame = {
@@ -389,11 +207,11 @@ export function readHead(r: ByteReader): Head {
   const start = r.pos;
   const code = r.u8();
   const kind = KIND_CHARS[code];
-  if (kind === undefined || kind === '') throw MALFORMED;
+  if (kind === undefined || kind === '') malformed();
   const nameAt = r.pos;
   r.skipStr();
   const tags = r.uv();
-  if (tags > MAX_TAGS) throw MALFORMED;
+  if (tags > MAX_TAGS) malformed();
   for (let i = 0; i < tags; i++) {
     r.skipStr();
     r.skipStr();
@@ -415,7 +233,7 @@ export function readIdentity(r: ByteReader, head: Head): { name: string; tags: T
       for (let i = 0; i < n; i++) {
         const k = r.str(MAX_NAME_LENGTH);
         const v = r.str(MAX_NAME_LENGTH);
-        if (Object.hasOwn(tags, k)) throw MALFORMED;
+        if (Object.hasOwn(tags, k)) malformed();
         tags[k] = v;
       }
       tags = { ...tags };
@@ -429,7 +247,7 @@ export function readIdentity(r: ByteReader, head: Head): { name: string; tags: T
 /** A counter's or meter's total. @internal */
 export function readTotal(r: ByteReader, kind: 'c' | 'm'): number {
   const total = r.num();
-  if (!Number.isFinite(total) || (kind === 'm' && !Number.isSafeInteger(total))) throw MALFORMED;
+  if (!Number.isFinite(total) || (kind === 'm' && !Number.isSafeInteger(total))) malformed();
   return total;
 }
 
@@ -445,9 +263,9 @@ export type GaugeEntry = {
 /** A gauge's policy and value. @internal */
 export function readGauge(r: ByteReader): { policy: GaugeAggregation; value: number | null } {
   const policy = POLICIES[r.u8()];
-  if (policy === undefined) throw MALFORMED;
+  if (policy === undefined) malformed();
   const has = r.u8();
-  if (has > 1) throw MALFORMED;
+  if (has > 1) malformed();
   return { policy, value: has === 0 ? null : r.finite() };
 }
 
@@ -466,17 +284,17 @@ export type DistributionHead = {
 /** Reads what precedes a histogram's slice entries. @internal */
 export function readDistributionHead(r: ByteReader): DistributionHead {
   const digits = r.u8();
-  if (digits < 1 || digits > 5) throw MALFORMED;
+  if (digits < 1 || digits > 5) malformed();
   const resolution = r.num();
-  if (!Number.isFinite(resolution) || resolution <= 0) throw MALFORMED;
+  if (!Number.isFinite(resolution) || resolution <= 0) malformed();
   const ticksPerSlice = r.uv();
   const slices = r.uv();
-  if (ticksPerSlice < 1 || slices < 1 || slices > 60) throw MALFORMED;
+  if (ticksPerSlice < 1 || slices < 1 || slices > 60) malformed();
   const count = r.num();
-  if (!Number.isSafeInteger(count) || count < 0) throw MALFORMED;
+  if (!Number.isSafeInteger(count) || count < 0) malformed();
   const sum = r.finite();
   const entries = r.uv();
-  if (entries > slices) throw MALFORMED;
+  if (entries > slices) malformed();
   return { digits, resolution, ticksPerSlice, slices, count, sum, entries };
 }
 
@@ -488,9 +306,9 @@ export function readDistributionHead(r: ByteReader): DistributionHead {
  */
 export function readSlice(r: ByteReader, maxIndex: number): SliceEntry {
   const slice = r.num();
-  if (!Number.isSafeInteger(slice)) throw MALFORMED;
+  if (!Number.isSafeInteger(slice)) malformed();
   const count = r.uv();
-  if (count === 0) throw MALFORMED;
+  if (count === 0) malformed();
   const sum = r.finite();
   const min = r.finite();
   const max = r.finite();
@@ -499,7 +317,7 @@ export function readSlice(r: ByteReader, maxIndex: number): SliceEntry {
   const s2 = r.finite();
   const n = r.uv();
   // Each bucket takes at least two bytes.
-  if (n > MAX_BUCKETS || n * 2 > r.end - r.pos) throw MALFORMED;
+  if (n > MAX_BUCKETS || n * 2 > r.end - r.pos) malformed();
   const indexes = new Array<number>(n);
   const counts = new Array<number>(n);
   let index = -1;
@@ -507,18 +325,14 @@ export function readSlice(r: ByteReader, maxIndex: number): SliceEntry {
   for (let i = 0; i < n; i++) {
     const gap = r.uv();
     const c = r.uv();
-    if ((i > 0 && gap === 0) || c === 0) throw MALFORMED;
+    if ((i > 0 && gap === 0) || c === 0) malformed();
     index = i === 0 ? gap : index + gap;
-    if (index > maxIndex) throw MALFORMED;
+    if (index > maxIndex) malformed();
     indexes[i] = index;
     counts[i] = c;
     total += c;
   }
-  if (total !== count) throw MALFORMED;
+  if (total !== count) malformed();
   return { slice, delta: { count, sum, min, max, shift, s1, s2, indexes, counts } };
 }
 
-/** Throws the reader's "malformed" marker. @internal */
-export function malformed(): never {
-  throw MALFORMED;
-}

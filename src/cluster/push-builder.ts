@@ -15,7 +15,8 @@ import { sliceYielder } from '../internal/slicer.js';
 import type { Distribution } from '../metrics/distribution.js';
 import type { Tags } from '../names.js';
 import type { Metric, MetricRegistry } from '../registry/types.js';
-import { ByteWriter, encodeHead, policyCode, writeSlice, type SliceEntry } from './protocol.js';
+import { ByteWriter } from './bytes.js';
+import { encodeHead, policyCode, writeSlice, type SliceEntry } from './protocol.js';
 import { bucketScale, sliceDiff, type BucketScale } from './slice-diff.js';
 
 /** What was last sent of one series. */

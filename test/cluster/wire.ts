@@ -8,7 +8,8 @@
  *   [[slice, count, sum, min, max, shift, s1, s2, indexGaps, counts], …]]`
  * - a `Uint8Array`: a series body sent as is (garbage on purpose).
  */
-import { BYE, ByteWriter, encodeHead, policyCode, PUSH, writeEnvelope } from '../../src/cluster/protocol.js';
+import { ByteWriter } from '../../src/cluster/bytes.js';
+import { BYE, encodeHead, policyCode, PUSH, writeEnvelope } from '../../src/cluster/protocol.js';
 import type { GaugeAggregation } from '../../src/metrics/gauge.js';
 
 export type TestSeries = readonly unknown[] | Uint8Array;

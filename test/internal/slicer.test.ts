@@ -13,11 +13,11 @@ afterEach(() => {
 });
 
 describe('sliceYielder', () => {
-  it('slices 8 ms by default', () => {
-    expect(SLICE_MS).toBe(8);
+  it('slices 5 ms by default', () => {
+    expect(SLICE_MS).toBe(5);
     const { advance } = manualNow();
     const yieldNow = sliceYielder();
-    advance(7.9);
+    advance(4.9);
     expect(yieldNow()).toBeUndefined();
     advance(0.1);
     expect(yieldNow()).toBeInstanceOf(Promise);
