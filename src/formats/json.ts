@@ -88,28 +88,39 @@ export function* jsonTreeChunks(tree: SnapshotTree, pretty = false): Generator<s
 }
 
 function* branch(node: SnapshotTree, depth: number, pretty: boolean): Generator<string, void, undefined> {
-  const keys = Object.keys(node);
+  yield* objectChunks(Object.keys(node), depth, pretty, (key) => {
+    const child = node[key]!;
+    return isLeaf(child) ? [stringify(child, depth + 1, pretty)] : branch(child as SnapshotTree, depth + 1, pretty);
+  });
+}
+
+/**
+ * The one object writer of both trees: `{`, each key and the pieces `member(key)` yields
+ * for its value (at least one), `}`, indented as `JSON.stringify(value, null, 2)` at
+ * `depth` when `pretty`. A key is written in the same piece as its value's first.
+ */
+function* objectChunks(
+  keys: readonly string[],
+  depth: number,
+  pretty: boolean,
+  member: (key: string) => Iterable<string>,
+): Generator<string, void, undefined> {
   if (keys.length === 0) {
     yield '{}';
     return;
   }
   const inner = pretty ? `\n${'  '.repeat(depth + 1)}` : '';
-  const close = pretty ? `\n${'  '.repeat(depth)}` : '';
   const colon = pretty ? ': ' : ':';
   let first = true;
   for (const key of keys) {
-    const child = node[key]!;
-    const head = `${first ? '{' : ','}${inner}${JSON.stringify(key)}${colon}`;
+    let head = `${first ? '{' : ','}${inner}${JSON.stringify(key)}${colon}`;
     first = false;
-    if (isLeaf(child)) {
-      const text = pretty ? JSON.stringify(child, null, 2).replace(/\n/g, `\n${'  '.repeat(depth + 1)}`) : JSON.stringify(child);
-      yield head + text;
-    } else {
-      yield head;
-      yield* branch(child as SnapshotTree, depth + 1, pretty);
+    for (const piece of member(key)) {
+      yield head + piece;
+      head = '';
     }
   }
-  yield `${close}}`;
+  yield `${pretty ? `\n${'  '.repeat(depth)}` : ''}}`;
 }
 
 /**
@@ -144,34 +155,16 @@ function* seriesBranch(
   pretty: boolean,
   read: (metric: Metric) => MetricSnapshot,
 ): Generator<string, void, undefined> {
-  const keys = Object.keys(node);
-  if (keys.length === 0) {
-    yield '{}';
-    return;
-  }
-  const inner = pretty ? `\n${'  '.repeat(depth + 1)}` : '';
-  const close = pretty ? `\n${'  '.repeat(depth)}` : '';
-  const colon = pretty ? ': ' : ':';
-  let first = true;
-  for (const key of keys) {
+  yield* objectChunks(Object.keys(node), depth, pretty, (key) => {
     const child = node[key]!;
-    const head = `${first ? '{' : ','}${inner}${JSON.stringify(key)}${colon}`;
-    first = false;
-    if (builder.isBranch(child)) {
-      yield head;
-      yield* seriesBranch(builder, child, depth + 1, pretty, read);
-    } else if (!(child instanceof SeriesLeaf)) {
+    if (builder.isBranch(child)) return seriesBranch(builder, child, depth + 1, pretty, read);
+    if (!(child instanceof SeriesLeaf)) {
       const metric = child;
-      yield hasTags(metric.tags)
-        ? `${head}${taggedLeafOfOne(metric, depth + 1, pretty, read)}`
-        : head + stringify(read(metric), depth + 1, pretty);
-    } else if (child.firstTagged === -1) {
-      yield head + stringify(read(child.metrics[child.metrics.length - 1]!), depth + 1, pretty);
-    } else {
-      yield* taggedLeaf(head, child, depth + 1, pretty, read);
+      return [hasTags(metric.tags) ? taggedLeafOfOne(metric, depth + 1, pretty, read) : stringify(read(metric), depth + 1, pretty)];
     }
-  }
-  yield `${close}}`;
+    if (child.firstTagged === -1) return [stringify(read(child.metrics[child.metrics.length - 1]!), depth + 1, pretty)];
+    return taggedLeaf(child, depth + 1, pretty, read);
+  });
 }
 
 /**
@@ -179,7 +172,6 @@ function* seriesBranch(
  * what `JSON.stringify` (pretty or not) writes of the whole leaf at `depth`.
  */
 function* taggedLeaf(
-  head: string,
   leaf: SeriesLeaf,
   depth: number,
   pretty: boolean,
@@ -193,7 +185,7 @@ function* taggedLeaf(
   const pad = pretty ? `\n${'  '.repeat(depth + 1)}` : '';
   const elementPad = pretty ? `\n${'  '.repeat(depth + 2)}` : '';
   const colon = pretty ? ': ' : ':';
-  let out = `${head}{${pad}"type"${colon}${JSON.stringify(type)},${pad}"series"${colon}[`;
+  let out = `{${pad}"type"${colon}${JSON.stringify(type)},${pad}"series"${colon}[`;
   for (let i = 0; i < metrics.length; i++) {
     const snapshot = i === 0 ? firstSnapshot : snapshotAt(i);
     const tags = metrics[i]!.tags;
