@@ -23,6 +23,7 @@ import dgram from 'node:dgram';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { childResult } from './lib/child.js';
 import { LibraryWorker } from './lib/pool.js';
 import { median, rotate } from './lib/stats.js';
 import { PLOT_FILE, renderMarkdown, renderText } from './lib/report.js';
@@ -164,16 +165,10 @@ async function runExport() {
 }
 
 function memoryOf(module, kind, dist) {
-  return new Promise((resolve, reject) => {
-    const child = fork(here('./lib/memory-child.js'), [here(module), kind, String(config.memoryCount)], {
-      execArgv: ['--expose-gc'],
-      env: dist === undefined ? process.env : { ...process.env, TAPEMEASURE_DIST: dist },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    let result = null;
-    child.on('message', (m) => (result = m));
-    child.on('error', reject);
-    child.on('exit', (code) => (result === null ? reject(new Error(`${module} ${kind}: exit ${code}`)) : resolve(result)));
+  return childResult(here('./lib/memory-child.js'), [here(module), kind, String(config.memoryCount)], {
+    execArgv: ['--expose-gc'],
+    dist,
+    what: `${module} ${kind}`,
   });
 }
 
@@ -190,16 +185,10 @@ async function runMemory() {
 
 /** One library at one size in a fresh process (bench/lib/scale-child.js). */
 function scaleOf(library, count) {
-  return new Promise((resolve, reject) => {
-    const child = fork(here('./lib/scale-child.js'), [here(library.module), String(count), SCALE_OPS[library.key].join(',')], {
-      execArgv: ['--expose-gc', '--max-old-space-size=8192'],
-      env: library.dist === undefined ? process.env : { ...process.env, TAPEMEASURE_DIST: library.dist },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    let result = null;
-    child.on('message', (m) => (result = m));
-    child.on('error', reject);
-    child.on('exit', (code) => (result === null ? reject(new Error(`${library.key} x ${count}: exit ${code}`)) : resolve(result)));
+  return childResult(here('./lib/scale-child.js'), [here(library.module), String(count), SCALE_OPS[library.key].join(',')], {
+    execArgv: ['--expose-gc', '--max-old-space-size=8192'],
+    dist: library.dist,
+    what: `${library.key} x ${count}`,
   });
 }
 

@@ -12,9 +12,9 @@
 
 /* global console */
 
-import { fork } from 'node:child_process';
 import process from 'node:process';
 import { fileURLToPath, URL } from 'node:url';
+import { childResult } from '../lib/child.js';
 import { median } from '../lib/stats.js';
 
 const args = new Map(
@@ -27,18 +27,13 @@ const runs = Number(args.get('--runs') ?? 7);
 const count = Number(args.get('--count') ?? 2000);
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
-function measure(kind, dist) {
-  return new Promise((resolve, reject) => {
-    const child = fork(here('../lib/memory-child.js'), [here('../tapemeasure.js'), kind, String(count)], {
-      execArgv: ['--expose-gc'],
-      env: dist === undefined ? process.env : { ...process.env, TAPEMEASURE_DIST: dist },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    let result = null;
-    child.on('message', (m) => (result = m));
-    child.on('error', reject);
-    child.on('exit', (code) => (result === null ? reject(new Error(`${kind}: exit ${code}`)) : resolve(result.total)));
+async function measure(kind, dist) {
+  const result = await childResult(here('../lib/memory-child.js'), [here('../tapemeasure.js'), kind, String(count)], {
+    execArgv: ['--expose-gc'],
+    dist,
+    what: kind,
   });
+  return result.total;
 }
 
 const builds = [['this build', undefined]];
