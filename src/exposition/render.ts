@@ -13,7 +13,7 @@ import { NameMap } from '../formats/prometheus-families.js';
 import { prometheusProtobufAdjacentChunks } from '../formats/prometheus-protobuf.js';
 import { prometheusSeriesOf } from '../formats/prometheus-read.js';
 import { boolean, func, readOptions } from '../internal/options.js';
-import { sliceYielder } from '../internal/slicer.js';
+import { slicedPieces, sliceYielder } from '../internal/slicer.js';
 import { WarningLimiter } from '../internal/warnings.js';
 import { registryOf, rejectRegistryAsOptions, REGISTRY_OPTION } from '../registry/registry-option.js';
 import type { MetricSnapshot } from '../metrics/snapshot.js';
@@ -136,42 +136,16 @@ function* jsonLines(builder: SeriesTreeBuilder, pretty: boolean, read: (metric: 
  */
 const PIECE_CHARS = 256 * 1024;
 
-/**
- * Pulls the chunks in slices, pausing between chunks when a slice has run its time, and
- * hands on the text in pieces of about {@link PIECE_CHARS} (a chunk of bytes, from the
- * protobuf exposition, is handed on as it is, after the text before it). False if aborted.
- */
-async function drive(
+/** Pulls the chunks in slices and hands on the text in pieces of about {@link PIECE_CHARS} (the one piece maker). */
+function drive(
   chunks: Iterable<string | Uint8Array>,
   aborted: () => boolean,
   piece: (part: string | Uint8Array) => void,
 ): Promise<boolean> {
-  let batch: string[] = [];
-  let size = 0;
-  const pause = sliceYielder();
-  for (const chunk of chunks) {
-    if (typeof chunk !== 'string') {
-      if (size > 0) piece(batch.join(''));
-      batch = [];
-      size = 0;
-      if (chunk.byteLength > 0) piece(chunk);
-    } else if (chunk !== '') {
-      batch.push(chunk);
-      size += chunk.length;
-      if (size >= PIECE_CHARS) {
-        piece(batch.join(''));
-        batch = [];
-        size = 0;
-      }
-    }
-    const wait = pause();
-    if (wait !== undefined) {
-      await wait;
-      if (aborted()) return false;
-    }
-  }
-  if (size > 0) piece(batch.join(''));
-  return true;
+  return slicedPieces(chunks, PIECE_CHARS, (part) => {
+    piece(part);
+    return undefined;
+  }, { aborted });
 }
 
 /** A rendered body: UTF-8 pieces of about 256 KiB, written one after another. @internal */

@@ -36,3 +36,48 @@ export function sliceYielder(sliceMs = SLICE_MS): () => Promise<void> | undefine
     });
   };
 }
+
+/**
+ * Pulls `chunks` (text, or bytes) within slices and hands them on as pieces: text gathered
+ * until about `pieceChars` characters and joined inside the slice (so no step ever joins
+ * or encodes a whole body at once), bytes as they come, after the text before them. A
+ * promise `take` returns (backpressure) is awaited before the next chunk. Resolves `false`
+ * if `aborted()` is true after a pause, else `true`.
+ *
+ * @internal
+ */
+export async function slicedPieces(
+  chunks: Iterable<string | Uint8Array>,
+  pieceChars: number,
+  take: (piece: string | Uint8Array) => Promise<void> | undefined,
+  options: { readonly pause?: () => Promise<void> | undefined; readonly aborted?: () => boolean } = {},
+): Promise<boolean> {
+  const pause = options.pause ?? sliceYielder();
+  const aborted = options.aborted;
+  let batch: string[] = [];
+  let size = 0;
+  const flush = (): Promise<void> | undefined => {
+    if (size === 0) return undefined;
+    const text = batch.join('');
+    batch = [];
+    size = 0;
+    return take(text);
+  };
+  for (const chunk of chunks) {
+    if (typeof chunk !== 'string') {
+      await flush();
+      if (chunk.byteLength > 0) await take(chunk);
+    } else if (chunk !== '') {
+      batch.push(chunk);
+      size += chunk.length;
+      if (size >= pieceChars) await flush();
+    }
+    const wait = pause();
+    if (wait !== undefined) {
+      await wait;
+      if (aborted?.() === true) return false;
+    }
+  }
+  await flush();
+  return true;
+}

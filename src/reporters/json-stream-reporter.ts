@@ -11,7 +11,7 @@ import { InvalidOptionError } from '../errors.js';
 import { jsonLineChunks } from '../formats/json.js';
 import { SnapshotTreeBuilder } from '../registry/snapshot-tree.js';
 import { is, nonEmptyString, readOptions, type Check } from '../internal/options.js';
-import { sliceYielder } from '../internal/slicer.js';
+import { slicedPieces, sliceYielder } from '../internal/slicer.js';
 import type { SnapshotTree } from '../registry/snapshot.js';
 import type { ReportSeries } from './report.js';
 import { REPORTER_OPTIONS, ScheduledReporter, type Report, type ScheduledReporterOptions } from './scheduled-reporter.js';
@@ -193,17 +193,10 @@ async function formatJsonLineInSlices(
   pause: () => Promise<void> | undefined,
 ): Promise<Buffer[]> {
   const pieces: Buffer[] = [];
-  let text = '';
-  for (const chunk of jsonLineChunks(timestampMs, tree)) {
-    text += chunk;
-    if (text.length >= PIECE_CHARS) {
-      pieces.push(Buffer.from(text, 'utf8'));
-      text = '';
-    }
-    const wait = pause();
-    if (wait !== undefined) await wait;
-  }
-  if (text !== '' || pieces.length === 0) pieces.push(Buffer.from(text, 'utf8'));
+  await slicedPieces(jsonLineChunks(timestampMs, tree), PIECE_CHARS, (text) => {
+    pieces.push(Buffer.from(text as string, 'utf8'));
+    return undefined;
+  }, { pause });
   return pieces;
 }
 

@@ -12,7 +12,7 @@
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import { prometheusChunks, PROMETHEUS_CONTENT_TYPE, type PrometheusSeries } from '../formats/prometheus.js';
-import { sliceYielder } from '../internal/slicer.js';
+import { slicedPieces, sliceYielder } from '../internal/slicer.js';
 
 /** Characters of text gathered before they are encoded as one piece of the body. */
 const PIECE_CHARS = 64 * 1024;
@@ -55,17 +55,7 @@ export async function pushBody(series: readonly PrometheusSeries[], prefix: stri
     },
   });
   const sink = compress ? gzipSink() : plainSink();
-  let text = '';
-  for (const chunk of chunks) {
-    text += chunk;
-    if (text.length >= PIECE_CHARS) {
-      await sink.write(Buffer.from(text, 'utf8'));
-      text = '';
-    }
-    const wait = pause();
-    if (wait !== undefined) await wait;
-  }
-  if (text !== '') await sink.write(Buffer.from(text, 'utf8'));
+  await slicedPieces(chunks, PIECE_CHARS, (text) => sink.write(Buffer.from(text as string, 'utf8')), { pause });
   const pieces = await sink.end();
   let byteLength = 0;
   for (const piece of pieces) byteLength += piece.length;

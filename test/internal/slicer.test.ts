@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SLICE_MS, sliceYielder } from '../../src/internal/slicer.js';
+import { SLICE_MS, slicedPieces, sliceYielder } from '../../src/internal/slicer.js';
 
 /** Drives `performance.now()` by hand: the slicer reads no other clock. */
 function manualNow(start = 1_000): { advance: (ms: number) => void } {
@@ -82,5 +82,51 @@ describe('sliceYielder', () => {
       clearInterval(timer);
     }
     expect(ticks).toBeGreaterThan(0); // timers ran during the loop
+  });
+});
+
+describe('slicedPieces', () => {
+  it('joins text into pieces of about pieceChars, hands bytes on after the text before them, and loses nothing', async () => {
+    const bytes = new Uint8Array([1, 2, 3]);
+    const chunks = ['ab', 'cd', '', 'ef', bytes, 'gh', 'ij', 'k'];
+    const got: (string | Uint8Array)[] = [];
+    const done = await slicedPieces(chunks, 4, (piece) => {
+      got.push(piece);
+      return undefined;
+    });
+    expect(done).toBe(true);
+    expect(got).toEqual(['abcd', 'ef', bytes, 'ghij', 'k']);
+  });
+
+  it('waits for the promise take returns (backpressure) before the next chunk', async () => {
+    const order: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const run = slicedPieces(['aa', 'bb'], 2, (piece) => {
+      order.push(`take ${piece as string}`);
+      return piece === 'aa' ? held : undefined;
+    });
+    await Promise.resolve();
+    expect(order).toEqual(['take aa']);
+    release();
+    await run;
+    expect(order).toEqual(['take aa', 'take bb']);
+  });
+
+  it('stops at a pause once aborted, and says so', async () => {
+    let aborted = false;
+    const got: string[] = [];
+    const done = await slicedPieces(
+      ['a', 'b', 'c'],
+      1,
+      (piece) => {
+        got.push(piece as string);
+        aborted = true;
+        return undefined;
+      },
+      { pause: () => Promise.resolve(), aborted: () => aborted },
+    );
+    expect(done).toBe(false);
+    expect(got).toEqual(['a']);
   });
 });
