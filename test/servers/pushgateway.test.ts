@@ -119,7 +119,10 @@ describe('pushMetrics to the real Pushgateway', () => {
     await pushMetrics({ url, job: 'deleted', groupingKey: { path: '/tmp/y' }, registry, ...quiet });
     const result = await deleteMetrics({ url, job: 'deleted', groupingKey: { path: '/tmp/x' }, ...quiet });
     expect(result).toMatchObject({ ok: true, attempts: 1, bytes: 0, error: null });
-    expect(await gateway.group({ job: 'deleted', path: '/tmp/x' })).toBeUndefined();
+    // A DELETE is applied from the gateway's write queue (202 Accepted): wait for it.
+    await waitUntil(async () => (await gateway.group({ job: 'deleted', path: '/tmp/x' })) === undefined, {
+      what: 'the Pushgateway to apply the DELETE',
+    });
     expect(await gateway.group({ job: 'deleted', path: '/tmp/y' })).toBeDefined();
     // Deleting what is not there succeeds too.
     expect((await deleteMetrics({ url, job: 'never-pushed', ...quiet })).ok).toBe(true);
@@ -164,7 +167,11 @@ describe('PushgatewayReporter and the real Pushgateway', () => {
     await reporter.stop();
     expect(errors).toEqual([]);
     expect(reporter.stats.reports).toBe(3);
-    expect(await gateway.group({ job: 'service', instance: 'worker/1' })).toBeUndefined();
+    // The gateway answers a DELETE with 202 Accepted and applies it from its write queue:
+    // wait for that event of the real peer rather than read at once.
+    await waitUntil(async () => (await gateway.group({ job: 'service', instance: 'worker/1' })) === undefined, {
+      what: 'the Pushgateway to apply the DELETE',
+    });
   });
 
   it('keeps the group after stop() without deleteOnStop, holding the final push', async () => {
