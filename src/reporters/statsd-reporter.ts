@@ -217,20 +217,25 @@ export class StatsdReporter extends ScheduledReporter {
     let pending = refused;
     while (pending.length > 0) {
       const leftMs = this.stopBudgetLeftMs() - this.closeReserveMs();
-      if (!(leftMs > 0) || !(await this.#drained(leftMs))) return;
+      if (!(leftMs > 0)) return;
+      // A queue that emptied while the report went on (a socket writes as it goes) has
+      // room now: try at once. Otherwise wait until it makes room.
+      if (this.#transport.stats.queuedBytes > 0 && !(await this.#drained(leftMs))) return;
+      const before = pending.length;
       pending = pending.filter((s) => !this.#sendCount(s, false));
       this.#transport.flush();
+      // Refused with nothing queued: refusing for another reason (closed, a record too
+      // large), so waiting will not help.
+      if (pending.length === before && this.#transport.stats.queuedBytes === 0) return;
     }
   }
 
   /**
    * Resolves `true` once the transport holds fewer bytes than now (it made room), `false`
-   * if it holds nothing (refusing for another reason: waiting will not help) or after
-   * `withinMs`. Transports tell no event for it: polled every {@link DRAIN_POLL_MS}.
+   * after `withinMs`. Transports tell no event for it: polled every {@link DRAIN_POLL_MS}.
    */
   async #drained(withinMs: number): Promise<boolean> {
     const held = this.#transport.stats.queuedBytes;
-    if (held === 0) return false;
     const until = performance.now() + withinMs;
     while (performance.now() < until) {
       // Not unref()ed: this is the final report of stop(), bounded by its budget.

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from '../../src/registry/registry.js';
 import { StatsdReporter } from '../../src/reporters/statsd-reporter.js';
 import { MemoryTransport } from '../../src/transports/memory.js';
+import type { Transport, TransportStats } from '../../src/transports/transport.js';
 import { startStatsd, type StatsdServer } from '../helpers/statsd-server.js';
 
 /** Sums `name:delta|c` lines per name. */
@@ -19,7 +20,52 @@ function countTotals(lines: readonly string[], into = new Map<string, number>())
   return into;
 }
 
+/**
+ * A bounded queue that refuses when full and that `flush()` empties at once, as a
+ * datagram transport hands its queue to the socket: by the time the final report retries
+ * a refused count, the queue is empty again.
+ */
+class FlushedQueue implements Transport {
+  readonly wire: string[] = [];
+  #queue: string[] = [];
+  #bytes = 0;
+  #dropped = 0;
+  constructor(readonly maxBytes: number) {}
+  send(record: string | Uint8Array): boolean {
+    const text = typeof record === 'string' ? record : Buffer.from(record).toString();
+    if (this.#bytes + text.length + 1 > this.maxBytes) {
+      this.#dropped++;
+      return false;
+    }
+    this.#queue.push(text);
+    this.#bytes += text.length + 1;
+    return true;
+  }
+  flush(): void {
+    this.wire.push(...this.#queue);
+    this.#queue = [];
+    this.#bytes = 0;
+  }
+  async close(): Promise<void> {
+    this.flush();
+  }
+  get stats(): TransportStats {
+    return { sentLines: this.wire.length, sentBytes: 0, sentPackets: 0, droppedLines: this.#dropped, droppedBytes: 0, errors: 0, queuedBytes: this.#bytes, reconnects: 0 };
+  }
+}
+
 describe('counts never starve behind a small queue (MemoryTransport)', () => {
+  it('the final report sends refused counts when the queue emptied before the retry (it gave up on a queue already empty)', async () => {
+    const registry = new Registry();
+    const counters = Array.from({ length: 40 }, (_, i) => registry.counter(`c${String(i).padStart(2, '0')}`));
+    const transport = new FlushedQueue(120);
+    const reporter = new StatsdReporter({ registry, transport, env: {}, onError: () => {} });
+    for (const [i, c] of counters.entries()) c.inc(i + 1);
+    await reporter.stop();
+    await transport.close(); // the application's own transport: it writes out what is queued
+    expect(countTotals(transport.wire)).toEqual(new Map(counters.map((c) => [c.name, c.count])));
+  });
+
   it('every counter, late in registry order, arrives in full, the final report included', async () => {
     const registry = new Registry();
     // Early in registry order: timers whose statistics alone overflow the queue.
