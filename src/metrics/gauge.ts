@@ -139,8 +139,8 @@ export class Gauge {
   readonly name: string;
   /** The tags, sorted by key and frozen. */
   readonly tags: Tags;
-  /** Whether the gauge is set by hand (no callback). */
-  readonly settable: boolean;
+  /** Whether the gauge is set by hand (no callback). On the prototype: `true` here, `false` for a callback gauge. */
+  declare readonly settable: boolean;
   /** How a fleet view combines this gauge's values from several processes. */
   readonly aggregate: GaugeAggregation;
   #reader: GaugeReader | null;
@@ -164,7 +164,6 @@ export class Gauge {
     this.tags = context.tags;
     this.#invalid = context.env.invalid;
     this.#reader = reader;
-    this.settable = reader === null;
     this.#value = reader === null ? 0 : Number.NaN;
     this.#timeoutMs = timeoutMs;
   }
@@ -174,7 +173,8 @@ export class Gauge {
    * and counted in `registry.invalidValues`; never throws.
    */
   set(value: number): void {
-    if (this.settable && Number.isFinite(value)) this.#value = value;
+    // No `settable` test here: a callback gauge is a CallbackGauge, whose set() drops.
+    if (Number.isFinite(value)) this.#value = value;
     else this.#invalid.count++;
   }
 
@@ -183,7 +183,7 @@ export class Gauge {
    * the value non-finite, is dropped and counted.
    */
   inc(n = 1): void {
-    if (this.settable && Number.isFinite(n) && Number.isFinite(this.#value + n)) this.#value += n;
+    if (Number.isFinite(n) && Number.isFinite(this.#value + n)) this.#value += n;
     else this.#invalid.count++;
   }
 
@@ -297,3 +297,24 @@ export class Gauge {
   }
 }
 Object.defineProperty(Gauge.prototype, 'type', { value: 'gauge', enumerable: false, writable: false, configurable: false });
+Object.defineProperty(Gauge.prototype, 'settable', { value: true, enumerable: false, writable: false, configurable: false });
+
+/**
+ * A gauge read from a callback: `set()`, `inc()` and `dec()` are dropped and counted in
+ * `registry.invalidValues`, as a non-finite value is. A class of its own so that a
+ * settable gauge's `set()` tests nothing but its value (one field store, the floor).
+ *
+ * @internal Use `registry.gauge(name, callback)`.
+ */
+export class CallbackGauge extends Gauge {
+  /** Dropped and counted: a callback gauge is not set by hand. */
+  override set(_value: number): void {
+    super.set(Number.NaN);
+  }
+
+  /** Dropped and counted: a callback gauge is not set by hand. */
+  override inc(_n?: number): void {
+    super.inc(Number.NaN);
+  }
+}
+Object.defineProperty(CallbackGauge.prototype, 'settable', { value: false, enumerable: false, writable: false, configurable: false });

@@ -15,6 +15,7 @@ import { bucketConfig, bucketsCheck, type BucketDefaults } from '../metrics/buck
 import { Counter } from '../metrics/counter.js';
 import { windowConfig } from '../metrics/distribution.js';
 import {
+  CallbackGauge,
   DEFAULT_GAUGE_TIMEOUT_MS,
   Gauge,
   GAUGE_SCHEMA,
@@ -177,7 +178,7 @@ export class Registry implements MetricRegistry {
     const timeoutMs = read.timeoutMs ?? (family?.options as GaugeConfig | undefined)?.timeoutMs ?? DEFAULT_GAUGE_TIMEOUT_MS;
     const aggregate = read.aggregate ?? (family?.options as GaugeConfig | undefined)?.aggregate;
     const config = gaugeConfig(fn === null, timeoutMs, aggregate);
-    const gauge = this.#registration.register('gauge', name, read.tags, config, (ctx) => new Gauge(ctx, fn, timeoutMs, config.aggregate)) as Gauge;
+    const gauge = this.#registration.register('gauge', name, read.tags, config, (ctx) => (fn === null ? new Gauge(ctx, null, timeoutMs, config.aggregate) : new CallbackGauge(ctx, fn, timeoutMs, config.aggregate))) as Gauge;
     return this.#reload(gauge, fn);
   }
 

@@ -32,6 +32,18 @@ describe('Gauge', () => {
     expect(r.invalidValues).toBe(2);
   });
 
+  it('drops and counts set(), inc() and dec() on a callback gauge, which keeps reading its callback', () => {
+    const r = registry();
+    const g = r.gauge('depth', () => 7);
+    g.set(3);
+    g.inc(2);
+    g.dec();
+    expect(g.value).toBe(7);
+    expect(g.settable).toBe(false);
+    expect(r.gauge('temp').settable).toBe(true);
+    expect(r.invalidValues).toBe(3);
+  });
+
   it('reports a throwing gauge as an error for that gauge only', () => {
     const r = registry();
     r.gauge('bad', () => {
