@@ -202,15 +202,22 @@ export class FleetState {
 
   /**
    * Takes one frame from a link, to be applied in order: its bytes, its `ArrayBuffer`, or
-   * its base64 text (IPC). Never throws.
+   * its base64 text (IPC). Never throws. `done` is called once the frame is applied or
+   * dropped (a thread's forwarder bounds what it has in flight by it).
    */
-  receive(frame: unknown, link: Link): void {
-    if (this.#stopped) return;
-    const refused = this.#queue.push(frame, link);
+  receive(frame: unknown, link: Link, done?: () => void): void {
+    if (this.#stopped) {
+      done?.();
+      return;
+    }
+    const refused = this.#queue.push(frame, link, done);
     if (refused === 'malformed') this.drop('malformed', 'a message whose frame is neither bytes nor text');
     else if (refused === 'too_large') this.drop('too_large', `a frame larger than maxMessageBytes (${this.#maxMessageBytes})`);
     else if (refused === 'overload') this.drop('overload', 'a frame: too many frames waiting to be merged');
-    if (refused !== null) return;
+    if (refused !== null) {
+      done?.();
+      return;
+    }
     this.#draining ??= this.#drain();
   }
 
@@ -230,13 +237,14 @@ export class FleetState {
     try {
       const yieldNow = sliceYielder();
       while (this.#queue.length > 0 && !this.#stopped) {
-        const { bytes, link } = this.#queue.shift()!;
-        const frame = decodeFrame(bytes);
-        if (typeof frame === 'string') {
-          this.drop(frame.startsWith('unknown version') ? 'version' : 'malformed', `a frame: ${frame}`);
-          continue;
+        const { bytes, link, done } = this.#queue.shift()!;
+        try {
+          const frame = decodeFrame(bytes);
+          if (typeof frame === 'string') this.drop(frame.startsWith('unknown version') ? 'version' : 'malformed', `a frame: ${frame}`);
+          else await this.#apply(frame, link, yieldNow);
+        } finally {
+          done?.();
         }
-        await this.#apply(frame, link, yieldNow);
       }
     } catch (error) {
       // A bug, never a worker's data: say so and keep the primary alive.

@@ -25,7 +25,7 @@ function base64Bytes(text: string): number {
  */
 export class FrameQueue<L> {
   readonly #maxMessageBytes: number;
-  readonly #frames: { frame: Uint8Array | string; link: L }[] = [];
+  readonly #frames: { frame: Uint8Array | string; link: L; done: (() => void) | undefined }[] = [];
   /** Where base64 frames are decoded, one at a time (frames are applied one at a time). */
   #scratch: Buffer = Buffer.alloc(0);
   #bytes = 0;
@@ -42,9 +42,10 @@ export class FrameQueue<L> {
 
   /**
    * Takes what a source handed over: bytes, an `ArrayBuffer` (as bytes), or base64 text
-   * (IPC), kept as text until its turn (no memory outside the heap per frame).
+   * (IPC), kept as text until its turn (no memory outside the heap per frame). `done`
+   * goes with it, for whoever applies it.
    */
-  push(frame: unknown, link: L): QueueRefusal {
+  push(frame: unknown, link: L, done?: () => void): QueueRefusal {
     let held: Uint8Array | string;
     if (frame instanceof Uint8Array) held = frame;
     else if (frame instanceof ArrayBuffer) held = new Uint8Array(frame);
@@ -53,22 +54,23 @@ export class FrameQueue<L> {
     const decoded = typeof held === 'string' ? base64Bytes(held) - 2 : held.length;
     if (decoded > this.#maxMessageBytes) return 'too_large';
     if (this.#bytes + held.length > MAX_QUEUED_BYTES) return 'overload';
-    this.#frames.push({ frame: held, link });
+    this.#frames.push({ frame: held, link, done });
     this.#bytes += held.length;
     return null;
   }
 
-  /** The oldest frame as bytes (valid until the next call), and its link; `undefined` when empty. */
-  shift(): { bytes: Uint8Array; link: L } | undefined {
+  /** The oldest frame as bytes (valid until the next call), its link and `done`; `undefined` when empty. */
+  shift(): { bytes: Uint8Array; link: L; done: (() => void) | undefined } | undefined {
     const next = this.#frames.shift();
     if (next === undefined) return undefined;
     this.#bytes -= next.frame.length;
-    const { frame, link } = next;
-    return { bytes: typeof frame === 'string' ? this.#decode64(frame) : frame, link };
+    const { frame, link, done } = next;
+    return { bytes: typeof frame === 'string' ? this.#decode64(frame) : frame, link, done };
   }
 
-  /** Forgets every frame waiting. */
+  /** Forgets every frame waiting (their `done` is called). */
   clear(): void {
+    for (const f of this.#frames) f.done?.();
     this.#frames.length = 0;
     this.#bytes = 0;
   }

@@ -35,6 +35,7 @@
  * @internal
  */
 
+import type { MessagePort } from 'node:worker_threads';
 import type { GaugeAggregation } from '../metrics/gauge.js';
 import type { Tags } from '../names.js';
 import type { SliceDelta } from '../stats/slice-delta.js';
@@ -44,7 +45,12 @@ import { ByteReader, ByteWriter, isMalformed, malformed } from './bytes.js';
 export const PROTOCOL_VERSION = 2;
 
 /** The IPC / port message that carries one frame: base64 over IPC, an `ArrayBuffer` over a port. @internal */
-export type FrameMessage = { readonly tapemeasure: typeof PROTOCOL_VERSION; readonly frame: string | ArrayBuffer };
+export type FrameMessage = {
+  readonly tapemeasure: typeof PROTOCOL_VERSION;
+  readonly frame: string | ArrayBuffer;
+  /** Over a port, with a channel's first frame: where the aggregator says it is done with each frame (see `PortChannel`). */
+  readonly ackPort?: MessagePort;
+};
 
 /** Whether an IPC or port message is ours (whatever its version): other messages are left alone. @internal */
 export function isTapemeasureMessage(message: unknown): message is { readonly tapemeasure: unknown; readonly frame?: unknown } {
