@@ -33,7 +33,7 @@ import { bucketIndex, halfMagnitude } from '../stats/hdr-layout.js';
 import type { Registry } from '../registry/registry.js';
 import { ByteReader, isMalformed, malformed } from './bytes.js';
 import {
-  decodeFrame, readDistributionHead, readGauge, readHead, readIdentity, readSlice, readTotal, type DistributionHead, type Frame,
+  BucketScratch, decodeFrame, readDistributionHead, readGauge, readHead, readIdentity, readSlice, readTotal, type DistributionHead, type Frame,
   type Head,
 } from './protocol.js';
 import { FrameQueue } from './frame-queue.js';
@@ -146,6 +146,8 @@ export class FleetState {
   readonly #dropped: Record<DropReason, Counter>;
   readonly #warnings = new WarningLimiter();
   readonly #queue: FrameQueue<Link>;
+  /** Where the buckets of the series being applied are read (series are applied one at a time). */
+  readonly #scratch = new BucketScratch();
   #draining: Promise<void> | null = null;
   #stopped = false;
 
@@ -350,7 +352,9 @@ export class FleetState {
     const top = maxIndexOf(h.digits);
     // Read whole before any of it is merged: a malformed slice drops the series, not half of it.
     const deltas: SliceDelta[] = new Array<SliceDelta>(h.entries);
-    for (let k = 0; k < h.entries; k++) deltas[k] = readSlice(r, top).delta;
+    const scratch = this.#scratch;
+    scratch.reset();
+    for (let k = 0; k < h.entries; k++) deltas[k] = readSlice(r, top, scratch).delta;
     const state = this.#stateOf(session, r, head, h);
     if (state === null) return;
     const metric = state.metric as Histogram | Timer;
