@@ -103,6 +103,9 @@ type IpcProcess = {
  * The IPC channel of a `node:cluster` worker (or any child forked with an IPC channel).
  * Node queues IPC messages without bound while the parent does not read them: this
  * channel counts the bytes not yet written and refuses frames beyond `maxBacklogBytes`.
+ * It has no `room()`: written is not merged (the primary reads the pipe ahead of its
+ * merging), so waiting for the pipe would land a whole large push in the aggregator's
+ * queue; a refused part goes with a later push instead.
  *
  * @internal
  */
@@ -122,10 +125,6 @@ export class IpcChannel implements Channel {
     return this.#backlog.bytes;
   }
 
-  room(bytes: number, timeoutMs: number): Promise<void> | undefined {
-    // Base64 text: 4 characters per 3 bytes.
-    return this.#backlog.room(Math.ceil(bytes / 3) * 4, timeoutMs);
-  }
 
   send(frame: Uint8Array): boolean {
     const send = this.#process.send;
@@ -186,6 +185,8 @@ export class PortChannel implements Channel {
   /** The sizes of the frames sent and not yet done with, oldest first. */
   readonly #unacked: number[] = [];
   #acks: MessageChannel | null = null;
+  /** Whether the aggregator answered on the current ack port. */
+  #answered = false;
   #closed = false;
 
   constructor(port: Port, maxBacklogBytes: number, onError: (error: Error) => void) {
@@ -198,8 +199,15 @@ export class PortChannel implements Channel {
     return this.#backlog.bytes;
   }
 
-  room(bytes: number, timeoutMs: number): Promise<void> | undefined {
-    return this.#backlog.room(bytes, timeoutMs);
+  async room(bytes: number, timeoutMs: number): Promise<void> {
+    const wait = this.#backlog.room(bytes, timeoutMs);
+    if (wait === undefined) return;
+    await wait;
+    // No answer ever came on the current port: the aggregator never got it (the thread
+    // was added to it after its first frame, which was lost). Write the frames off, and
+    // send a new port with the next frame. (An aggregator that answered once and is now
+    // slow or hung keeps the bound.)
+    if (!this.#answered && !this.#backlog.fits(bytes)) this.#resetAcks();
   }
 
   send(frame: Uint8Array): boolean {
@@ -218,6 +226,7 @@ export class PortChannel implements Channel {
         });
         acks.port1.unref();
         this.#acks = acks;
+        this.#answered = false;
         ackPort = acks.port2;
       }
       this.#port.postMessage(message(buffer, ackPort), ackPort === undefined ? [buffer] : [buffer, ackPort]);
@@ -230,8 +239,18 @@ export class PortChannel implements Channel {
     }
   }
 
+  #resetAcks(): void {
+    this.#acks?.port1.close();
+    this.#acks = null;
+    let held = 0;
+    for (const length of this.#unacked) held += length;
+    this.#unacked.length = 0;
+    this.#backlog.release(held);
+  }
+
   /** The aggregator is done with the oldest frame. */
   #done(): void {
+    this.#answered = true;
     const length = this.#unacked.shift();
     if (length !== undefined) this.#backlog.release(length);
   }

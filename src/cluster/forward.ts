@@ -60,10 +60,10 @@ export type ForwardOptions = {
   /**
    * The most bytes held for an aggregator that has not taken them yet (an IPC channel
    * the parent does not read, frames a thread's aggregator has not merged yet, a socket
-   * that is down), at least 1024. A push larger than that waits (up to `intervalMs`)
-   * for room between its frames; then an IPC or thread push is refused and sent later,
-   * and a socket's oldest frames are dropped (counts stay exact: the next push carries
-   * every total).
+   * that is down), at least 1024. Beyond it an IPC push is refused and sent later; a
+   * thread's push waits (up to `intervalMs`) between its frames for the aggregator to
+   * merge them, then is refused likewise; a socket's oldest frames are dropped (counts
+   * stay exact: the next push carries every total).
    *
    * @defaultValue 8388608 (8 MiB)
    */

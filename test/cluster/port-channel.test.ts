@@ -52,4 +52,39 @@ describe('PortChannel: a thread push larger than maxBacklogBytes', () => {
       port1.close();
     }
   });
+
+  it('a thread added to the aggregator after its first frames (lost, never answered) still gets through', async () => {
+    const { port1, port2 } = new MessageChannel();
+    let lostFrames = 0;
+    const lost = (): void => {
+      lostFrames++;
+    };
+    port2.on('message', lost); // frames before the aggregator listens are lost, as a Worker's are
+    const registry = new Registry();
+    const counters = Array.from({ length: 50 }, (_, i) => registry.counter('c', { tags: { i: String(i) } }));
+    const channel = new PortChannel(port1, 1_024, () => undefined);
+    // intervalMs bounds a wait for room: short, so that the test does not wait long for answers that never come.
+    const forwarder = new Forwarder({
+      registry, channel, worker: 'w', intervalMs: 50, maxMessageBytes: 256, perWorker: () => false, onError: () => undefined,
+    });
+    const fleet = aggregate({ workers: [], primary: false });
+    try {
+      await forwarder.push(); // its port and first frames go nowhere
+      await waitUntil(() => lostFrames === forwarder.framesSent, { what: 'the first frames lost' });
+      port2.off('message', lost);
+      fleet.addWorker(port2 as unknown as Worker);
+      for (const c of counters) c.inc(7);
+      // More than the backlog: it waits for answers that never come on the lost port, then sends a new one.
+      await forwarder.push();
+      await waitUntil(() => channel.pendingBytes === 0, { what: 'the new port answered' });
+      expect(forwarder.pushesRefused).toBe(0);
+      let total = 0;
+      for (const m of fleet.registry.metrics()) if (m.name === 'c') total += (m as Counter).count;
+      expect(total).toBe(50 * 7);
+    } finally {
+      await forwarder.stop();
+      await fleet.stop();
+      port1.close();
+    }
+  });
 });
