@@ -74,8 +74,9 @@ class Backlog {
   room(bytes: number, timeoutMs: number): Promise<void> | undefined {
     if (this.fits(bytes)) return undefined;
     return new Promise<void>((resolve) => {
+      // Not unref()ed: a thread's last push (`await forwarder.stop()`) must not be cut off
+      // by the thread exiting while it waits; it waits at most `timeoutMs`.
       const timer = setTimeout(done, timeoutMs);
-      timer.unref();
       const check = (): void => {
         if (this.fits(bytes)) done();
         else this.#waiters.push(check);
