@@ -121,6 +121,7 @@ if (cluster.isWorker) {
     );
     for (const w of workers) w.send({ bench: 'session' });
     await take('ready', WORKERS);
+    let overload0 = 0;
     for (let p = 0; p <= STEADY; p++) {
       const kind = p === 0 ? 'first' : 'steady';
       const stop = watchLoop();
@@ -139,21 +140,24 @@ if (cluster.isWorker) {
       const maxGapMs = Math.max(busyGap, idle.maxGapMs);
       const maxCpuGapMs = Math.max(busyCpuGap, idle.maxCpuGapMs);
       const bytes = pushed.reduce((s, x) => s + x.bytes, 0);
-      rows[kind].push({ bytes, ms, cpuMs, maxGapMs, maxCpuGapMs, idleGap: idle.maxGapMs, idleCpuGap: idle.maxCpuGapMs });
+      const overload = fleet.registry.get('tapemeasure.fleet.dropped', { reason: 'overload' })?.count ?? 0;
+      const dropped = overload - overload0;
+      overload0 = overload;
+      rows[kind].push({ bytes, ms, cpuMs, maxGapMs, maxCpuGapMs, idleGap: idle.maxGapMs, idleCpuGap: idle.maxCpuGapMs, dropped });
       for (const x of pushed) perPush[kind].push(x);
     }
     await fleet.stop();
   }
   console.log(`mode ${mode}: ${WORKERS} workers x ${TIMERS.toLocaleString('en')} timers, ${PER_PUSH} values per timer per push; ${ROUNDS} first pushes, ${ROUNDS * STEADY} steady; median (min–max)`);
-  console.log('| push | bytes (all workers) | merge wall ms | primary process CPU ms | longest stretch wall ms | longest stretch CPU ms | after the workers pushed: wall ms | CPU ms | bytes / worker push | worker CPU ms / push |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| push | bytes (all workers) | merge wall ms | primary process CPU ms | longest stretch wall ms | longest stretch CPU ms | after the workers pushed: wall ms | CPU ms | bytes / worker push | worker CPU ms / push | frames dropped (overload), in all |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const kind of ['first', 'steady']) {
     const x = rows[kind];
     const col = (f) => `${median(x.map(f)).toFixed(1)} (${spread(x.map(f))})`;
     const pp = perPush[kind];
     console.log(
       `| ${kind} | ${(median(x.map((y) => y.bytes)) / 1e6).toFixed(2)} MB | ${col((y) => y.ms)} | ${col((y) => y.cpuMs)} | ${col((y) => y.maxGapMs)} | ${col((y) => y.maxCpuGapMs)} | ${col((y) => y.idleGap)} | ${col((y) => y.idleCpuGap)} | ` +
-        `${Math.round(median(pp.map((y) => y.bytes))).toLocaleString('en')} | ${median(pp.map((y) => y.cpuMs)).toFixed(1)} (${spread(pp.map((y) => y.cpuMs))}) |`,
+        `${Math.round(median(pp.map((y) => y.bytes))).toLocaleString('en')} | ${median(pp.map((y) => y.cpuMs)).toFixed(1)} (${spread(pp.map((y) => y.cpuMs))}) | ${x.reduce((s, y) => s + y.dropped, 0)} |`,
     );
   }
   for (const w of workers) w.send({ bench: 'exit' });

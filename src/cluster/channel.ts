@@ -8,6 +8,7 @@
  * @internal
  */
 
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { PROTOCOL_VERSION, type FrameMessage } from './protocol.js';
 
 /** A forwarder's way out. @internal */
@@ -21,13 +22,72 @@ export interface Channel {
   takeResync(): boolean;
   /** Bytes handed over and not yet known to be delivered. */
   readonly pendingBytes: number;
+  /**
+   * `undefined` when a frame of `bytes` fits the backlog now; else a promise that
+   * resolves when it does, or after `timeoutMs` (then `send` may still refuse it). The
+   * forwarder waits on it between the frames of a large push, so a push larger than the
+   * backlog goes out over several turns instead of being refused in part.
+   */
+  room?(bytes: number, timeoutMs: number): Promise<void> | undefined;
   /** Waits (at most `timeoutMs`) for what was handed over, then lets go of the channel. */
   close(timeoutMs: number): Promise<void>;
 }
 
 /** The one message shape on IPC and ports. */
-function message(frame: string | ArrayBuffer): FrameMessage {
-  return { tapemeasure: PROTOCOL_VERSION, frame };
+function message(frame: string | ArrayBuffer, ackPort?: MessagePort): FrameMessage {
+  return ackPort === undefined ? { tapemeasure: PROTOCOL_VERSION, frame } : { tapemeasure: PROTOCOL_VERSION, frame, ackPort };
+}
+
+/**
+ * Bytes handed over and not yet delivered, with a wait for room: the one backlog
+ * accounting of the IPC and port channels.
+ */
+class Backlog {
+  readonly #maxBytes: number;
+  #bytes = 0;
+  #waiters: (() => void)[] = [];
+
+  constructor(maxBytes: number) {
+    this.#maxBytes = maxBytes;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Whether `bytes` more fit (a frame alone always fits: one larger than the bound is not stuck forever). */
+  fits(bytes: number): boolean {
+    return this.#bytes === 0 || this.#bytes + bytes <= this.#maxBytes;
+  }
+
+  add(bytes: number): void {
+    this.#bytes += bytes;
+  }
+
+  release(bytes: number): void {
+    this.#bytes -= bytes;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  room(bytes: number, timeoutMs: number): Promise<void> | undefined {
+    if (this.fits(bytes)) return undefined;
+    return new Promise<void>((resolve) => {
+      // Not unref()ed: a thread's last push (`await forwarder.stop()`) must not be cut off
+      // by the thread exiting while it waits; it waits at most `timeoutMs`.
+      const timer = setTimeout(done, timeoutMs);
+      const check = (): void => {
+        if (this.fits(bytes)) done();
+        else this.#waiters.push(check);
+      };
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#waiters.push(check);
+    });
+  }
 }
 
 /** A frame as base64 text: Node's IPC serializes messages as JSON. */
@@ -44,41 +104,45 @@ type IpcProcess = {
  * The IPC channel of a `node:cluster` worker (or any child forked with an IPC channel).
  * Node queues IPC messages without bound while the parent does not read them: this
  * channel counts the bytes not yet written and refuses frames beyond `maxBacklogBytes`.
+ * It has no `room()`: written is not merged (the primary reads the pipe ahead of its
+ * merging), so waiting for the pipe would land a whole large push in the aggregator's
+ * queue; a refused part goes with a later push instead.
  *
  * @internal
  */
 export class IpcChannel implements Channel {
   readonly #process: IpcProcess;
-  readonly #maxBacklogBytes: number;
+  readonly #backlog: Backlog;
   readonly #onError: (error: Error) => void;
-  #pending = 0;
   #idle: (() => void) | null = null;
 
   constructor(proc: IpcProcess, maxBacklogBytes: number, onError: (error: Error) => void) {
     this.#process = proc;
-    this.#maxBacklogBytes = maxBacklogBytes;
+    this.#backlog = new Backlog(maxBacklogBytes);
     this.#onError = onError;
   }
 
   get pendingBytes(): number {
-    return this.#pending;
+    return this.#backlog.bytes;
   }
+
 
   send(frame: Uint8Array): boolean {
     const send = this.#process.send;
     if (send === undefined || this.#process.connected !== true) return false;
     const text = base64(frame);
     const length = text.length;
-    if (this.#pending > 0 && this.#pending + length > this.#maxBacklogBytes) return false;
-    this.#pending += length;
+    const backlog = this.#backlog;
+    if (!backlog.fits(length)) return false;
+    backlog.add(length);
     try {
       send.call(this.#process, message(text), undefined, {}, (error) => {
-        this.#pending -= length;
+        backlog.release(length);
         if (error !== null) this.#onError(error);
-        if (this.#pending === 0) this.#idle?.();
+        if (backlog.bytes === 0) this.#idle?.();
       });
     } catch (error) {
-      this.#pending -= length;
+      backlog.release(length);
       this.#onError(error instanceof Error ? error : new Error(String(error)));
       return false;
     }
@@ -90,7 +154,7 @@ export class IpcChannel implements Channel {
   }
 
   async close(timeoutMs: number): Promise<void> {
-    if (this.#pending === 0) return;
+    if (this.#backlog.bytes === 0) return;
     let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {
       this.#idle = resolve;
@@ -101,39 +165,95 @@ export class IpcChannel implements Channel {
   }
 }
 
-type Port = { postMessage(message: unknown, transfer?: readonly ArrayBuffer[]): void };
+type Port = { postMessage(message: unknown, transfer?: readonly (ArrayBuffer | MessagePort)[]): void };
 
 /**
  * The port of a worker thread to its parent (`parentPort`), or any `MessagePort`.
+ *
+ * A port queues messages without bound, and a thread can post a push of many megabytes
+ * in one turn: eight threads' first pushes would overflow what the aggregator queues. So
+ * a frame counts against `maxBacklogBytes` until the aggregator says it is done with it
+ * (applied, or dropped: one message per frame, in order), over a port of this channel's
+ * own (sent with the first frame; `unref()`ed, so it never keeps the thread alive, and
+ * the user's messages on `parentPort` are untouched).
  *
  * @internal
  */
 export class PortChannel implements Channel {
   readonly #port: Port;
   readonly #onError: (error: Error) => void;
+  readonly #backlog: Backlog;
+  /** The sizes of the frames sent and not yet done with, oldest first. */
+  readonly #unacked: number[] = [];
+  #acks: MessageChannel | null = null;
+  /** Whether the aggregator answered on the current ack port. */
+  #answered = false;
   #closed = false;
 
-  constructor(port: Port, onError: (error: Error) => void) {
+  constructor(port: Port, maxBacklogBytes: number, onError: (error: Error) => void) {
     this.#port = port;
+    this.#backlog = new Backlog(maxBacklogBytes);
     this.#onError = onError;
   }
 
   get pendingBytes(): number {
-    return 0;
+    return this.#backlog.bytes;
+  }
+
+  async room(bytes: number, timeoutMs: number): Promise<void> {
+    const wait = this.#backlog.room(bytes, timeoutMs);
+    if (wait === undefined) return;
+    await wait;
+    // No answer ever came on the current port: the aggregator never got it (the thread
+    // was added to it after its first frame, which was lost). Write the frames off, and
+    // send a new port with the next frame. (An aggregator that answered once and is now
+    // slow or hung keeps the bound.)
+    if (!this.#answered && !this.#backlog.fits(bytes)) this.#resetAcks();
   }
 
   send(frame: Uint8Array): boolean {
     if (this.#closed) return false;
+    const length = frame.byteLength;
+    if (!this.#backlog.fits(length)) return false;
     try {
       // A frame that owns its whole ArrayBuffer is transferred, not copied.
       const whole = frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength && frame.buffer instanceof ArrayBuffer;
       const buffer = whole ? (frame.buffer) : frame.slice().buffer;
-      this.#port.postMessage(message(buffer), [buffer]);
+      let ackPort: MessagePort | undefined;
+      if (this.#acks === null) {
+        const acks = new MessageChannel();
+        acks.port1.on('message', () => {
+          this.#done();
+        });
+        acks.port1.unref();
+        this.#acks = acks;
+        this.#answered = false;
+        ackPort = acks.port2;
+      }
+      this.#port.postMessage(message(buffer, ackPort), ackPort === undefined ? [buffer] : [buffer, ackPort]);
+      this.#backlog.add(length);
+      this.#unacked.push(length);
       return true;
     } catch (error) {
       this.#onError(error instanceof Error ? error : new Error(String(error)));
       return false;
     }
+  }
+
+  #resetAcks(): void {
+    this.#acks?.port1.close();
+    this.#acks = null;
+    let held = 0;
+    for (const length of this.#unacked) held += length;
+    this.#unacked.length = 0;
+    this.#backlog.release(held);
+  }
+
+  /** The aggregator is done with the oldest frame. */
+  #done(): void {
+    this.#answered = true;
+    const length = this.#unacked.shift();
+    if (length !== undefined) this.#backlog.release(length);
   }
 
   takeResync(): boolean {
@@ -142,6 +262,7 @@ export class PortChannel implements Channel {
 
   close(): Promise<void> {
     this.#closed = true;
+    this.#acks?.port1.close();
     return Promise.resolve();
   }
 }

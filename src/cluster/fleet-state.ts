@@ -11,8 +11,8 @@
  *   process that recorded every value.
  * - Gauges follow their policy (`gauge-groups.ts`).
  *
- * Frames are applied one at a time, in order of arrival, yielding to the event loop
- * between series ({@link sliceYielder}), so a large fleet never holds the loop long.
+ * Frames wait in a bounded queue (`frame-queue.ts`) and are applied one at a time, in
+ * order of arrival, yielding to the event loop between series ({@link sliceYielder}), so a large fleet never holds the loop long.
  *
  * @module
  * @internal
@@ -33,9 +33,10 @@ import { bucketIndex, halfMagnitude } from '../stats/hdr-layout.js';
 import type { Registry } from '../registry/registry.js';
 import { ByteReader, isMalformed, malformed } from './bytes.js';
 import {
-  decodeFrame, readDistributionHead, readGauge, readHead, readIdentity, readSlice, readTotal, type DistributionHead, type Frame,
+  BucketScratch, decodeFrame, readDistributionHead, readGauge, readHead, readIdentity, readSlice, readTotal, type DistributionHead, type Frame,
   type Head,
 } from './protocol.js';
+import { FrameQueue } from './frame-queue.js';
 import { GaugeGroups } from './gauge-groups.js';
 
 /** Where frames come from: one IPC channel, one thread's port, one socket connection. @internal */
@@ -102,8 +103,6 @@ export type FleetStateOptions = {
 /** Why a frame or series was dropped: the `reason` tag of `tapemeasure.fleet.dropped`. */
 type DropReason = 'too_large' | 'malformed' | 'version' | 'conflict' | 'overload' | 'ended';
 
-/** The most bytes of frames waiting to be applied; beyond it frames are dropped (their totals come back with later frames). */
-const MAX_QUEUED_BYTES = 64 << 20;
 /** The ticks per slice times slices beyond which a window option is refused (a malformed frame, not a real config). */
 const MAX_WINDOW_TICKS = 1 << 24;
 
@@ -118,25 +117,6 @@ function maxIndexOf(digits: number): number {
     maxIndexes.set(digits, top);
   }
   return top;
-}
-
-/**
- * What a source handed over, checked for size: bytes, an `ArrayBuffer` (as bytes), or
- * base64 text (IPC), kept as text until its turn to be applied (then decoded into one
- * reused buffer: no memory outside the heap per frame, no GC pressure from it).
- */
-function frameOf(frame: unknown, maxBytes: number): Uint8Array | string | typeof TOO_LARGE | null {
-  if (frame instanceof Uint8Array) return frame.length > maxBytes ? TOO_LARGE : frame;
-  if (frame instanceof ArrayBuffer) return frame.byteLength > maxBytes ? TOO_LARGE : new Uint8Array(frame);
-  if (typeof frame === 'string') return base64Bytes(frame) > maxBytes + 2 ? TOO_LARGE : frame;
-  return null;
-}
-
-const TOO_LARGE = Symbol('too large');
-
-/** The bytes that base64 text decodes to, at most (4 characters per 3 bytes). */
-function base64Bytes(text: string): number {
-  return Math.ceil(text.length / 4) * 3;
 }
 
 /** The most sessions kept after their time to live, for one coming back (each holds its series' totals). */
@@ -165,10 +145,9 @@ export class FleetState {
   readonly #metrics = new Map<string, Counter | Meter | Histogram | Timer>();
   readonly #dropped: Record<DropReason, Counter>;
   readonly #warnings = new WarningLimiter();
-  readonly #queue: { frame: Uint8Array | string; link: Link }[] = [];
-  /** Where base64 frames are decoded, one at a time (frames are applied one at a time). */
-  #scratch: Buffer = Buffer.alloc(0);
-  #queuedBytes = 0;
+  readonly #queue: FrameQueue<Link>;
+  /** Where the buckets of the series being applied are read (series are applied one at a time). */
+  readonly #scratch = new BucketScratch();
   #draining: Promise<void> | null = null;
   #stopped = false;
 
@@ -178,6 +157,7 @@ export class FleetState {
     this.#staleAfterMs = options.staleAfterMs;
     this.#sessionTtlMs = options.sessionTtlMs;
     this.#nowMs = options.nowMs;
+    this.#queue = new FrameQueue(options.maxMessageBytes);
     this.#gauges = new GaugeGroups(this.registry, options.nowMs);
     const r = this.registry;
     r.gauge('tapemeasure.fleet.workers', () => this.liveCount);
@@ -224,26 +204,22 @@ export class FleetState {
 
   /**
    * Takes one frame from a link, to be applied in order: its bytes, its `ArrayBuffer`, or
-   * its base64 text (IPC). Never throws.
+   * its base64 text (IPC). Never throws. `done` is called once the frame is applied or
+   * dropped (a thread's forwarder bounds what it has in flight by it).
    */
-  receive(frame: unknown, link: Link): void {
-    if (this.#stopped) return;
-    const bytes = frameOf(frame, this.#maxMessageBytes);
-    if (bytes === null) {
-      this.drop('malformed', 'a message whose frame is neither bytes nor text');
+  receive(frame: unknown, link: Link, done?: () => void): void {
+    if (this.#stopped) {
+      done?.();
       return;
     }
-    if (bytes === TOO_LARGE) {
-      this.drop('too_large', `a frame larger than maxMessageBytes (${this.#maxMessageBytes})`);
+    const refused = this.#queue.push(frame, link, done);
+    if (refused === 'malformed') this.drop('malformed', 'a message whose frame is neither bytes nor text');
+    else if (refused === 'too_large') this.drop('too_large', `a frame larger than maxMessageBytes (${this.#maxMessageBytes})`);
+    else if (refused === 'overload') this.drop('overload', 'a frame: too many frames waiting to be merged');
+    if (refused !== null) {
+      done?.();
       return;
     }
-    const size = typeof bytes === 'string' ? bytes.length : bytes.length;
-    if (this.#queuedBytes + size > MAX_QUEUED_BYTES) {
-      this.drop('overload', 'a frame: too many frames waiting to be merged');
-      return;
-    }
-    this.#queue.push({ frame: bytes, link });
-    this.#queuedBytes += size;
     this.#draining ??= this.#drain();
   }
 
@@ -263,14 +239,14 @@ export class FleetState {
     try {
       const yieldNow = sliceYielder();
       while (this.#queue.length > 0 && !this.#stopped) {
-        const { frame: queued, link } = this.#queue.shift()!;
-        this.#queuedBytes -= queued.length;
-        const frame = decodeFrame(typeof queued === 'string' ? this.#decode64(queued) : queued);
-        if (typeof frame === 'string') {
-          this.drop(frame.startsWith('unknown version') ? 'version' : 'malformed', `a frame: ${frame}`);
-          continue;
+        const { bytes, link, done } = this.#queue.shift()!;
+        try {
+          const frame = decodeFrame(bytes);
+          if (typeof frame === 'string') this.drop(frame.startsWith('unknown version') ? 'version' : 'malformed', `a frame: ${frame}`);
+          else await this.#apply(frame, link, yieldNow);
+        } finally {
+          done?.();
         }
-        await this.#apply(frame, link, yieldNow);
       }
     } catch (error) {
       // A bug, never a worker's data: say so and keep the primary alive.
@@ -279,16 +255,6 @@ export class FleetState {
       this.#draining = null;
       if (this.#queue.length > 0 && !this.#stopped) this.#draining = this.#drain();
     }
-  }
-
-  /** Base64 text decoded into the scratch buffer (valid until the next frame). */
-  #decode64(text: string): Uint8Array {
-    const need = base64Bytes(text);
-    if (this.#scratch.length < need) {
-      this.#scratch = Buffer.allocUnsafeSlow(Math.max(need, Math.min(2 * this.#scratch.length, this.#maxMessageBytes + 3)));
-    }
-    const n = this.#scratch.write(text, 'base64');
-    return this.#scratch.subarray(0, n);
   }
 
   async #apply(frame: Frame, link: Link, yieldNow: () => Promise<void> | undefined): Promise<void> {
@@ -386,7 +352,9 @@ export class FleetState {
     const top = maxIndexOf(h.digits);
     // Read whole before any of it is merged: a malformed slice drops the series, not half of it.
     const deltas: SliceDelta[] = new Array<SliceDelta>(h.entries);
-    for (let k = 0; k < h.entries; k++) deltas[k] = readSlice(r, top).delta;
+    const scratch = this.#scratch;
+    scratch.reset();
+    for (let k = 0; k < h.entries; k++) deltas[k] = readSlice(r, top, scratch).delta;
     const state = this.#stateOf(session, r, head, h);
     if (state === null) return;
     const metric = state.metric as Histogram | Timer;
@@ -523,7 +491,6 @@ export class FleetState {
   /** Stops applying frames. */
   stop(): void {
     this.#stopped = true;
-    this.#queue.length = 0;
-    this.#queuedBytes = 0;
+    this.#queue.clear();
   }
 }

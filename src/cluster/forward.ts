@@ -59,9 +59,11 @@ export type ForwardOptions = {
   readonly maxMessageBytes?: number;
   /**
    * The most bytes held for an aggregator that has not taken them yet (an IPC channel
-   * the parent does not read, a socket that is down), at least 1024. Beyond it an IPC
-   * push is refused and sent later; a socket's oldest frames are dropped (counts stay
-   * exact: the next push carries every total).
+   * the parent does not read, frames a thread's aggregator has not merged yet, a socket
+   * that is down), at least 1024. Beyond it an IPC push is refused and sent later; a
+   * thread's push waits (up to `intervalMs`) between its frames for the aggregator to
+   * merge them, then is refused likewise; a socket's oldest frames are dropped (counts
+   * stay exact: the next push carries every total).
    *
    * @defaultValue 8388608 (8 MiB)
    */
@@ -156,7 +158,7 @@ export function forward(options?: ForwardOptions): Forwarder {
     channel = new SocketChannel(target, maxBacklogBytes, channelError);
     id = read.id ?? String(process.pid);
   } else if (!isMainThread && parentPort !== null) {
-    channel = new PortChannel(parentPort, channelError);
+    channel = new PortChannel(parentPort, maxBacklogBytes, channelError);
     id = read.id ?? `thread-${threadId}`;
   } else if (typeof process.send === 'function') {
     channel = new IpcChannel(process, maxBacklogBytes, channelError);

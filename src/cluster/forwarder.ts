@@ -103,6 +103,9 @@ export class Forwarder implements AsyncDisposable {
         // Entries of frames the channel took are committed at once: a refused later frame
         // must not make the next push send them again.
         const bytes = frame.bytes.length; // a port channel transfers the frame away
+        // A push larger than the backlog goes over several turns, as the aggregator takes it.
+        const wait = channel.room?.(bytes, this.#settings.intervalMs);
+        if (wait !== undefined) await wait;
         if (!channel.send(frame.bytes, frame.seq)) {
           this.#refused++;
           this.#warn(new MetricsError(ErrorCodes.FORWARD_FAILED, `tapemeasure forward(): the channel refused a push (closed, or ${channel.pendingBytes} bytes not yet delivered); its changes go with a later push`));

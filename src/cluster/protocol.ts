@@ -35,6 +35,7 @@
  * @internal
  */
 
+import type { MessagePort } from 'node:worker_threads';
 import type { GaugeAggregation } from '../metrics/gauge.js';
 import type { Tags } from '../names.js';
 import type { SliceDelta } from '../stats/slice-delta.js';
@@ -44,7 +45,12 @@ import { ByteReader, ByteWriter, isMalformed, malformed } from './bytes.js';
 export const PROTOCOL_VERSION = 2;
 
 /** The IPC / port message that carries one frame: base64 over IPC, an `ArrayBuffer` over a port. @internal */
-export type FrameMessage = { readonly tapemeasure: typeof PROTOCOL_VERSION; readonly frame: string | ArrayBuffer };
+export type FrameMessage = {
+  readonly tapemeasure: typeof PROTOCOL_VERSION;
+  readonly frame: string | ArrayBuffer;
+  /** Over a port, with a channel's first frame: where the aggregator says it is done with each frame (see `PortChannel`). */
+  readonly ackPort?: MessagePort;
+};
 
 /** Whether an IPC or port message is ours (whatever its version): other messages are left alone. @internal */
 export function isTapemeasureMessage(message: unknown): message is { readonly tapemeasure: unknown; readonly frame?: unknown } {
@@ -299,12 +305,46 @@ export function readDistributionHead(r: ByteReader): DistributionHead {
 }
 
 /**
- * Reads one slice entry, checked: buckets ascending within `maxIndex`, counts that add
- * up to the slice's count.
+ * Reusable storage for the buckets of the slices of one series being read: views into
+ * two typed arrays that grow as needed, instead of two new arrays per slice (the garbage
+ * of a merge of thousands of series). The views of a series are valid until the next
+ * {@link BucketScratch.reset}.
  *
  * @internal
  */
-export function readSlice(r: ByteReader, maxIndex: number): SliceEntry {
+export class BucketScratch {
+  #indexes = new Int32Array(1_024);
+  #counts = new Float64Array(1_024);
+  #used = 0;
+
+  /** Makes every earlier view free to reuse (the series they held is merged). */
+  reset(): void {
+    this.#used = 0;
+  }
+
+  /** Room for `n` buckets: views of the index and count storage. */
+  take(n: number): { readonly indexes: Int32Array; readonly counts: Float64Array } {
+    if (this.#used + n > this.#indexes.length) {
+      // Earlier views keep the old storage alive until their series is merged.
+      const size = Math.max(2 * this.#indexes.length, n);
+      this.#indexes = new Int32Array(size);
+      this.#counts = new Float64Array(size);
+      this.#used = 0;
+    }
+    const from = this.#used;
+    this.#used += n;
+    return { indexes: this.#indexes.subarray(from, from + n), counts: this.#counts.subarray(from, from + n) };
+  }
+}
+
+/**
+ * Reads one slice entry, checked: buckets ascending within `maxIndex`, counts that add
+ * up to the slice's count. With `scratch`, its buckets are views into it (valid until
+ * its next reset), not arrays of their own.
+ *
+ * @internal
+ */
+export function readSlice(r: ByteReader, maxIndex: number, scratch?: BucketScratch): SliceEntry {
   const slice = r.num();
   if (!Number.isSafeInteger(slice)) malformed();
   const count = r.uv();
@@ -318,8 +358,9 @@ export function readSlice(r: ByteReader, maxIndex: number): SliceEntry {
   const n = r.uv();
   // Each bucket takes at least two bytes.
   if (n > MAX_BUCKETS || n * 2 > r.end - r.pos) malformed();
-  const indexes = new Array<number>(n);
-  const counts = new Array<number>(n);
+  const room = scratch?.take(n);
+  const indexes: number[] | Int32Array = room?.indexes ?? new Array<number>(n);
+  const counts: number[] | Float64Array = room?.counts ?? new Array<number>(n);
   let index = -1;
   let total = 0;
   for (let i = 0; i < n; i++) {

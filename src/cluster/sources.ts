@@ -11,7 +11,7 @@
 import cluster, { type Worker as ClusterWorker } from 'node:cluster';
 import { existsSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import type { Worker as ThreadWorker } from 'node:worker_threads';
+import { MessagePort, type Worker as ThreadWorker } from 'node:worker_threads';
 import type { FleetState, Link } from './fleet-state.js';
 import { encodeFrame, FrameReader } from './framing.js';
 import { isTapemeasureMessage, PROTOCOL_VERSION } from './protocol.js';
@@ -22,14 +22,18 @@ export interface Source {
   close(): Promise<void>;
 }
 
-/** Hands an IPC or port message to the fleet if it is ours; other messages are left alone. */
-function onMessage(fleet: FleetState, message: unknown, link: Link): void {
+/**
+ * Hands an IPC or port message to the fleet if it is ours; other messages are left alone.
+ * `done` is called once the fleet is done with its frame (applied or dropped).
+ */
+function onMessage(fleet: FleetState, message: unknown, link: Link, done?: () => void): void {
   if (!isTapemeasureMessage(message)) return;
   if (message.tapemeasure !== PROTOCOL_VERSION) {
     fleet.drop('version', `a message of protocol version ${JSON.stringify(message.tapemeasure) ?? 'undefined'}`);
+    done?.();
     return;
   }
-  fleet.receive(message.frame, link);
+  fleet.receive(message.frame, link, done);
 }
 
 /**
@@ -85,17 +89,29 @@ export class ThreadSource implements Source {
   add(worker: ThreadWorker): void {
     if (this.#detach.has(worker)) return;
     const link: Link = { reconnects: false };
+    // The forwarder's port for "done with a frame" (PortChannel: its backlog), sent with its first frame.
+    let ackPort: MessagePort | null = null;
     const message = (m: unknown): void => {
-      onMessage(this.#fleet, m, link);
+      const port = typeof m === 'object' && m !== null ? (m as { ackPort?: unknown }).ackPort : undefined;
+      if (port instanceof MessagePort) {
+        ackPort?.close(); // a new forward() in that thread: the old one's channel is gone
+        ackPort = port;
+      }
+      const to = ackPort;
+      onMessage(this.#fleet, m, link, to === null ? undefined : () => {
+        to.postMessage(0);
+      });
     };
     const exit = (): void => {
       this.#detach.delete(worker);
       worker.off('message', message);
+      ackPort?.close();
       this.#fleet.closeLink(link);
     };
     worker.on('message', message);
     worker.once('exit', exit);
     this.#detach.set(worker, () => {
+      ackPort?.close();
       worker.off('message', message);
       worker.off('exit', exit);
     });

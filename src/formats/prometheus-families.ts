@@ -170,29 +170,39 @@ export class TakenNames {
   readonly #kinds: number[] = [];
   readonly #names: string[] = [];
 
-  /** The dotted name of the family that took `name`, if any. */
-  owner(name: string): string | undefined {
-    const i = this.#index(name);
-    return i === undefined ? undefined : this.#names[i];
-  }
-
-  /** Records that family `familyName` (base `base`, of `type`, with `buckets`) takes `names`. */
-  take(names: readonly string[], familyName: string, base: string, type: MetricSnapshot['type'], buckets: LifetimeBucketsRead | null): void {
+  /**
+   * Takes `names` for family `familyName` (base `base`, of `type`, with `buckets`) unless
+   * one of them is taken: then returns the dotted name of the family that took it. Each
+   * name is hashed once, for the check and the take (a render of 10,000 timers claims
+   * 30,000 names).
+   */
+  claim(
+    names: readonly string[],
+    familyName: string,
+    base: string,
+    type: MetricSnapshot['type'],
+    buckets: LifetimeBucketsRead | null,
+  ): string | undefined {
+    const hashes = names.map(nameHash);
+    for (let k = 0; k < names.length; k++) {
+      const i = this.#index(names[k]!, hashes[k]!);
+      if (i !== undefined) return this.#names[i];
+    }
     const index = this.#bases.length;
     this.#bases.push(base);
     this.#types.push(type);
     this.#kinds.push(bucketKind(buckets));
     this.#names.push(familyName);
-    for (const name of names) {
-      const h = nameHash(name);
+    for (let k = 0; k < names.length; k++) {
+      const h = hashes[k]!;
       const shard = this.#shards[h >>> 25]!;
-      if (shard.has(h)) this.#spilled.set(name, index);
+      if (shard.has(h)) this.#spilled.set(names[k]!, index);
       else shard.set(h, index);
     }
+    return undefined;
   }
 
-  #index(name: string): number | undefined {
-    const h = nameHash(name);
+  #index(name: string, h: number): number | undefined {
     const i = this.#shards[h >>> 25]!.get(h);
     if (i !== undefined && namesOf(this.#bases[i]!, this.#types[i]!, BUCKET_KINDS[this.#kinds[i]!]!).includes(name)) return i;
     return this.#spilled.size === 0 ? undefined : this.#spilled.get(name);
@@ -230,15 +240,10 @@ export function* prometheusFamilies(
   const admit = (family: Family): { readonly family: Family; readonly base: string } | null => {
     const base = prefix + prometheusName(family.name);
     const names = namesOf(base, family.type, family.buckets);
-    for (const n of names) {
-      const owner = taken.owner(n);
-      if (owner !== undefined) {
-        onCollision?.(family.name, owner);
-        return null;
-      }
-    }
-    taken.take(names, family.name, base, family.type, family.buckets);
-    return { family, base };
+    const owner = taken.claim(names, family.name, base, family.type, family.buckets);
+    if (owner === undefined) return { family, base };
+    onCollision?.(family.name, owner);
+    return null;
   };
   if (adjacent) {
     let current: Family | null = null;

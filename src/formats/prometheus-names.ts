@@ -11,6 +11,11 @@ import { check, type Check } from '../internal/options.js';
 import type { Tags } from '../names.js';
 
 const PREFIX = /^[A-Za-z_:][A-Za-z0-9_:]*$/;
+/** What HELP text must escape, in OpenMetrics and in text 0.0.4. */
+const HELP_OM = /[\\"\n]/;
+const HELP_TEXT = /[\\\n]/;
+const UNSAFE_NAME = /[^A-Za-z0-9_:]/g;
+const LEADING_DIGIT = /^[0-9]/;
 
 /**
  * The check of a Prometheus name `prefix` option: `''` (none) or a valid Prometheus name.
@@ -40,8 +45,10 @@ export function escapeLabelValue(value: string): string {
  * @internal
  */
 export function escapeHelp(text: string, openMetrics: boolean): string {
-  const re = openMetrics ? /[\\"\n]/g : /[\\\n]/g;
-  return text.replace(re, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+  // Tested first: a HELP made of a metric name has nothing to escape, and a replace with
+  // a callback costs far more than a test (a render of 10,000 timers writes 10,000 HELPs).
+  if (!(openMetrics ? HELP_OM : HELP_TEXT).test(text)) return text;
+  return text.replace(openMetrics ? /[\\"\n]/g : /[\\\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 }
 
 /**
@@ -51,8 +58,8 @@ export function escapeHelp(text: string, openMetrics: boolean): string {
  * @internal
  */
 export function prometheusName(name: string): string {
-  const mapped = name.replace(/[^A-Za-z0-9_:]/g, '_');
-  return /^[0-9]/.test(mapped) ? `_${mapped}` : mapped;
+  const mapped = name.replace(UNSAFE_NAME, '_');
+  return LEADING_DIGIT.test(mapped) ? `_${mapped}` : mapped;
 }
 
 /**

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Registry, type Counter, type Histogram } from '../../src/index.js';
 import { FleetState, type Link } from '../../src/cluster/fleet-state.js';
 import { ByteReader, ByteWriter } from '../../src/cluster/bytes.js';
-import { decodeFrame } from '../../src/cluster/protocol.js';
+import { BucketScratch, decodeFrame, readSlice, writeSlice } from '../../src/cluster/protocol.js';
 import { frameBytes, type TestSeries } from './wire.js';
 
 function fleet(): { state: FleetState; registry: Registry; link: Link } {
@@ -162,5 +162,30 @@ describe('the fleet decoder on hostile input (fuzz)', () => {
     await state.settled();
     expect(state.droppedCount('version')).toBe(2);
     expect(state.droppedCount('too_large')).toBe(1);
+  });
+});
+
+describe('readSlice into a BucketScratch', () => {
+  it('reads what it reads into arrays of its own, and earlier views survive the scratch growing', () => {
+    const slices = [0, 1, 2].map((k) => {
+      const n = 700; // three of these outgrow the first 1,024 buckets
+      const indexes = Array.from({ length: n }, (_, i) => 3 * i + k);
+      const counts = Array.from({ length: n }, (_, i) => 1 + ((i * 7 + k) % 5));
+      const count = counts.reduce((a, b) => a + b, 0);
+      return { count, sum: count * 2, min: 1, max: 9, shift: 1, s1: 3, s2: 4, indexes, counts };
+    });
+    const w = new ByteWriter(1 << 16);
+    for (const [k, d] of slices.entries()) writeSlice(w, k, d);
+    const bytes = w.bytes.slice();
+    const scratch = new BucketScratch();
+    const r = new ByteReader(bytes);
+    const read = slices.map(() => readSlice(r, 1 << 20, scratch).delta);
+    const plain = new ByteReader(bytes);
+    for (const [k, d] of read.entries()) {
+      const own = readSlice(plain, 1 << 20).delta;
+      expect(Array.from(d.indexes)).toEqual(slices[k]!.indexes);
+      expect(Array.from(d.counts)).toEqual(slices[k]!.counts);
+      expect({ ...d, indexes: Array.from(d.indexes), counts: Array.from(d.counts) }).toEqual(own);
+    }
   });
 });
