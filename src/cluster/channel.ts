@@ -126,7 +126,6 @@ export class IpcChannel implements Channel {
     return this.#backlog.bytes;
   }
 
-
   send(frame: Uint8Array): boolean {
     const send = this.#process.send;
     if (send === undefined || this.#process.connected !== true) return false;
